@@ -1,0 +1,59 @@
+import { invalid } from '../lib/errors.ts';
+import { parseDuration } from '../lib/duration.ts';
+import type { WaitOptions } from '../lib/operations.ts';
+
+/** Parsed yargs arguments before validation; validators narrow them into typed options objects. */
+export type Args = Readonly<Record<string, unknown>>;
+
+export function str(args: Args, key: string): string | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) return v.length ? String(v[v.length - 1]) : undefined;
+  return String(v);
+}
+
+export function strings(args: Args, key: string): string[] {
+  const v = args[key];
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+export function bool(args: Args, key: string): boolean {
+  return args[key] === true;
+}
+
+export const DRY_RUN_VALUES = ['none', 'client', 'server'] as const;
+export type DryRun = (typeof DRY_RUN_VALUES)[number];
+
+/** kubectl's --dry-run: a bare flag means "client". */
+export function parseDryRun(value: string | undefined, serverSupported: boolean): DryRun {
+  if (value === undefined || value === 'none' || value === 'false') return 'none';
+  if (value === '' || value === 'true' || value === 'client') return 'client';
+  if (value === 'server') {
+    if (!serverSupported) {
+      throw invalid('--dry-run=server is not possible here: the UCloud API has no server-side dry run; use --dry-run=client, which reads the current status and runs every check without changing anything');
+    }
+    return 'server';
+  }
+  throw invalid(`Invalid dry-run value (${value}). Must be "none", "server", or "client".`);
+}
+
+export interface WaitSettings {
+  readonly timeoutMs: number;
+}
+
+/** --wait/--no-wait and --timeout; undefined means do not wait. */
+export function parseWait(args: Args, defaultTimeout: string): WaitSettings | undefined {
+  const timeout = str(args, 'timeout') ?? defaultTimeout;
+  let timeoutMs: number;
+  try {
+    timeoutMs = parseDuration(timeout);
+  } catch (err) {
+    throw invalid(`invalid --timeout: ${(err as Error).message}`);
+  }
+  return args['wait'] === false ? undefined : { timeoutMs };
+}
+
+export function waitOptions(settings: WaitSettings, pollIntervalMs: number, onProgress: WaitOptions['onProgress']): WaitOptions {
+  return { timeoutMs: settings.timeoutMs, pollIntervalMs, onProgress };
+}

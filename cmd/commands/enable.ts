@@ -1,0 +1,96 @@
+import type { Argv } from 'yargs';
+import { invalid } from '../../lib/errors.ts';
+import { enableAcceleration } from '../../lib/operations.ts';
+import { parseDryRun, parseWait, str, waitOptions, type Args, type DryRun, type WaitSettings } from '../args.ts';
+import type { Context } from '../context.ts';
+import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
+import { startProgress } from '../progress.ts';
+import { statusView } from '../views.ts';
+
+export const command = 'enable';
+export const aliases = [];
+export const describe = 'Enable image acceleration on the cluster (UFS/NFS in the cluster\'s VPC plus a UHub account with push permission)';
+
+export function builder(y: Argv): Argv {
+  return y
+    .option('nfs-addr', { type: 'string', describe: 'UFS/NFS mount address in the cluster\'s VPC (default: NFS_ADDR env or the credentials Secret)' })
+    .option('subnet-id', { type: 'string', describe: 'Subnet for the NFS mount (default: SUBNET_ID env, the credentials Secret, or the cluster\'s subnet)' })
+    .option('uhub-username', { type: 'string', describe: 'UHub user with push permission (default: UHUB_USERNAME env or the credentials Secret); the password comes from UHUB_PASSWORD or the Secret, never from a flag' })
+    .option('wait', { type: 'boolean', default: true, describe: 'Wait until the acceleration agent is ready (--no-wait returns at once)' })
+    .option('timeout', { type: 'string', default: '15m', describe: 'How long to wait (0 = no limit)' })
+    .option('dry-run', { type: 'string', describe: 'none|client: client checks everything but enables nothing' })
+    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml' })
+    .example('$0 enable --nfs-addr 10.9.0.10 --subnet-id subnet-abc123', 'Enable with the UHub account stored by `configure`');
+}
+
+export interface EnableOptions {
+  readonly nfsAddr: string | undefined;
+  readonly subnetId: string | undefined;
+  readonly uhubUsername: string | undefined;
+  readonly wait: WaitSettings | undefined;
+  readonly dryRun: DryRun;
+  readonly output: OutputFormat;
+}
+
+export function validate(args: Args): EnableOptions {
+  return {
+    nfsAddr: str(args, 'nfs-addr'),
+    subnetId: str(args, 'subnet-id'),
+    uhubUsername: str(args, 'uhub-username'),
+    wait: parseWait(args, '15m'),
+    dryRun: parseDryRun(str(args, 'dry-run'), false),
+    output: parseOutputFormat(str(args, 'output'), ['table', 'json', 'yaml']),
+  };
+}
+
+export async function run(o: EnableOptions, ctx: Context): Promise<number> {
+  const api = await ctx.ucloud();
+  const before = await api.get();
+  if (before.enabled) {
+    if (!printMachine(ctx.out, o.output, statusView(before))) ctx.out.write(`image acceleration is already enabled on cluster ${before.clusterId}\n`);
+    return 0;
+  }
+  const nfsAddr = await ctx.config.enableValue('nfsAddr', o.nfsAddr, 'nfs-addr', 'NFS_ADDR');
+  const subnetId = await ctx.config.enableValue('subnetId', o.subnetId, 'subnet-id', 'SUBNET_ID');
+  const uhubUsername = await ctx.config.enableValue('uhubUsername', o.uhubUsername, 'uhub-username', 'UHUB_USERNAME');
+  const uhubPassword = await ctx.config.enableValue('uhubPassword', undefined, 'uhub-password', 'UHUB_PASSWORD');
+  const missing = [
+    !nfsAddr && '--nfs-addr (or NFS_ADDR)',
+    !subnetId && '--subnet-id (or SUBNET_ID)',
+    !uhubUsername && '--uhub-username (or UHUB_USERNAME)',
+    !uhubPassword && 'UHUB_PASSWORD (env, or stored with `kubectl uimgacc configure`)',
+  ].filter((m): m is string => typeof m === 'string');
+  if (missing.length > 0 || !nfsAddr || !subnetId || !uhubUsername || !uhubPassword) {
+    throw invalid(`enable needs ${missing.join(', ')}`, ...ctx.config.notes.map((n) => `note: ${n}`));
+  }
+  for (const [what, v] of [['NFS address', nfsAddr], ['subnet', subnetId], ['UHub user', uhubUsername]] as const) {
+    ctx.debug(1, `${what}: ${v.value} (from ${v.source})`);
+  }
+  ctx.debug(1, `UHub password: (set) (from ${uhubPassword.source})`);
+  if (o.dryRun === 'client') {
+    ctx.out.write(`image acceleration would be enabled on cluster ${before.clusterId} with NFS ${nfsAddr.value} in ${subnetId.value} (dry run)\n`);
+    return 0;
+  }
+  const progress = o.wait ? startProgress(ctx.streams, `Enabling image acceleration on ${before.clusterId}`) : undefined;
+  let result;
+  try {
+    result = await enableAcceleration(
+      api,
+      { nfsAddr: nfsAddr.value, subnetId: subnetId.value, uhubUsername: uhubUsername.value, uhubPassword: uhubPassword.value },
+      o.wait && progress ? waitOptions(o.wait, ctx.pollIntervalMs(), progress.onProgress) : undefined,
+    );
+  } catch (err) {
+    progress?.fail();
+    throw err;
+  }
+  if (result.recoveredFrom) ctx.warn(`${result.recoveredFrom}; the status shows UCloud accepted the request anyway`);
+  if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;
+  if (!result.finished) {
+    ctx.out.write(`image acceleration is being enabled on cluster ${before.clusterId}; the agent becomes ready in a few minutes (\`kubectl uimgacc status --watch\`)\n`);
+    return 0;
+  }
+  progress?.succeed('image acceleration enabled');
+  ctx.out.write(`image acceleration is enabled on cluster ${before.clusterId}: NFS ready, agent ready\n`);
+  ctx.out.write('note: only nodes added from now on get the acceleration label; target images run only on those nodes\n');
+  return 0;
+}

@@ -1,0 +1,43 @@
+import type { Argv } from 'yargs';
+import { str, type Args } from '../args.ts';
+import type { Context } from '../context.ts';
+import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
+import { API_VERSION, imagesTable, imageView, imagesUnknownReason } from '../views.ts';
+
+export const command = 'list';
+export const aliases = ['ls'];
+export const describe = 'List accelerated images (original image, target image, size, layers, status)';
+
+export function builder(y: Argv): Argv {
+  return y
+    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|wide|name' })
+    .example('$0 list', 'Table of accelerated images')
+    .example('$0 list -o name', 'Original images, one per line');
+}
+
+export interface ListOptions {
+  readonly output: OutputFormat;
+}
+
+export function validate(args: Args): ListOptions {
+  return { output: parseOutputFormat(str(args, 'output')) };
+}
+
+export async function run(o: ListOptions, ctx: Context): Promise<number> {
+  const api = await ctx.ucloud();
+  const state = await api.get();
+  const views = state.images.map((img) => imageView(state, img));
+  const reason = imagesUnknownReason(state);
+  if (printMachine(ctx.out, o.output, { apiVersion: API_VERSION, kind: 'AcceleratedImageList', clusterId: state.clusterId, imagesKnown: state.imagesKnown, items: views })) {
+    if (reason) ctx.warn(`the list may be incomplete: ${reason}`);
+    return 0;
+  }
+  if (o.output === 'name') {
+    for (const v of views) ctx.out.write(`${v.originalImage}\n`);
+  } else if (views.length > 0) {
+    ctx.out.write(imagesTable(views, o.output === 'wide'));
+  }
+  if (reason) ctx.streams.err.write(`No images listed: ${reason}.\n`);
+  else if (views.length === 0 && o.output !== 'name') ctx.streams.err.write(`No accelerated images on cluster ${state.clusterId}.\n`);
+  return 0;
+}

@@ -1,0 +1,96 @@
+import type { Writable } from 'node:stream';
+import { KubeAccess } from '../lib/kube/access.ts';
+import type { KubeFlags } from '../lib/kube/kubeconfig.ts';
+import { ConfigResolver, type ResolveFlags, type Sourced } from '../lib/config/resolve.ts';
+import { UCloudClient } from '../lib/ucloud/client.ts';
+import { AccelerationApi } from '../lib/ucloud/acceleration.ts';
+import { parseDuration } from '../lib/duration.ts';
+import { PLUGIN_VERSION } from '../lib/version.ts';
+
+/** Flags every command accepts (kubectl's connection flags plus where to find UCloud). */
+export interface GlobalFlags extends KubeFlags, ResolveFlags {
+  readonly verbosity: number;
+  /** Hidden: seconds between status polls while waiting; tests shorten it. */
+  readonly pollInterval?: string | undefined;
+}
+
+export interface Streams {
+  readonly out: Writable;
+  readonly err: Writable;
+  /** Whether stderr is a terminal (live progress) and whether to colour. */
+  readonly interactive: boolean;
+}
+
+/** Everything a command touches, injected so commands run the same under tests as in a terminal. */
+export class Context {
+  readonly streams: Streams;
+  readonly env: NodeJS.ProcessEnv;
+  readonly flags: GlobalFlags;
+  readonly kube: KubeAccess;
+  readonly config: ConfigResolver;
+  #ucloud: Promise<AccelerationApi> | undefined;
+
+  constructor(flags: GlobalFlags, streams: Streams, env: NodeJS.ProcessEnv, home?: string) {
+    this.flags = flags;
+    this.streams = streams;
+    this.env = env;
+    this.kube = new KubeAccess(flags, env);
+    this.config = new ConfigResolver({ flags, env, cluster: this.kube, home });
+  }
+
+  get out(): Writable {
+    return this.streams.out;
+  }
+
+  /** `-v` diagnostics on stderr; never used for secrets. */
+  debug(level: number, line: string): void {
+    if (this.flags.verbosity >= level) this.streams.err.write(`I ${line}\n`);
+  }
+
+  warn(line: string): void {
+    this.streams.err.write(`Warning: ${line}\n`);
+  }
+
+  #explain(what: string, v: Sourced | undefined, secret = false): void {
+    if (!v) this.debug(1, `${what}: not set`);
+    else this.debug(1, `${what}: ${secret ? '(set)' : v.value} (from ${v.source})`);
+  }
+
+  pollIntervalMs(): number {
+    return this.flags.pollInterval ? Math.max(10, parseDuration(this.flags.pollInterval)) : 3000;
+  }
+
+  /** The UCloud API of the resolved cluster; resolution happens once and is explained with -v. */
+  ucloud(): Promise<AccelerationApi> {
+    this.#ucloud ??= (async () => {
+      const clusterId = await this.config.clusterId();
+      const region = await this.config.region();
+      const projectId = await this.config.projectId();
+      const baseUrl = await this.config.baseUrl();
+      const credentials = await this.config.credentials();
+      this.#explain('cluster ID', clusterId);
+      this.#explain('region', region);
+      this.#explain('project ID', projectId);
+      this.#explain('API endpoint', baseUrl);
+      this.#explain('public key', credentials.publicKey, true);
+      this.#explain('private key', credentials.privateKey, true);
+      for (const note of this.config.notes) this.debug(1, `note: ${note}`);
+      const client = new UCloudClient({
+        baseUrl: baseUrl.value,
+        region: region.value,
+        projectId: projectId?.value,
+        credentials: { publicKey: credentials.publicKey.value, privateKey: credentials.privateKey.value },
+        userAgent: `kubectl-uimgacc/${PLUGIN_VERSION}`,
+        timeoutMs: this.#apiTimeoutMs(),
+        debug: (line) => this.debug(2, line),
+      });
+      return new AccelerationApi(client, clusterId.value);
+    })();
+    return this.#ucloud;
+  }
+
+  #apiTimeoutMs(): number | undefined {
+    const v = this.env['UIMGACC_API_TIMEOUT'];
+    return v ? parseDuration(v) : undefined;
+  }
+}

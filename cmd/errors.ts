@@ -1,0 +1,41 @@
+import { UserError } from '../lib/errors.ts';
+import { UCloudApiError, UCloudTransportError } from '../lib/ucloud/errors.ts';
+import { describeKubeError, isKubeError } from '../lib/kube/errors.ts';
+import { InvalidReferenceError } from '../lib/image/reference.ts';
+
+/** Exit codes (documented in README). */
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  /** Refused because something still uses the image; --force overrides. */
+  inUse: 3,
+  /** Gave up waiting; the operation may still finish in UCloud. */
+  timeout: 4,
+} as const;
+
+/** Writes an error the way kubectl does and returns the exit code. Never prints a raw stack or client exception. */
+export function reportError(err: unknown, write: (text: string) => void, verbosity = 0): number {
+  if (err instanceof UserError) {
+    write(`error: ${err.message}\n`);
+    for (const line of err.details) write(`${line}\n`);
+    if (err.kind === 'in-use') return EXIT.inUse;
+    if (err.kind === 'timeout') return EXIT.timeout;
+    return EXIT.error;
+  }
+  if (err instanceof InvalidReferenceError) {
+    write(`error: ${err.message}\n`);
+    return EXIT.error;
+  }
+  if (err instanceof UCloudApiError || err instanceof UCloudTransportError) {
+    write(`error: ${err.message}\n`);
+    return EXIT.error;
+  }
+  if (isKubeError(err)) {
+    write(`${describeKubeError(err)}\n`);
+    return EXIT.error;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  write(`error: ${message}\n`);
+  if (verbosity >= 5 && err instanceof Error && err.stack) write(`${err.stack}\n`);
+  return EXIT.error;
+}

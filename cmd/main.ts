@@ -1,0 +1,148 @@
+import yargs, { type Argv } from 'yargs';
+import type { Args } from './args.ts';
+import { str } from './args.ts';
+import { Context, type GlobalFlags, type Streams } from './context.ts';
+import { EXIT, reportError } from './errors.ts';
+import { invalid } from '../lib/errors.ts';
+import * as configure from './commands/configure.ts';
+import * as create from './commands/create.ts';
+import * as del from './commands/delete.ts';
+import * as disable from './commands/disable.ts';
+import * as enable from './commands/enable.ts';
+import * as list from './commands/list.ts';
+import * as status from './commands/status.ts';
+import * as version from './commands/version.ts';
+
+/** One file per command, kubectl style: yargs spec, pure validate(), and run() with injected context. */
+export interface CommandModule<O> {
+  readonly command: string;
+  readonly aliases: readonly string[];
+  readonly describe: string;
+  builder(y: Argv): Argv;
+  validate(args: Args): O;
+  run(options: O, ctx: Context): Promise<number>;
+}
+
+// Each module is checked against the interface here, so a command that drifts from the shape fails to compile.
+const COMMANDS = [
+  status satisfies CommandModule<status.StatusOptions>,
+  list satisfies CommandModule<list.ListOptions>,
+  create satisfies CommandModule<create.CreateOptions>,
+  del satisfies CommandModule<del.DeleteOptions>,
+  enable satisfies CommandModule<enable.EnableOptions>,
+  disable satisfies CommandModule<disable.DisableOptions>,
+  configure satisfies CommandModule<configure.ConfigureOptions>,
+  version satisfies CommandModule<version.VersionOptions>,
+] as const;
+
+export const PROGRAM = 'kubectl uimgacc';
+
+function parseVerbosity(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (value === '' || value === 'true') return 1;
+  if (!/^\d+$/.test(value)) throw invalid(`invalid -v level "${value}": use a number, e.g. -v=2`);
+  return Number(value);
+}
+
+export function globalFlags(args: Args): GlobalFlags {
+  return {
+    kubeconfig: str(args, 'kubeconfig'),
+    context: str(args, 'context'),
+    cluster: str(args, 'cluster'),
+    user: str(args, 'user'),
+    namespace: str(args, 'namespace'),
+    requestTimeout: str(args, 'request-timeout'),
+    clusterId: str(args, 'cluster-id'),
+    region: str(args, 'region'),
+    projectId: str(args, 'project-id'),
+    apiEndpoint: str(args, 'api-endpoint'),
+    credentialsSecret: str(args, 'credentials-secret'),
+    profile: str(args, 'profile'),
+    verbosity: parseVerbosity(str(args, 'v')),
+    pollInterval: str(args, 'poll-interval'),
+  };
+}
+
+function addGlobalOptions(y: Argv): Argv {
+  const group = 'Kubernetes flags:';
+  const ucloud = 'UCloud flags:';
+  return y
+    .option('kubeconfig', { type: 'string', group, describe: 'Path to the kubeconfig file (default: KUBECONFIG or ~/.kube/config)' })
+    .option('context', { type: 'string', group, describe: 'The kubeconfig context to use' })
+    .option('cluster', { type: 'string', group, describe: 'The kubeconfig cluster to use' })
+    .option('user', { type: 'string', group, describe: 'The kubeconfig user to use' })
+    .option('namespace', { alias: 'n', type: 'string', group, describe: 'The namespace scope for this request' })
+    .option('request-timeout', { type: 'string', group, describe: 'How long to wait for a single Kubernetes request (e.g. 30s)' })
+    .option('cluster-id', { type: 'string', group: ucloud, describe: 'UK8S cluster ID (default: UCLOUD_UK8S_CLUSTER_ID, the context, or ConfigMap kube-system/uk8sconfig)' })
+    .option('region', { type: 'string', group: ucloud, describe: 'UCloud region, e.g. cn-bj2 (default: UCLOUD_REGION, the context, the cluster)' })
+    .option('project-id', { type: 'string', group: ucloud, describe: 'UCloud project ID (default: UCLOUD_PROJECT_ID, the context, the cluster)' })
+    .option('api-endpoint', { type: 'string', group: ucloud, describe: 'UCloud API base URL (default: UCLOUD_API_BASE_URL or https://api.ucloud.cn; inside a UCloud VPC http://api.service.ucloud.cn)' })
+    .option('credentials-secret', { type: 'string', group: ucloud, describe: 'Secret holding the UCloud key pair, NAMESPACE/NAME (default: kube-system/uimgacc-credentials)' })
+    .option('profile', { type: 'string', group: ucloud, describe: 'ucloud-cli profile to take the key pair from (default: UCLOUD_PROFILE or the active one)' })
+    .option('v', { type: 'string', describe: 'Log level: -v explains where each setting came from, -v=2 also logs API calls (secrets never)' })
+    .option('poll-interval', { type: 'string', hidden: true });
+}
+
+/** Runs the plugin with the given arguments; returns the exit code instead of exiting, so tests can call it. */
+export async function main(argv: readonly string[], streams: Streams, env: NodeJS.ProcessEnv): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  let failed = false;
+  const write = (text: string): void => void streams.err.write(text);
+  let parser = addGlobalOptions(yargs([...argv]))
+    .scriptName(PROGRAM)
+    .usage(`${PROGRAM}: make UCloud UK8S image acceleration safe and effortless\n\nUsage: ${PROGRAM} COMMAND [flags]`)
+    .strict()
+    .demandCommand(1, 'a command is required')
+    .recommendCommands()
+    .help('help')
+    .alias('help', 'h')
+    .version(false)
+    .exitProcess(false)
+    .wrap(Math.min(120, (streams.err as { columns?: number }).columns ?? 100))
+    .epilog('Exit codes: 0 ok, 1 error, 3 refused because the image is in use (--force overrides), 4 timed out waiting (the operation may still finish).')
+    .fail((msg, err, y) => {
+      if (failed) return;
+      failed = true;
+      if (err) {
+        exitCode = reportError(err, write);
+        return;
+      }
+      const cmd = y.parsed ? (y.parsed as { argv: { _: unknown[] } }).argv._[0] : undefined;
+      write(`error: ${msg}\n`);
+      write(`See '${PROGRAM}${typeof cmd === 'string' ? ` ${cmd}` : ''} --help' for usage.\n`);
+      exitCode = EXIT.error;
+    });
+  for (const mod of COMMANDS) {
+    const m = mod as CommandModule<unknown>;
+    parser = parser.command({
+      command: m.command,
+      aliases: [...m.aliases],
+      describe: m.describe,
+      builder: (y: Argv) => m.builder(y),
+      handler: async (args: Args) => {
+        let ctx: Context | undefined;
+        try {
+          const flags = globalFlags(args);
+          const options = m.validate(args);
+          ctx = new Context(flags, streams, env);
+          exitCode = await m.run(options, ctx);
+        } catch (err) {
+          failed = true;
+          exitCode = reportError(err, write, ctx?.flags.verbosity ?? 0);
+        }
+      },
+    });
+  }
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (!failed) exitCode = reportError(err, write);
+  }
+  return exitCode;
+}
+
+export async function cli(): Promise<void> {
+  const interactive = Boolean(process.stderr.isTTY) && !process.env['CI'];
+  const code = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr, interactive }, process.env);
+  process.exitCode = code;
+}

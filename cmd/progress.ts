@@ -1,0 +1,46 @@
+import yoctoSpinner, { type Spinner } from 'yocto-spinner';
+import type { Progress } from '../lib/operations.ts';
+import { formatDuration } from '../lib/duration.ts';
+import type { Streams } from './context.ts';
+
+export interface ProgressDisplay {
+  readonly onProgress: (p: Progress) => void;
+  succeed(text: string): void;
+  fail(): void;
+}
+
+function describe(p: Progress): string {
+  const s = p.state;
+  const parts: string[] = [];
+  if (s) {
+    parts.push(`status ${s.status}`);
+    if (s.enabled && !s.agentReady) parts.push('agent not ready yet');
+  }
+  if (p.readError) parts.push(`status read failed, retrying: ${p.readError.split('\n')[0] ?? ''}`);
+  return parts.join(', ');
+}
+
+/** A live spinner on a terminal; elsewhere one plain line on stderr whenever the state changes. */
+export function startProgress(streams: Streams, what: string): ProgressDisplay {
+  if (streams.interactive) {
+    const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.err }).start();
+    return {
+      onProgress: (p) => {
+        spinner.text = `${what} (${formatDuration(p.elapsedMs)}, ${describe(p)})`;
+      },
+      succeed: (text) => void spinner.success(text),
+      fail: () => void spinner.stop(),
+    };
+  }
+  let last = '';
+  streams.err.write(`${what}\n`);
+  return {
+    onProgress: (p) => {
+      const line = describe(p);
+      if (line !== last) streams.err.write(`  ${line} (${formatDuration(p.elapsedMs)})\n`);
+      last = line;
+    },
+    succeed: () => undefined,
+    fail: () => undefined,
+  };
+}

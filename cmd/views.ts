@@ -1,0 +1,63 @@
+import type { AccelerationState, AcceleratedImage } from '../lib/ucloud/acceleration.ts';
+import { humanBytes, renderTable } from './output.ts';
+
+export const API_VERSION = 'uimgacc.ucloud.cn/v1alpha1';
+
+export interface ImageView {
+  readonly originalImage: string;
+  readonly targetImage: string;
+  readonly sizeBytes: number;
+  readonly layers: number;
+  readonly status: string;
+  readonly inUseBy?: number | undefined;
+}
+
+/**
+ * UCloud reports one cluster-wide status; an image that is listed is usable unless that status says an operation is
+ * touching the images, so the per-image status is derived from it.
+ */
+export function imageStatus(state: AccelerationState): string {
+  return state.status === 'Ready' || state.status === 'CreateError' || state.status === 'DeleteError' ? 'Ready' : state.status;
+}
+
+export function imageView(state: AccelerationState, img: AcceleratedImage, inUseBy?: number): ImageView {
+  return { ...img, status: imageStatus(state), ...(inUseBy === undefined ? {} : { inUseBy }) };
+}
+
+export function statusView(state: AccelerationState): Record<string, unknown> {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'AccelerationStatus',
+    clusterId: state.clusterId,
+    enabled: state.enabled,
+    nfsReady: state.nfsReady,
+    agentReady: state.agentReady,
+    status: state.status,
+    ...(state.error ? { error: state.error } : {}),
+    ...(state.nfsAddr ? { nfsAddr: state.nfsAddr } : {}),
+    ...(state.subnetId ? { subnetId: state.subnetId } : {}),
+    imagesKnown: state.imagesKnown,
+    images: state.images.map((img) => imageView(state, img)),
+  };
+}
+
+export function imagesTable(views: readonly ImageView[], wide: boolean): string {
+  const head = ['ORIGINAL IMAGE', 'TARGET IMAGE', 'SIZE', 'LAYERS', 'STATUS'];
+  if (wide) head.push('SIZE (BYTES)', 'IN USE');
+  return renderTable(
+    head,
+    views.map((v) => {
+      const row = [v.originalImage, v.targetImage, humanBytes(v.sizeBytes), String(v.layers), v.status];
+      if (wide) row.push(String(v.sizeBytes), v.inUseBy === undefined ? '-' : String(v.inUseBy));
+      return row;
+    }),
+  );
+}
+
+/** Why the image list is empty when it may not really be empty. */
+export function imagesUnknownReason(state: AccelerationState): string | undefined {
+  if (state.imagesKnown) return undefined;
+  if (!state.enabled) return 'image acceleration is not enabled';
+  if (!state.agentReady) return 'the acceleration agent is not ready yet, so UCloud does not list the images (normal for a few minutes after enabling)';
+  return `an operation is in progress (status ${state.status}), so UCloud does not list the images until it ends`;
+}

@@ -1,0 +1,94 @@
+import type { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { effectiveKubeconfigYaml, loadKubeconfig, type KubeFlags, type LoadedKubeconfig } from './kubeconfig.ts';
+import { isNotFound } from './errors.ts';
+
+/**
+ * Lazy access to the cluster: nothing is read or loaded (not even client-node, which is slow to import) until a
+ * command actually needs Kubernetes, so `status` with flags/env alone works without a reachable cluster.
+ */
+export class KubeAccess {
+  readonly flags: KubeFlags;
+  readonly #env: NodeJS.ProcessEnv;
+  #loaded: LoadedKubeconfig | undefined;
+  #kc: Promise<KubeConfig> | undefined;
+
+  constructor(flags: KubeFlags, env: NodeJS.ProcessEnv) {
+    this.flags = flags;
+    this.#env = env;
+  }
+
+  get loaded(): LoadedKubeconfig {
+    this.#loaded ??= loadKubeconfig(this.flags, this.#env);
+    return this.#loaded;
+  }
+
+  get namespace(): string {
+    return this.inCluster() ? (this.flags.namespace ?? 'default') : this.loaded.namespace;
+  }
+
+  /** kubectl falls back to the Pod's service account when no kubeconfig exists and it runs inside a cluster. */
+  inCluster(): boolean {
+    return !this.flags.kubeconfig && Boolean(this.#env['KUBERNETES_SERVICE_HOST']) && this.loaded.files.length === 0;
+  }
+
+  kubeConfig(): Promise<KubeConfig> {
+    this.#kc ??= (async () => {
+      const k8s = await import('@kubernetes/client-node');
+      const kc = new k8s.KubeConfig();
+      if (this.inCluster()) kc.loadFromCluster();
+      else kc.loadFromString(effectiveKubeconfigYaml(this.loaded));
+      return kc;
+    })();
+    return this.#kc;
+  }
+
+  async server(): Promise<string | undefined> {
+    try {
+      return (await this.kubeConfig()).getCurrentCluster()?.server;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async core(): Promise<CoreV1Api> {
+    const k8s = await import('@kubernetes/client-node');
+    return (await this.kubeConfig()).makeApiClient(k8s.CoreV1Api);
+  }
+
+  async apps(): Promise<AppsV1Api> {
+    const k8s = await import('@kubernetes/client-node');
+    return (await this.kubeConfig()).makeApiClient(k8s.AppsV1Api);
+  }
+
+  async batch(): Promise<BatchV1Api> {
+    const k8s = await import('@kubernetes/client-node');
+    return (await this.kubeConfig()).makeApiClient(k8s.BatchV1Api);
+  }
+
+  /** The ConfigMap's data, or undefined when it does not exist. Other errors propagate. */
+  async readConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    const core = await this.core();
+    try {
+      const cm = await core.readNamespacedConfigMap({ namespace, name });
+      return { ...(cm.data ?? {}) };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The Secret's data, decoded, or undefined when it does not exist. Other errors propagate. */
+  async readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    const core = await this.core();
+    try {
+      const secret = await core.readNamespacedSecret({ namespace, name });
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+      for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
+      return out;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/** Reads a Kubernetes `Status` out of client-node's ApiException (whose `body` is the raw response text). */
+export interface KubeStatus {
+  readonly code: number;
+  readonly reason: string | undefined;
+  readonly message: string | undefined;
+}
+
+const REASON_BY_CODE: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  409: 'Conflict',
+  410: 'Expired',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+export function kubeStatusOf(err: unknown): KubeStatus | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { code?: unknown; body?: unknown };
+  if (typeof e.code !== 'number' || !('body' in e)) return undefined;
+  let body: unknown = e.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      body = undefined;
+    }
+  }
+  const status = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  return {
+    code: e.code,
+    reason: typeof status['reason'] === 'string' && status['reason'] !== '' ? status['reason'] : REASON_BY_CODE[e.code],
+    message: typeof status['message'] === 'string' ? status['message'] : undefined,
+  };
+}
+
+export function isNotFound(err: unknown): boolean {
+  return kubeStatusOf(err)?.code === 404;
+}
+
+export function isConflict(err: unknown): boolean {
+  return kubeStatusOf(err)?.code === 409;
+}
+
+export function isForbidden(err: unknown): boolean {
+  const code = kubeStatusOf(err)?.code;
+  return code === 403 || code === 401;
+}
+
+function causeCode(err: unknown): { code: string | undefined; message: string } {
+  let cur: unknown = err;
+  for (let i = 0; i < 5 && cur; i++) {
+    const c = cur as { code?: unknown; cause?: unknown };
+    if (typeof c.code === 'string') return { code: c.code, message: (cur as Error).message };
+    cur = c.cause;
+  }
+  return { code: undefined, message: err instanceof Error ? err.message : String(err) };
+}
+
+/** An API or connection error worded as kubectl words it; never a raw client-node exception. */
+export function describeKubeError(err: unknown, server?: string): string {
+  const status = kubeStatusOf(err);
+  if (status) {
+    const message = status.message ?? `the server responded with HTTP ${status.code}`;
+    return `Error from server (${status.reason ?? 'Unknown'}): ${message}`;
+  }
+  const { code, message } = causeCode(err);
+  const host = server ? server.replace(/^https?:\/\//, '') : 'the server';
+  if (code === 'ECONNREFUSED') return `The connection to the server ${host} was refused - did you specify the right host or port?`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Unable to connect to the server: dial tcp: lookup ${host}: no such host`;
+  if (code && code.startsWith('UND_ERR_') && code.includes('TIMEOUT')) return `Unable to connect to the server: ${host}: timeout`;
+  if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return `Unable to connect to the server: ${host}: request timed out`;
+  }
+  return `Unable to connect to the server: ${message}`;
+}
+
+/** True when the thing raised came from talking to Kubernetes (so cmd/ can word it like kubectl). */
+export function isKubeError(err: unknown): boolean {
+  if (kubeStatusOf(err)) return true;
+  const { code } = causeCode(err);
+  return code !== undefined && (code.startsWith('E') || code.startsWith('UND_ERR_'));
+}

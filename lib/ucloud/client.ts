@@ -1,0 +1,215 @@
+import { randomInt } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { flattenParams, signParams, type FlatParams, type ParamValue } from './signature.ts';
+import { UCloudApiError, UCloudTransportError } from './errors.ts';
+
+export const DEFAULT_API_BASE_URL = 'https://api.ucloud.cn';
+export const INTERNAL_API_BASE_URL = 'http://api.service.ucloud.cn';
+
+export interface UCloudCredentials {
+  readonly publicKey: string;
+  readonly privateKey: string;
+}
+
+export interface UCloudClientOptions {
+  readonly baseUrl?: string | undefined;
+  readonly credentials: UCloudCredentials;
+  readonly region?: string | undefined;
+  readonly projectId?: string | undefined;
+  /** Per attempt. The official SDKs use 30 s. */
+  readonly timeoutMs?: number | undefined;
+  /** Extra attempts for retryable calls (Get*). */
+  readonly maxRetries?: number | undefined;
+  readonly backoffBaseMs?: number | undefined;
+  readonly backoffMaxMs?: number | undefined;
+  readonly userAgent?: string | undefined;
+  /** Receives one line per attempt for `-v`; secrets are already redacted. */
+  readonly debug?: ((line: string) => void) | undefined;
+  readonly fetch?: typeof fetch | undefined;
+}
+
+export interface CallOptions {
+  /** Safe to send again: only reads. Mutating actions are never retried blindly. */
+  readonly retryable: boolean;
+  /** Parameter names whose values are secrets (e.g. UHubPassword): never logged, scrubbed from errors. */
+  readonly secretParams?: readonly string[];
+}
+
+/** A successful response body: RetCode already checked to be 0. */
+export type UCloudResponse = Readonly<Record<string, unknown>>;
+
+const REQUEST_ID_HEADER = 'x-ucloud-request-uuid';
+const RETRYABLE_HTTP = new Set([429, 500, 502, 503, 504]);
+// Connection never established: the request certainly did not reach UCloud.
+const UNSENT_ERROR_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'CERT_HAS_EXPIRED', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+/** RetCode may arrive as a number or a numeric string; anything else is not a UCloud response. */
+export function parseRetCode(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value.trim());
+  return undefined;
+}
+
+interface AttemptFailure {
+  readonly error: UCloudApiError | UCloudTransportError;
+  readonly retryable: boolean;
+}
+
+export class UCloudClient {
+  readonly baseUrl: string;
+  readonly region: string | undefined;
+  readonly projectId: string | undefined;
+  readonly #credentials: UCloudCredentials;
+  readonly #timeoutMs: number;
+  readonly #maxRetries: number;
+  readonly #backoffBaseMs: number;
+  readonly #backoffMaxMs: number;
+  readonly #userAgent: string;
+  readonly #debug: ((line: string) => void) | undefined;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: UCloudClientOptions) {
+    this.baseUrl = (options.baseUrl ?? DEFAULT_API_BASE_URL).replace(/\/+$/, '');
+    this.region = options.region || undefined;
+    this.projectId = options.projectId || undefined;
+    this.#credentials = options.credentials;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#maxRetries = options.maxRetries ?? 3;
+    this.#backoffBaseMs = options.backoffBaseMs ?? 500;
+    this.#backoffMaxMs = options.backoffMaxMs ?? 8_000;
+    this.#userAgent = options.userAgent ?? 'kubectl-uimgacc';
+    this.#debug = options.debug;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  /** Sends one action. Throws UCloudApiError (RetCode ≠ 0) or UCloudTransportError; messages never hold secrets. */
+  async call(action: string, params: Readonly<Record<string, ParamValue>>, options: CallOptions): Promise<UCloudResponse> {
+    const secretNames = new Set(options.secretParams ?? []);
+    const flat = flattenParams({ Region: this.region, ProjectId: this.projectId, ...params, Action: action });
+    const secrets = [this.#credentials.privateKey, ...Object.entries(flat).filter(([k]) => secretNames.has(k)).map(([, v]) => v)];
+    const attempts = options.retryable ? this.#maxRetries + 1 : 1;
+    let last: AttemptFailure | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) {
+        // Full jitter keeps many clients from retrying in lockstep.
+        const cap = Math.min(this.#backoffMaxMs, this.#backoffBaseMs * 2 ** (attempt - 2));
+        const wait = randomInt(0, Math.max(1, Math.floor(cap)) + 1);
+        this.#log(`${action}: retrying in ${wait}ms (attempt ${attempt}/${attempts})`);
+        await delay(wait);
+      }
+      const outcome = await this.#attempt(action, flat, secretNames, secrets, attempt);
+      if (!('error' in outcome)) return outcome.body;
+      last = outcome;
+      if (!outcome.retryable) break;
+    }
+    // `last` is always set here: the loop runs at least once and only returns on success.
+    throw (last as AttemptFailure).error;
+  }
+
+  async #attempt(
+    action: string,
+    flat: FlatParams,
+    secretNames: ReadonlySet<string>,
+    secrets: readonly string[],
+    attempt: number,
+  ): Promise<{ body: UCloudResponse } | AttemptFailure> {
+    const signed = signParams(flat, this.#credentials.publicKey, this.#credentials.privateKey);
+    this.#log(`POST ${this.baseUrl} ${describeParams(flat, secretNames)} (attempt ${attempt})`);
+    const started = Date.now();
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(this.baseUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': this.#userAgent },
+        body: new URLSearchParams(signed).toString(),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      text = await response.text();
+    } catch (err) {
+      const { detail, unsent } = describeFetchError(err, this.#timeoutMs);
+      this.#log(`${action}: ${detail} after ${Date.now() - started}ms`);
+      return {
+        error: new UCloudTransportError(action, redact(`${detail} (${this.baseUrl})`, secrets), { ambiguous: !unsent }),
+        retryable: true,
+      };
+    }
+    const requestId = response.headers.get(REQUEST_ID_HEADER) ?? undefined;
+    this.#log(`${action}: HTTP ${response.status} in ${Date.now() - started}ms request id ${requestId ?? '(none)'}`);
+    if (!response.ok) {
+      return {
+        error: new UCloudTransportError(action, `HTTP ${response.status} ${response.statusText}`.trim(), {
+          requestId,
+          httpStatus: response.status,
+          // A 4xx other than 429 was rejected before processing; 5xx may or may not have been applied.
+          ambiguous: response.status >= 500,
+        }),
+        retryable: RETRYABLE_HTTP.has(response.status),
+      };
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return {
+        error: new UCloudTransportError(action, `the response is not JSON (HTTP ${response.status}, ${text.length} bytes)`, {
+          requestId,
+          httpStatus: response.status,
+          ambiguous: true,
+        }),
+        retryable: true,
+      };
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return {
+        error: new UCloudTransportError(action, 'the response is not a UCloud API object', { requestId, ambiguous: true }),
+        retryable: true,
+      };
+    }
+    const record = body as Record<string, unknown>;
+    const retCode = parseRetCode(record['RetCode']);
+    if (retCode === undefined) {
+      return {
+        error: new UCloudTransportError(action, 'the response has no valid RetCode', { requestId, ambiguous: true }),
+        retryable: true,
+      };
+    }
+    if (retCode !== 0) {
+      const message = typeof record['Message'] === 'string' ? record['Message'] : '';
+      return {
+        error: new UCloudApiError(action, retCode, redact(message, secrets), requestId),
+        retryable: retCode >= 2000,
+      };
+    }
+    return { body: record };
+  }
+
+  #log(line: string): void {
+    this.#debug?.(line);
+  }
+}
+
+function describeParams(flat: FlatParams, secretNames: ReadonlySet<string>): string {
+  return Object.entries(flat)
+    .map(([k, v]) => `${k}=${secretNames.has(k) ? '<redacted>' : v}`)
+    .join(' ');
+}
+
+function describeFetchError(err: unknown, timeoutMs: number): { detail: string; unsent: boolean } {
+  if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return { detail: `no answer within ${timeoutMs / 1000}s`, unsent: false };
+  }
+  const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const message = typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.message : String(err);
+  return { detail: `network error: ${message}`, unsent: code !== undefined && UNSENT_ERROR_CODES.has(code) };
+}
+
+/** Defence in depth: an API message or a network error must never carry a secret to the user's terminal. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join('<redacted>');
+  }
+  return out;
+}

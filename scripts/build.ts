@@ -1,0 +1,38 @@
+// Bundles the plugin, the completion executable and the helper into dist/ with esbuild.
+// ESM with code splitting: heavy modules (@kubernetes/client-node) land in chunks that load only when a command needs
+// the cluster, which keeps `--help`, `version --client` and completion fast.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+let commit = process.env['UIMGACC_COMMIT'] ?? 'unknown';
+if (commit === 'unknown') {
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // Not a git checkout (e.g. an unpacked source archive): keep "unknown".
+  }
+}
+
+rmSync('dist', { recursive: true, force: true });
+await build({
+  entryPoints: { 'kubectl-uimgacc': 'cmd/entry.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+  // CommonJS dependencies (cli-table3) call require(); ESM output has none unless we provide it.
+  banner: { js: "import { createRequire as __uimgaccCreateRequire } from 'node:module'; const require = __uimgaccCreateRequire(import.meta.url);" },
+  define: { UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commit) },
+});
+writeFileSync('dist/package.json', JSON.stringify({ type: 'module' }) + '\n');
+chmodSync('dist/kubectl-uimgacc.mjs', 0o755);
+console.log(`built dist/ (version ${pkg.version}, commit ${commit})`);

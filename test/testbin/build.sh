@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Builds the real binaries the tests run (kube-apiserver, etcd, kubectl, krew, validate-krew-manifest, helm) from
+# the Go module proxy, into a cache outside the repo. A tool is rebuilt only when its binary is missing or its
+# version stamp differs, so warm runs cost nothing. Usage: build.sh [kube|krew|helm|all]   (default: all)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+root=${UIMGACC_TESTBIN:-$HOME/.cache/uimgacc-testbin}
+mkdir -p "$root"
+export CGO_ENABLED=0 GOFLAGS="-buildvcs=false -pgo=off" GOTOOLCHAIN=local
+
+log() { printf '[testbin] %s\n' "$*" >&2; }
+
+# up_to_date DIR VERSION BIN... : true when every binary exists and DIR/.version says VERSION.
+up_to_date() {
+  local dir=$1 version=$2; shift 2
+  [ "$(cat "$dir/.version" 2>/dev/null)" = "$version" ] || return 1
+  for b in "$@"; do [ -x "$dir/$b" ] || return 1; done
+}
+
+build_kube() {
+  local v=$KUBERNETES_VERSION dir="$root/kubernetes-$KUBERNETES_VERSION"
+  if up_to_date "$dir" "$v" kube-apiserver etcd kubectl; then log "kubernetes $v cached in $dir"; return; fi
+  local start=$SECONDS src="$dir/src"
+  mkdir -p "$src"
+  log "building kube-apiserver, kubectl and etcd $v (a cold build takes 10-20 minutes on 2 cores)"
+  # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging paths, which do not
+  # exist outside its repo. Generate a replace line for each from the go.mod the proxy serves, pinned to the
+  # matching v0.X.Y tag, so a version bump needs no hand edits.
+  local gomod minor staging
+  gomod=$(cd "$src" && go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  minor=${v#v1.}
+  staging=$(awk '/^\tk8s\.io\/[^ ]+ v0\.0\.0$/ {print $1}' "$gomod" | sort -u)
+  {
+    echo "module uimgacc.local/testbin-kubernetes"
+    echo
+    sed -n 's/^go \(.*\)/go \1/p' "$gomod"
+    echo
+    echo "require k8s.io/kubernetes $v"
+    echo
+    echo "replace ("
+    for m in $staging; do echo "	$m => $m v0.$minor"; done
+    echo ")"
+  } > "$src/go.mod"
+  # No `go mod tidy`: with no Go files of its own the module would drop the requirement and float to @latest.
+  (cd "$src" && go get "k8s.io/kubernetes@$v")
+  local major=1 kminor=${minor%%.*} date
+  date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  local pkg=k8s.io/component-base/version
+  local ldflags="-s -w -X $pkg.gitVersion=$v -X $pkg.gitMajor=$major -X $pkg.gitMinor=$kminor -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
+  ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$v -X k8s.io/client-go/pkg/version.gitMajor=$major -X k8s.io/client-go/pkg/version.gitMinor=$kminor"
+  (cd "$src" && go build -mod=mod -trimpath -ldflags "$ldflags" -o "$dir/" \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl)
+  # etcd's server module is already in kubernetes' dependency graph at the version kubernetes is tested with.
+  (cd "$src" && go build -mod=mod -trimpath -ldflags "-s -w" -o "$dir/etcd" go.etcd.io/etcd/server/v3)
+  echo "$v" > "$dir/.version"
+  log "kubernetes $v built in $((SECONDS - start))s"
+}
+
+# build_module NAME VERSION MODULE BIN=PKG... : builds main packages of one module at one version.
+build_module() {
+  local name=$1 v=$2 mod=$3; shift 3
+  local dir="$root/$name-$v" bins=() pkgs=()
+  for spec in "$@"; do bins+=("${spec%%=*}"); pkgs+=("${spec#*=}"); done
+  if up_to_date "$dir" "$v" "${bins[@]}"; then log "$name $v cached in $dir"; return; fi
+  local start=$SECONDS src="$dir/src"
+  mkdir -p "$src"
+  log "building $name $v"
+  printf 'module uimgacc.local/testbin-%s\n\ngo 1.24\n' "$name" > "$src/go.mod"
+  (cd "$src" && go get "$mod@$v" >/dev/null)
+  for i in "${!bins[@]}"; do
+    (cd "$src" && go build -mod=mod -trimpath -ldflags "-s -w ${LDFLAGS_EXTRA:-}" -o "$dir/${bins[$i]}" "${pkgs[$i]}")
+  done
+  echo "$v" > "$dir/.version"
+  log "$name $v built in $((SECONDS - start))s"
+}
+
+build_krew() {
+  LDFLAGS_EXTRA="-X sigs.k8s.io/krew/internal/version.gitTag=$KREW_VERSION" build_module krew "$KREW_VERSION" sigs.k8s.io/krew \
+    krew=sigs.k8s.io/krew/cmd/krew validate-krew-manifest=sigs.k8s.io/krew/cmd/validate-krew-manifest
+}
+
+build_helm() {
+  LDFLAGS_EXTRA="-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" build_module helm "$HELM_VERSION" helm.sh/helm/v3 \
+    helm=helm.sh/helm/v3/cmd/helm
+}
+
+what=${1:-all}
+case $what in
+  kube) build_kube ;;
+  krew) build_krew ;;
+  helm) build_helm ;;
+  all) build_helm; build_krew; build_kube ;;
+  *) echo "usage: $0 [kube|krew|helm|all]" >&2; exit 2 ;;
+esac
