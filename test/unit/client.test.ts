@@ -1,0 +1,165 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UCloudClient, parseRetCode } from '../../lib/ucloud/client.ts';
+import { UCloudApiError, UCloudTransportError } from '../../lib/ucloud/errors.ts';
+import { computeSignature } from '../../lib/ucloud/signature.ts';
+
+type Reply = (req: IncomingMessage, res: ServerResponse, params: URLSearchParams) => void;
+
+/** A scripted HTTP endpoint: each request takes the next reply (the last one repeats). */
+async function endpoint(replies: Reply[]): Promise<{ url: string; requests: URLSearchParams[]; close: () => Promise<void> }> {
+  const requests: URLSearchParams[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const params = new URLSearchParams(body);
+      requests.push(params);
+      const reply = replies[Math.min(requests.length - 1, replies.length - 1)] as Reply;
+      reply(req, res, params);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+const json = (body: unknown, status = 200): Reply => (_req, res) => {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'X-UCLOUD-REQUEST-UUID': 'req-123' });
+  res.end(JSON.stringify(body));
+};
+const ok = json({ RetCode: 0, Action: 'GetUK8SImageAccelerateResponse', Status: 'Ready' });
+const SECRET = 'private-key-very-secret';
+
+function client(url: string, extra: Partial<ConstructorParameters<typeof UCloudClient>[0]> = {}): UCloudClient {
+  return new UCloudClient({ baseUrl: url, credentials: { publicKey: 'pub', privateKey: SECRET }, region: 'cn-bj2', backoffBaseMs: 1, backoffMaxMs: 5, ...extra });
+}
+
+test('sends a signed form POST with Region, no empty parameters, and a valid signature', async () => {
+  const ep = await endpoint([ok]);
+  try {
+    await client(ep.url, { projectId: '' }).call('GetUK8SImageAccelerate', { ClusterId: 'uk8s-abcdefgh', Empty: '' }, { retryable: true });
+    const p = ep.requests[0] as URLSearchParams;
+    const flat = Object.fromEntries(p.entries());
+    assert.deepEqual(Object.keys(flat).sort(), ['Action', 'ClusterId', 'PublicKey', 'Region', 'Signature']);
+    const { Signature, ...rest } = flat;
+    assert.equal(Signature, computeSignature(rest, SECRET));
+  } finally {
+    await ep.close();
+  }
+});
+
+test('reads are retried on 5xx/429 and RetCode >= 2000, then succeed', async () => {
+  const ep = await endpoint([json({}, 503), json({}, 429), json({ RetCode: 2001, Message: 'busy' }), ok]);
+  try {
+    const body = await client(ep.url).call('GetUK8SImageAccelerate', {}, { retryable: true });
+    assert.equal(body['Status'], 'Ready');
+    assert.equal(ep.requests.length, 4);
+  } finally {
+    await ep.close();
+  }
+});
+
+test('mutating actions are sent exactly once, even on 503', async () => {
+  const ep = await endpoint([json({}, 503), ok]);
+  try {
+    await assert.rejects(client(ep.url).call('CreateUK8SImageAccelerate', {}, { retryable: false }), (err: UCloudTransportError) => {
+      assert.ok(err instanceof UCloudTransportError);
+      assert.equal(err.ambiguous, true);
+      assert.equal(err.httpStatus, 503);
+      assert.match(err.message, /request id req-123/);
+      return true;
+    });
+    assert.equal(ep.requests.length, 1);
+  } finally {
+    await ep.close();
+  }
+});
+
+test('API errors carry action, RetCode, message, request id and advice; low RetCodes are not retried', async () => {
+  const ep = await endpoint([json({ RetCode: 171, Message: 'Signature VerifyAC Error' })]);
+  try {
+    await assert.rejects(client(ep.url).call('GetUK8SImageAccelerate', {}, { retryable: true }), (err: UCloudApiError) => {
+      assert.ok(err instanceof UCloudApiError);
+      assert.equal(err.retCode, 171);
+      assert.match(err.message, /GetUK8SImageAccelerate failed: RetCode 171: Signature VerifyAC Error \(request id req-123\)/);
+      assert.match(err.message, /hint: signature rejected/);
+      return true;
+    });
+    assert.equal(ep.requests.length, 1);
+  } finally {
+    await ep.close();
+  }
+});
+
+test('RetCode as a string is understood; invalid JSON and missing RetCode are transport errors', async () => {
+  assert.equal(parseRetCode('0'), 0);
+  assert.equal(parseRetCode(' 150 '), 150);
+  assert.equal(parseRetCode('x'), undefined);
+  assert.equal(parseRetCode(1.5), undefined);
+  const ep = await endpoint([json({ RetCode: '0', Status: 'Ready' })]);
+  try {
+    assert.equal((await client(ep.url).call('X', {}, { retryable: true }))['Status'], 'Ready');
+  } finally {
+    await ep.close();
+  }
+  const bad = await endpoint([(_q, res) => res.end('<html>oops'), json({ Foo: 1 })]);
+  try {
+    await assert.rejects(client(bad.url, { maxRetries: 0 }).call('X', {}, { retryable: true }), /not JSON/);
+    await assert.rejects(client(bad.url, { maxRetries: 0 }).call('X', {}, { retryable: true }), /no valid RetCode/);
+  } finally {
+    await bad.close();
+  }
+});
+
+test('a hung request times out and is retried only when retryable', async () => {
+  const ep = await endpoint([() => undefined]);
+  try {
+    await assert.rejects(client(ep.url, { timeoutMs: 100, maxRetries: 1 }).call('X', {}, { retryable: true }), /no answer within 0.1s/);
+    assert.equal(ep.requests.length, 2);
+    await assert.rejects(client(ep.url, { timeoutMs: 100 }).call('CreateX', {}, { retryable: false }), (err: UCloudTransportError) => err.ambiguous);
+    assert.equal(ep.requests.length, 3);
+  } finally {
+    await ep.close();
+  }
+});
+
+test('connection refused is not ambiguous (nothing was sent)', async () => {
+  const ep = await endpoint([ok]);
+  await ep.close();
+  await assert.rejects(client(ep.url).call('CreateX', {}, { retryable: false }), (err: UCloudTransportError) => {
+    assert.equal(err.ambiguous, false);
+    assert.match(err.message, /network error/);
+    return true;
+  });
+});
+
+test('secrets never appear in errors or debug lines, even when the API echoes them', async () => {
+  const ep = await endpoint([json({ RetCode: 230, Message: `bad password hunter2-secret for key ${SECRET}` })]);
+  const lines: string[] = [];
+  try {
+    await assert.rejects(
+      client(ep.url, { debug: (l) => lines.push(l) }).call('EnableX', { UHubPassword: 'hunter2-secret' }, { retryable: false, secretParams: ['UHubPassword'] }),
+      (err: Error) => {
+        assert.ok(!err.message.includes('hunter2-secret'));
+        assert.ok(!err.message.includes(SECRET));
+        assert.match(err.message, /<redacted>/);
+        return true;
+      },
+    );
+    assert.ok(lines.length > 0);
+    for (const l of lines) {
+      assert.ok(!l.includes('hunter2-secret'), l);
+      assert.ok(!l.includes(SECRET), l);
+    }
+    assert.ok(lines.some((l) => l.includes('UHubPassword=<redacted>')));
+  } finally {
+    await ep.close();
+  }
+});
