@@ -52,7 +52,7 @@ const SECRET = { UCLOUD_UK8S_CLUSTER_ID: 'uk8s-fromsecret', UCLOUD_PUBLIC_KEY: '
 test('cluster ID precedence: flag > env > context extension > context name > ConfigMap > Secret', async () => {
   const full = { configMap: CM, secret: SECRET, extension: { clusterId: 'uk8s-fromctx00' }, contextName: 'uk8s-ctxname00' };
   const env = { UCLOUD_UK8S_CLUSTER_ID: 'uk8s-fromenv00' };
-  const r = (flags: object, e: object, c: Parameters<typeof cluster>[0]): ConfigResolver => new ConfigResolver({ flags, env: e, cluster: cluster(c), home: home() });
+  const r = (flags: object, e: NodeJS.ProcessEnv, c: Parameters<typeof cluster>[0]): ConfigResolver => new ConfigResolver({ flags, env: e, cluster: cluster(c), home: home() });
   assert.deepEqual(await r({ clusterId: 'uk8s-fromflag0' }, env, full).clusterId(), { value: 'uk8s-fromflag0', source: 'flag --cluster-id' });
   assert.deepEqual(await r({}, env, full).clusterId(), { value: 'uk8s-fromenv00', source: 'env UCLOUD_UK8S_CLUSTER_ID' });
   assert.deepEqual(await r({}, {}, full).clusterId(), { value: 'uk8s-fromctx00', source: 'kubeconfig context "uk8s-ctxname00"' });
@@ -115,7 +115,7 @@ test('profile selection: --profile > UCLOUD_PROFILE > active; an unknown explici
 
 test('region/project precedence: flag > env > context > ConfigMap > Secret > profile', async () => {
   const h = home({ config: [{ profile: 'default', region: 'cn-profile', project_id: 'org-profile' }] });
-  const mk = (flags: object, env: object, c: Parameters<typeof cluster>[0]): ConfigResolver => new ConfigResolver({ flags, env, cluster: cluster(c), home: h });
+  const mk = (flags: object, env: NodeJS.ProcessEnv, c: Parameters<typeof cluster>[0]): ConfigResolver => new ConfigResolver({ flags, env, cluster: cluster(c), home: h });
   assert.equal((await mk({ region: 'cn-flag' }, { UCLOUD_REGION: 'cn-env' }, {}).region()).value, 'cn-flag');
   assert.equal((await mk({}, { UCLOUD_REGION: 'cn-env' }, {}).region()).value, 'cn-env');
   assert.equal((await mk({}, {}, { extension: { region: 'cn-ctx' }, configMap: CM }).region()).value, 'cn-ctx');

@@ -34,11 +34,11 @@ test('KUBECONFIG: missing files are skipped and the first file wins for each nam
   assert.deepEqual(loaded.files, [a, b]);
   assert.equal(loaded.contextName, 'ctx-a');
   assert.equal(loaded.namespace, 'team-a');
-  const c1 = loaded.merged.clusters.find((c) => c.name === 'c1') as { cluster: { server: string; 'certificate-authority': string } };
+  const c1 = loaded.merged.clusters.find((c) => c.name === 'c1') as unknown as { cluster: { server: string; 'certificate-authority': string } };
   assert.equal(c1.cluster.server, 'https://a.example:6443');
   // Relative paths are relative to the file that holds them, as in kubectl.
   assert.equal(c1.cluster['certificate-authority'], join(dir, 'one', 'ca.crt'));
-  const shared = loaded.merged.contexts.find((c) => c.name === 'shared') as { context: { cluster: string } };
+  const shared = loaded.merged.contexts.find((c) => c.name === 'shared') as unknown as { context: { cluster: string } };
   assert.equal(shared.context.cluster, 'c1');
 });
 
