@@ -37,6 +37,8 @@ const COMMANDS = [
 
 export const PROGRAM = 'kubectl uimgacc';
 
+const KNOWN = new Set(COMMANDS.flatMap((m) => [m.command.split(' ')[0] as string, ...m.aliases]));
+
 function parseVerbosity(value: string | undefined): number {
   if (value === undefined) return 0;
   if (value === '' || value === 'true') return 1;
@@ -88,7 +90,8 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
   let exitCode: number = EXIT.ok;
   let failed = false;
   const write = (text: string): void => void streams.err.write(text);
-  let parser = addGlobalOptions(yargs([...argv]))
+  // Like kubectl, a bare invocation shows the help instead of an error.
+  let parser = addGlobalOptions(yargs(argv.length === 0 ? ['--help'] : [...argv]))
     .scriptName(PROGRAM)
     .usage(`${PROGRAM}: make UCloud UK8S image acceleration safe and effortless\n\nUsage: ${PROGRAM} COMMAND [flags]`)
     .strict()
@@ -107,9 +110,14 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
         exitCode = reportError(err, write);
         return;
       }
-      const cmd = y.parsed ? (y.parsed as { argv: { _: unknown[] } }).argv._[0] : undefined;
-      write(`error: ${msg}\n`);
-      write(`See '${PROGRAM}${typeof cmd === 'string' ? ` ${cmd}` : ''} --help' for usage.\n`);
+      const first = argv.find((a) => !a.startsWith('-'));
+      const cmd = first !== undefined && KNOWN.has(first) ? first : undefined;
+      if (first !== undefined && cmd === undefined && /^Did you mean/.test(msg)) {
+        write(`error: unknown command "${first}" for "${PROGRAM}"\n${msg}\n`);
+      } else {
+        write(`error: ${msg}\n`);
+      }
+      write(`See '${PROGRAM}${cmd ? ` ${cmd}` : ''} --help' for usage.\n`);
       exitCode = EXIT.error;
     });
   for (const mod of COMMANDS) {
@@ -120,6 +128,8 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
       describe: m.describe,
       builder: (y: Argv) => m.builder(y),
       handler: async (args: Args) => {
+        // yargs still calls the handler after reporting a usage error when it may not exit the process.
+        if (failed) return;
         let ctx: Context | undefined;
         try {
           const flags = globalFlags(args);

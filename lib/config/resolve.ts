@@ -165,7 +165,10 @@ export class ConfigResolver {
         if (!data) this.notes.push(`${what} does not exist`);
         return data;
       } catch (err) {
-        this.notes.push(`could not read ${what}: ${err instanceof Error && err.name === 'UserError' ? err.message : describeKubeError(err)}`);
+        // A missing or broken kubeconfig affects every object alike: say it once.
+        const note =
+          err instanceof Error && err.name === 'UserError' ? `the cluster was not consulted: ${err.message}` : `could not read ${what}: ${describeKubeError(err)}`;
+        if (!this.notes.includes(note)) this.notes.push(note);
         return undefined;
       }
     })();
