@@ -103,7 +103,7 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
     .exitProcess(false)
     .wrap(Math.min(120, (streams.err as { columns?: number }).columns ?? 100))
     .epilog('Exit codes: 0 ok, 1 error, 3 refused because the image is in use (--force overrides), 4 timed out waiting (the operation may still finish).')
-    .fail((msg, err, y) => {
+    .fail((msg, err) => {
       if (failed) return;
       failed = true;
       if (err) {
