@@ -90,6 +90,7 @@ export function kubeconfigYaml(info: Pick<ControlPlaneInfo, 'server' | 'caData'>
 }
 
 const running = new Set<ChildProcess>();
+const dirs = new Set<string>();
 let handlersInstalled = false;
 
 /** Kills what we started even when a test run dies: no orphaned etcd or apiserver. */
@@ -104,10 +105,13 @@ function installExitHandlers(): void {
         // Already gone.
       }
     }
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   };
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
+    process.on(sig, () => {
+      // A program with its own handler (the sandbox) shuts down gracefully; the 'exit' hook still backs it up.
+      if (process.listenerCount(sig) > 1) return;
       killAll();
       process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
     });
@@ -151,6 +155,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
   installExitHandlers();
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'uimgacc-cp-'));
+  dirs.add(dir);
   const [etcdClient, etcdPeer, securePort] = [await freePort(), await freePort(), await freePort()];
   const adminToken = randomBytes(16).toString('hex');
   const users: Record<string, string> = {};
@@ -206,6 +211,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     await stopProcess(apiserver);
     await stopProcess(etcd);
     rmSync(dir, { recursive: true, force: true });
+    dirs.delete(dir);
   };
   try {
     const server = `https://127.0.0.1:${securePort}`;

@@ -1,0 +1,173 @@
+// `npm run sandbox`: a local UK8S look-alike for trying the plugin. Starts a real kube-apiserver + etcd and the UCloud
+// API simulator, fills them with a realistic cluster, writes .sandbox/{kubeconfig,env,bin/}, writes .sandbox/ready
+// last, and stays in the foreground until Ctrl-C, cleaning up on exit.
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kubeconfigYaml, kubectl, startControlPlane } from '../controlplane/controlplane.ts';
+import { kubectlBinary } from '../controlplane/testbin.ts';
+import { startSimulator } from '../simulator/server.ts';
+import { ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL } from '../../lib/affinity.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dir = process.env['UIMGACC_SANDBOX_DIR'] ? resolve(process.env['UIMGACC_SANDBOX_DIR']) : join(root, '.sandbox');
+const CLUSTER_ID = 'uk8s-sandbox01';
+const REGION = 'cn-bj2';
+const PUBLIC_KEY = 'sandbox-public-key';
+const PRIVATE_KEY = 'sandbox-private-key';
+const UHUB = 'uhub.service.ucloud.cn/demo';
+
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(join(dir, 'bin'), { recursive: true });
+
+process.stderr.write('Starting kube-apiserver + etcd…\n');
+const cp = await startControlPlane();
+process.stderr.write(`  ${cp.version} at ${cp.server} (${cp.startMs}ms)\n`);
+const sim = await startSimulator({
+  accounts: [{ publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY }],
+  clusters: [
+    {
+      clusterId: CLUSTER_ID,
+      region: REGION,
+      Enable: true,
+      NfsReady: true,
+      AgentReady: true,
+      NfsAddr: '10.9.0.10',
+      SubnetId: 'subnet-sandbox',
+      Images: [
+        { OriginalImage: `${UHUB}/app:v1`, TargetImage: `${UHUB}/app:v1-acc` },
+        { OriginalImage: `${UHUB}/ml-train:2024.1`, TargetImage: `${UHUB}/ml-train:2024.1-acc` },
+        { OriginalImage: `${UHUB}/batch:3`, TargetImage: `${UHUB}/batch:3-acc` },
+      ],
+    },
+  ],
+  createDelayMs: 8000,
+  deleteDelayMs: 5000,
+  enableDelayMs: 10000,
+  disableDelayMs: 3000,
+});
+process.stderr.write(`UCloud API simulator at ${sim.url}\n`);
+
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write('\nStopping the sandbox…\n');
+  await sim.close();
+  await cp.stop();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(code);
+}
+process.once('SIGINT', () => void shutdown(0));
+process.once('SIGTERM', () => void shutdown(0));
+
+async function apply(manifest: object[]): Promise<void> {
+  const r = await kubectl(cp.kubeconfigPath, ['apply', '-f', '-'], manifest.map((m) => JSON.stringify(m)).join('\n'));
+  if (r.code !== 0) throw new Error(`kubectl apply: ${r.stderr}`);
+}
+
+function podSpec(image: string, extra: object = {}): object {
+  return { containers: [{ name: 'main', image }], ...extra };
+}
+
+function template(app: string, image: string): object {
+  return { metadata: { labels: { app } }, spec: podSpec(image) };
+}
+
+try {
+  const ns = (name: string): object => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  const nodes = [
+    ['10.9.1.11', { [ACCELERATION_LABEL]: 'true' }],
+    ['10.9.1.12', { [LEGACY_ACCELERATION_LABEL]: 'true' }],
+    ['10.9.1.13', {}],
+    ['10.9.1.14', {}],
+  ] as const;
+  await apply([
+    ns('web'),
+    ns('ml'),
+    ns('batch'),
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'uk8sconfig', namespace: 'kube-system' },
+      data: { UCLOUD_UK8S_CLUSTER_ID: CLUSTER_ID, UCLOUD_REGION_ID: REGION, UCLOUD_PROJECT_ID: 'org-sandbox', UCLOUD_SUBNET_ID: 'subnet-sandbox', UCLOUD_API_ENDPOINT: 'http://api.service.ucloud.cn' },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'uimgacc-credentials', namespace: 'kube-system' },
+      stringData: { UCLOUD_PUBLIC_KEY: PUBLIC_KEY, UCLOUD_PRIVATE_KEY: PRIVATE_KEY, UHUB_USERNAME: 'sandbox-pusher', UHUB_PASSWORD: 'sandbox-uhub-password' },
+    },
+    ...nodes.map(([name, labels]) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } } })),
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'frontend', namespace: 'web' },
+      spec: { replicas: 3, selector: { matchLabels: { app: 'frontend' } }, template: template('frontend', `${UHUB}/app:v1-acc`) },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api', namespace: 'web' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'api' } }, template: template('api', `${UHUB}/app:v1`) },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'trainer', namespace: 'ml' },
+      spec: { replicas: 1, serviceName: 'trainer', selector: { matchLabels: { app: 'trainer' } }, template: template('trainer', `${UHUB}/ml-train:2024.1`) },
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'nightly', namespace: 'batch' },
+      spec: { schedule: '0 2 * * *', jobTemplate: { spec: { template: { spec: podSpec(`${UHUB}/batch:3-acc`, { restartPolicy: 'OnFailure' }) } } } },
+    },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'frontend-manual', namespace: 'web' }, spec: podSpec(`${UHUB}/app:v1-acc`) },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug', namespace: 'default' }, spec: podSpec('nginx:1.27') },
+  ]);
+  // Nodes are only schedulable targets when Ready; there is no kubelet here to say so.
+  for (const [name] of nodes) {
+    const patch = JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'sandbox', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }] } });
+    const r = await kubectl(cp.kubeconfigPath, ['patch', 'node', name, '--subresource=status', '--type=merge', '-p', patch]);
+    if (r.code !== 0) throw new Error(`mark node ${name} Ready: ${r.stderr}`);
+  }
+
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, kubeconfigYaml(cp, 'admin', cp.adminToken), { mode: 0o600 });
+  // `kubectl uimgacc` finds the plugin on PATH as kubectl-uimgacc; run it with the repository's Node 24.
+  const shim = join(dir, 'bin', 'kubectl-uimgacc');
+  writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'dist', 'kubectl-uimgacc.mjs')}" "$@"\n`);
+  chmodSync(shim, 0o755);
+  symlinkSync(kubectlBinary(), join(dir, 'bin', 'kubectl'));
+  writeFileSync(
+    join(dir, 'env'),
+    [
+      '# Generated by `npm run sandbox`: source it in another terminal.',
+      `export KUBECONFIG='${kubeconfig}'`,
+      `export UCLOUD_API_BASE_URL='${sim.url}'`,
+      `export PATH='${join(dir, 'bin')}':"$PATH"`,
+      '# Cluster ID, region and key pair come from the cluster (ConfigMap kube-system/uk8sconfig and Secret',
+      '# kube-system/uimgacc-credentials), as on a real UK8S cluster. `kubectl uimgacc status -v` shows it.',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(join(dir, 'ready'), new Date().toISOString() + '\n');
+  process.stdout.write(
+    [
+      '',
+      'Sandbox ready. In another terminal:',
+      '',
+      `  source ${join(dir, 'env')}`,
+      '  kubectl uimgacc status',
+      '  kubectl uimgacc list -o wide',
+      `  kubectl uimgacc create ${UHUB}/app:v2`,
+      '',
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+} catch (err) {
+  process.stderr.write(`sandbox failed: ${(err as Error).message}\n`);
+  await shutdown(1);
+}
