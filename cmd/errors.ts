@@ -14,7 +14,7 @@ export const EXIT = {
 } as const;
 
 /** Writes an error the way kubectl does and returns the exit code. Never prints a raw stack or client exception. */
-export function reportError(err: unknown, write: (text: string) => void, verbosity = 0): number {
+export function reportError(err: unknown, write: (text: string) => void, verbosity = 0, server?: string): number {
   if (err instanceof UserError) {
     write(`error: ${err.message}\n`);
     for (const line of err.details) write(`${line}\n`);
@@ -31,7 +31,7 @@ export function reportError(err: unknown, write: (text: string) => void, verbosi
     return EXIT.error;
   }
   if (isKubeError(err)) {
-    write(`${describeKubeError(err)}\n`);
+    write(`${describeKubeError(err, server)}\n`);
     return EXIT.error;
   }
   const message = err instanceof Error ? err.message : String(err);

@@ -138,7 +138,7 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
           exitCode = await m.run(options, ctx);
         } catch (err) {
           failed = true;
-          exitCode = reportError(err, write, ctx?.flags.verbosity ?? 0);
+          exitCode = reportError(err, write, ctx?.flags.verbosity ?? 0, ctx?.kube.serverUrl());
         }
       },
     });

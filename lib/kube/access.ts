@@ -42,12 +42,12 @@ export class KubeAccess {
     return this.#kc;
   }
 
-  async server(): Promise<string | undefined> {
-    try {
-      return (await this.kubeConfig()).getCurrentCluster()?.server;
-    } catch {
-      return undefined;
-    }
+  /** The API server URL of the effective context, for error messages; undefined when unknown. */
+  serverUrl(): string | undefined {
+    if (!this.#loaded) return undefined;
+    const cluster = this.#loaded.merged.clusters.find((c) => c.name === this.#loaded?.clusterName);
+    const server = (cluster?.['cluster'] as { server?: unknown } | undefined)?.server;
+    return typeof server === 'string' ? server : undefined;
   }
 
   async core(): Promise<CoreV1Api> {

@@ -78,12 +78,17 @@ export function describeKubeError(err: unknown, server?: string): string {
   if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return `Unable to connect to the server: ${host}: request timed out`;
   }
+  if (err instanceof TypeError && err.message === 'fetch failed' && err.cause instanceof Error) {
+    return `Unable to connect to the server: ${host}: ${err.cause.message}`;
+  }
   return `Unable to connect to the server: ${message}`;
 }
 
 /** True when the thing raised came from talking to Kubernetes (so cmd/ can word it like kubectl). */
 export function isKubeError(err: unknown): boolean {
   if (kubeStatusOf(err)) return true;
+  // undici (client-node's HTTP client) reports every connection failure as TypeError('fetch failed', { cause }).
+  if (err instanceof TypeError && err.message === 'fetch failed') return true;
   const { code } = causeCode(err);
   return code !== undefined && (code.startsWith('E') || code.startsWith('UND_ERR_'));
 }

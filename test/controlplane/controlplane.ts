@@ -123,6 +123,8 @@ function startProcess(binary: string, args: string[], logFile: string): ChildPro
   // Own process group, so that teardown reaches anything the binary spawns.
   const child = spawn(binary, args, { stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
+  // Tests must be able to finish while it runs; the exit hook and stop() end it.
+  child.unref();
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;

@@ -1,0 +1,106 @@
+// Configuration that lives in the cluster: `configure` writes the Secret and the kubeconfig context, later commands
+// read them (and ConfigMap kube-system/uk8sconfig) through the real apiserver, with real RBAC.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import * as yaml from 'js-yaml';
+import { kubeconfigYaml } from '../controlplane/controlplane.ts';
+import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
+import { startSimulator, type Simulator } from '../simulator/server.ts';
+import { runCli } from '../helpers/cli.ts';
+
+const CLUSTER = 'uk8s-cfgtest01';
+const PUBLIC = 'cfg-public';
+const PRIVATE = 'cfg-private-secret-value';
+let sim: Simulator;
+let kubeconfig: string;
+let ns: string;
+
+before(async () => {
+  const cp = await sharedControlPlane();
+  sim = await startSimulator({
+    accounts: [{ publicKey: PUBLIC, privateKey: PRIVATE }],
+    clusters: [{ clusterId: CLUSTER, region: 'cn-sh2', Enable: true, NfsReady: true, AgentReady: true, Images: [{ OriginalImage: 'team/a:1', TargetImage: 'team/a:1-acc' }] }],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'uimgacc-cfg-'));
+  kubeconfig = join(dir, 'config');
+  copyFileSync(cp.kubeconfigPath, kubeconfig);
+  ns = await uniqueNamespace('cfg');
+});
+after(async () => sim.close());
+
+test('configure stores the Secret and records the cluster on the context; later commands need nothing else', async () => {
+  const secret = `${ns}/creds`;
+  const r = await runCli(['configure', '--kubeconfig', kubeconfig, '--credentials-secret', secret, '--cluster-id', CLUSTER, '--region', 'cn-sh2', '--uhub-username', 'pusher'], {
+    UCLOUD_PUBLIC_KEY: PUBLIC,
+    UCLOUD_PRIVATE_KEY: PRIVATE,
+    UHUB_PASSWORD: 'uhub-secret-pw',
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`secret/creds created in namespace ${ns} \\(keys: UCLOUD_PRIVATE_KEY, UCLOUD_PUBLIC_KEY, UCLOUD_REGION, UCLOUD_UK8S_CLUSTER_ID, UHUB_PASSWORD, UHUB_USERNAME\\)`));
+  assert.match(r.stdout, /context "test" now records cluster uk8s-cfgtest01/);
+  for (const s of [PRIVATE, 'uhub-secret-pw']) assert.ok(!(r.stdout + r.stderr).includes(s));
+  const stored = JSON.parse(await kubectlAdmin(['-n', ns, 'get', 'secret', 'creds', '-o', 'json', '--show-managed-fields'])) as { data: Record<string, string>; metadata: { managedFields: { manager: string }[] } };
+  assert.equal(Buffer.from(stored.data['UCLOUD_PRIVATE_KEY'] as string, 'base64').toString(), PRIVATE);
+  assert.ok(stored.metadata.managedFields.some((f) => f.manager === 'kubectl-uimgacc'));
+  const doc = yaml.load(readFileSync(kubeconfig, 'utf8')) as { contexts: { context: { extensions: { name: string; extension: Record<string, string> }[] } }[] };
+  assert.deepEqual(doc.contexts[0]?.context.extensions[0], { name: 'uimgacc.ucloud.cn', extension: { clusterId: CLUSTER, region: 'cn-sh2' } });
+
+  const status = await runCli(['status', '--kubeconfig', kubeconfig, '--credentials-secret', secret, '-v'], { UCLOUD_API_BASE_URL: sim.url });
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /Cluster:\s+uk8s-cfgtest01/);
+  assert.match(status.stderr, /cluster ID: uk8s-cfgtest01 \(from kubeconfig context "test"\)/);
+  assert.match(status.stderr, /region: cn-sh2 \(from kubeconfig context "test"\)/);
+  assert.match(status.stderr, new RegExp(`private key: \\(set\\) \\(from Secret ${ns}/creds\\)`));
+  assert.ok(!status.stderr.includes(PRIVATE));
+
+  // A second configure keeps what it is not given, and a server dry run changes nothing.
+  const again = await runCli(['configure', '--kubeconfig', kubeconfig, '--credentials-secret', secret, '--nfs-addr', '10.9.0.10', '--dry-run=server'], {});
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /secret\/creds configured .*NFS_ADDR.*\(server dry run\)/);
+  const after = JSON.parse(await kubectlAdmin(['-n', ns, 'get', 'secret', 'creds', '-o', 'json'])) as { data: Record<string, string> };
+  assert.equal(after.data['NFS_ADDR'], undefined);
+});
+
+test('configure without a key pair and without a terminal fails clearly and writes nothing', async () => {
+  const r = await runCli(['configure', '--kubeconfig', kubeconfig, '--credentials-secret', `${ns}/empty`, '--cluster-id', CLUSTER], {});
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /configure needs UCLOUD_PUBLIC_KEY and UCLOUD_PRIVATE_KEY/);
+  const get = await runCli(['status', '--kubeconfig', kubeconfig, '--credentials-secret', `${ns}/empty`], { UCLOUD_API_BASE_URL: sim.url });
+  assert.match(get.stderr, new RegExp(`note: Secret ${ns}/empty does not exist`));
+});
+
+test('the cluster ID and region come from ConfigMap kube-system/uk8sconfig on a UK8S cluster', async () => {
+  const cp = await sharedControlPlane();
+  await kubectlAdmin(['-n', 'kube-system', 'create', 'configmap', 'uk8sconfig', `--from-literal=UCLOUD_UK8S_CLUSTER_ID=${CLUSTER}`, '--from-literal=UCLOUD_REGION_ID=cn-sh2']).catch(() => undefined);
+  const r = await runCli(['list', '-o', 'name', '--kubeconfig', cp.kubeconfigPath, '-v'], { UCLOUD_API_BASE_URL: sim.url, UCLOUD_PUBLIC_KEY: PUBLIC, UCLOUD_PRIVATE_KEY: PRIVATE });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'team/a:1\n');
+  assert.match(r.stderr, /cluster ID: uk8s-cfgtest01 \(from ConfigMap kube-system\/uk8sconfig\)/);
+});
+
+test('a user who may not read the Secret is told exactly that, in kubectl\'s words', async () => {
+  const cp = await sharedControlPlane();
+  const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-cfg-')), 'bob');
+  writeFileSync(file, kubeconfigYaml(cp, 'bob', cp.users['bob'] as string));
+  const r = await runCli(['status', '--kubeconfig', file, '--cluster-id', CLUSTER, '--region', 'cn-sh2', '--credentials-secret', `${ns}/creds`], { UCLOUD_API_BASE_URL: sim.url });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^error: no UCloud API key pair found/);
+  assert.match(r.stderr, new RegExp(`note: could not read Secret ${ns}/creds: Error from server \\(Forbidden\\): secrets "creds" is forbidden: User "bob" cannot get resource "secrets" in API group "" in the namespace "${ns}"`));
+});
+
+test('an unreachable cluster reads like kubectl', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-cfg-')), 'down');
+  // A port that was free a moment ago: nothing listens there.
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  writeFileSync(file, kubeconfigYaml({ server: `https://127.0.0.1:${port}`, caData: '' }, 'x', 'y'));
+  const r = await runCli(['configure', '--kubeconfig', file, '--cluster-id', CLUSTER], { UCLOUD_PUBLIC_KEY: PUBLIC, UCLOUD_PRIVATE_KEY: PRIVATE });
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, `The connection to the server 127.0.0.1:${port} was refused - did you specify the right host or port?\n`);
+});
