@@ -12,6 +12,7 @@ import * as enable from './commands/enable.ts';
 import * as list from './commands/list.ts';
 import * as status from './commands/status.ts';
 import * as version from './commands/version.ts';
+import * as whoUses from './commands/who-uses.ts';
 
 /** One file per command, kubectl style: yargs spec, pure validate(), and run() with injected context. */
 export interface CommandModule<O> {
@@ -32,6 +33,7 @@ const COMMANDS = [
   enable satisfies CommandModule<enable.EnableOptions>,
   disable satisfies CommandModule<disable.DisableOptions>,
   configure satisfies CommandModule<configure.ConfigureOptions>,
+  whoUses satisfies CommandModule<whoUses.WhoUsesOptions>,
   version satisfies CommandModule<version.VersionOptions>,
 ] as const;
 

@@ -1,5 +1,6 @@
 import type { AccelerationState, AcceleratedImage } from '../lib/ucloud/acceleration.ts';
 import { humanBytes, renderTable } from './output.ts';
+import type { ImageUse, Unseen } from '../lib/inuse/scan.ts';
 
 export const API_VERSION = 'uimgacc.ucloud.cn/v1alpha1';
 
@@ -60,4 +61,29 @@ export function imagesUnknownReason(state: AccelerationState): string | undefine
   if (!state.enabled) return 'image acceleration is not enabled';
   if (!state.agentReady) return 'the acceleration agent is not ready yet, so UCloud does not list the images (normal for a few minutes after enabling)';
   return `an operation is in progress (status ${state.status}), so UCloud does not list the images until it ends`;
+}
+
+export function useStatus(u: ImageUse): string {
+  if (u.kind === 'Pod') return u.terminating ? 'Terminating' : (u.phase ?? '');
+  const parts: string[] = [];
+  if (u.replicas !== undefined) parts.push(`replicas=${u.replicas}`);
+  if (u.suspended) parts.push('suspended');
+  return parts.join(',') || '-';
+}
+
+export function usesTable(uses: readonly ImageUse[], wide = false): string {
+  const head = ['NAMESPACE', 'KIND', 'NAME', 'CONTAINER', 'IMAGE', 'STATUS'];
+  if (wide) head.push('TARGET IMAGE');
+  return renderTable(
+    head,
+    uses.map((u) => {
+      const row = [u.namespace, u.kind, u.name, u.containerType === 'container' ? u.container : `${u.container} (${u.containerType})`, u.image, useStatus(u)];
+      if (wide) row.push(u.target);
+      return row;
+    }),
+  );
+}
+
+export function unseenLines(unseen: readonly Unseen[]): string[] {
+  return unseen.map((u) => `  ${u.kind} in ${u.scope}: ${u.reason}`);
 }

@@ -1,24 +1,25 @@
 import type { Argv } from 'yargs';
-import { invalid, refused } from '../../lib/errors.ts';
+import { invalid } from '../../lib/errors.ts';
 import { parseImageReference } from '../../lib/image/reference.ts';
 import { checkDelete, deleteAcceleration } from '../../lib/operations.ts';
 import { bool, parseDryRun, parseWait, str, waitOptions, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
+import { guardInUse, reportGuardDryRun } from '../inuse.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { startProgress } from '../progress.ts';
 import { statusView } from '../views.ts';
 
 export const command = 'delete IMAGE';
 export const aliases = ['rm'];
-export const describe = 'Delete the acceleration of IMAGE (its original or target image)';
+export const describe = 'Delete the acceleration of IMAGE (its original or target image); refuses while anything uses the target image';
 
 export function builder(y: Argv): Argv {
   return y
     .positional('IMAGE', { type: 'string', describe: 'Original or target image of the acceleration' })
-    .option('force', { type: 'boolean', describe: 'Delete even though the in-use check cannot clear it (Pods using the target image get IO errors)' })
+    .option('force', { type: 'boolean', describe: 'Delete even while the target image is in use or the check could not see everything (Pods using it get IO errors)' })
     .option('wait', { type: 'boolean', default: true, describe: 'Wait until the deletion finishes (--no-wait returns at once)' })
     .option('timeout', { type: 'string', default: '10m', describe: 'How long to wait (0 = no limit)' })
-    .option('dry-run', { type: 'string', describe: 'none|client: client shows what would happen and deletes nothing' })
+    .option('dry-run', { type: 'string', describe: 'none|client: client runs every check, shows what would happen (exit 3 if it would be refused) and deletes nothing' })
     .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml' });
 }
 
@@ -47,17 +48,10 @@ export async function run(o: DeleteOptions, ctx: Context): Promise<number> {
   const api = await ctx.ucloud();
   const before = await api.get();
   const found = checkDelete(before, o.image);
-  if (o.dryRun === 'client') {
-    ctx.out.write(`acceleration of ${found.originalImage} (target ${found.targetImage}) would be deleted (dry run)\n`);
-    return 0;
-  }
-  if (!o.force) {
-    throw refused(
-      `refusing to delete the acceleration of ${found.originalImage}: this version cannot yet verify that no Pod uses ${found.targetImage}`,
-      'hint: make sure nothing uses the target image, then pass --force',
-    );
-  }
-  ctx.warn(`deleting ${found.targetImage} without checking for users (--force): Pods still using it will get IO errors`);
+  const outcome = await guardInUse(ctx, [found.targetImage], `delete the acceleration of ${found.originalImage}`, o.force);
+  if (o.dryRun === 'client') return reportGuardDryRun(ctx, outcome, `deleting the acceleration of ${found.originalImage} (target ${found.targetImage})`);
+  if (!outcome.proceed) throw outcome.refusal;
+  if (outcome.forced) ctx.warn('deleting anyway (--force): Pods still using the target image will get IO errors');
   const progress = o.wait ? startProgress(ctx.streams, `Deleting the acceleration of ${found.originalImage}`) : undefined;
   let result;
   try {

@@ -1,21 +1,23 @@
 import type { Argv } from 'yargs';
 import { disableAcceleration, requireIdle } from '../../lib/operations.ts';
+import { UserError } from '../../lib/errors.ts';
+import { guardInUse, reportGuardDryRun, type GuardOutcome } from '../inuse.ts';
 import { bool, parseDryRun, parseWait, str, waitOptions, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { startProgress } from '../progress.ts';
-import { statusView } from '../views.ts';
+import { imagesUnknownReason, statusView } from '../views.ts';
 
 export const command = 'disable';
 export const aliases = [];
-export const describe = 'Disable image acceleration on the cluster (every target image stops working)';
+export const describe = 'Disable image acceleration on the cluster; refuses while any target image is in use (every target image stops working)';
 
 export function builder(y: Argv): Argv {
   return y
-    .option('force', { type: 'boolean', describe: 'Disable even while target images are in use' })
+    .option('force', { type: 'boolean', describe: 'Disable even while target images are in use or the check could not see everything' })
     .option('wait', { type: 'boolean', default: true, describe: 'Wait until it is disabled (--no-wait returns at once)' })
     .option('timeout', { type: 'string', default: '10m', describe: 'How long to wait (0 = no limit)' })
-    .option('dry-run', { type: 'string', describe: 'none|client' })
+    .option('dry-run', { type: 'string', describe: 'none|client: client runs every check and disables nothing (exit 3 if it would be refused)' })
     .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml' });
 }
 
@@ -43,10 +45,17 @@ export async function run(o: DisableOptions, ctx: Context): Promise<number> {
     return 0;
   }
   requireIdle(before);
-  if (o.dryRun === 'client') {
-    ctx.out.write(`image acceleration would be disabled on cluster ${before.clusterId} (dry run)\n`);
-    return 0;
+  if (!before.imagesKnown && !o.force) {
+    // Without the list there is no telling which target images to look for.
+    throw new UserError('in-use', `refusing to disable: the accelerated images are not known right now (${imagesUnknownReason(before) ?? before.status}), so their users cannot be checked`, [
+      'hint: retry when `kubectl uimgacc status` lists the images, or pass --force',
+    ]);
   }
+  const what = `disable image acceleration on cluster ${before.clusterId}`;
+  const outcome: GuardOutcome = before.images.length ? await guardInUse(ctx, before.images.map((i) => i.targetImage), what, o.force) : { proceed: true, forced: false };
+  if (o.dryRun === 'client') return reportGuardDryRun(ctx, outcome, `disabling image acceleration on cluster ${before.clusterId}`);
+  if (!outcome.proceed) throw outcome.refusal;
+  if (outcome.forced) ctx.warn('disabling anyway (--force): Pods still using target images will get IO errors');
   const progress = o.wait ? startProgress(ctx.streams, `Disabling image acceleration on ${before.clusterId}`) : undefined;
   let result;
   try {

@@ -1,12 +1,15 @@
 import type { Argv } from 'yargs';
 import { str, type Args } from '../args.ts';
+import { UserError } from '../../lib/errors.ts';
+import { scanImageUses } from '../../lib/inuse/scan.ts';
+import { describeKubeError, isKubeError } from '../../lib/kube/errors.ts';
 import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { API_VERSION, imagesTable, imageView, imagesUnknownReason } from '../views.ts';
 
 export const command = 'list';
 export const aliases = ['ls'];
-export const describe = 'List accelerated images (original image, target image, size, layers, status)';
+export const describe = 'List accelerated images (original image, target image, size, layers, status; -o wide adds exact size and how many containers use each)';
 
 export function builder(y: Argv): Argv {
   return y
@@ -26,7 +29,20 @@ export function validate(args: Args): ListOptions {
 export async function run(o: ListOptions, ctx: Context): Promise<number> {
   const api = await ctx.ucloud();
   const state = await api.get();
-  const views = state.images.map((img) => imageView(state, img));
+  let inUse: Map<string, number> | undefined;
+  if (o.output === 'wide' && state.images.length > 0) {
+    // IN USE needs the cluster; without it the column shows "-" and says why, rather than failing the listing.
+    try {
+      const scan = await scanImageUses(ctx.kube, state.images.map((i) => i.targetImage));
+      inUse = new Map(state.images.map((i) => [i.targetImage, 0]));
+      for (const u of scan.uses) inUse.set(u.target, (inUse.get(u.target) ?? 0) + 1);
+      if (scan.unseen.length) ctx.warn(`IN USE counts only what could be listed: ${scan.unseen.length} kind/namespace combination(s) were not visible (see \`kubectl uimgacc who-uses -A\`)`);
+    } catch (err) {
+      if (!(err instanceof UserError) && !isKubeError(err)) throw err;
+      ctx.warn(`IN USE unknown: ${err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl())}`);
+    }
+  }
+  const views = state.images.map((img) => imageView(state, img, inUse?.get(img.targetImage)));
   const reason = imagesUnknownReason(state);
   if (printMachine(ctx.out, o.output, { apiVersion: API_VERSION, kind: 'AcceleratedImageList', clusterId: state.clusterId, imagesKnown: state.imagesKnown, items: views })) {
     if (reason) ctx.warn(`the list may be incomplete: ${reason}`);

@@ -1,0 +1,219 @@
+// The in-use safety scan against the real apiserver: every kind and container kind, identity matching, RBAC gaps,
+// and the guarded delete/disable of the real CLI process.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kubeconfigYaml } from '../controlplane/controlplane.ts';
+import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
+import { startSimulator, type Simulator } from '../simulator/server.ts';
+import { runCli, type CliResult } from '../helpers/cli.ts';
+import { KubeAccess } from '../../lib/kube/access.ts';
+import { scanImageUses } from '../../lib/inuse/scan.ts';
+
+const CLUSTER = 'uk8s-inuse0001';
+const PUBLIC = 'inuse-public';
+const PRIVATE = 'inuse-private-key';
+// Unique per run: the control plane is shared with other test files.
+const REPO = `uhub.service.ucloud.cn/inuse-${randomBytes(3).toString('hex')}`;
+const APP = `${REPO}/app:v1`;
+const APP_ACC = `${APP}-acc`;
+const TOOL = `${REPO}/tool:2`;
+const TOOL_ACC = `${TOOL}-acc`;
+const DIGEST = `sha256:${'c'.repeat(64)}`;
+
+let sim: Simulator;
+let ns: string;
+let quietNs: string;
+let kubeconfig: string;
+
+function pod(name: string, spec: object, extra: object = {}): object {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, ...extra }, spec };
+}
+const c = (name: string, image: string): object => ({ name, image });
+const tmpl = (image: string, extra: object = {}): object => ({ metadata: { labels: { app: 'x' } }, spec: { containers: [c('main', image)], ...extra } });
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli([...args, '--poll-interval=40ms'], {
+    UCLOUD_PUBLIC_KEY: PUBLIC,
+    UCLOUD_PRIVATE_KEY: PRIVATE,
+    UCLOUD_API_BASE_URL: sim.url,
+    UCLOUD_UK8S_CLUSTER_ID: CLUSTER,
+    UCLOUD_REGION: 'cn-bj2',
+    KUBECONFIG: kubeconfig,
+    ...env,
+  });
+}
+
+before(async () => {
+  const cp = await sharedControlPlane();
+  kubeconfig = cp.kubeconfigPath;
+  sim = await startSimulator({
+    accounts: [{ publicKey: PUBLIC, privateKey: PRIVATE }],
+    clusters: [
+      {
+        clusterId: CLUSTER,
+        region: 'cn-bj2',
+        Enable: true,
+        NfsReady: true,
+        AgentReady: true,
+        Images: [
+          { OriginalImage: APP, TargetImage: APP_ACC },
+          { OriginalImage: TOOL, TargetImage: TOOL_ACC },
+          { OriginalImage: 'docker.io/library/nginx:1.27', TargetImage: 'docker.io/library/nginx:1.27-acc' },
+          { OriginalImage: `${REPO}/unused:1`, TargetImage: `${REPO}/unused:1-acc` },
+        ],
+      },
+    ],
+    deleteDelayMs: 100,
+  });
+  ns = await uniqueNamespace('inuse');
+  quietNs = await uniqueNamespace('inuse-quiet');
+  const objects = [
+    pod('plain', { containers: [c('app', APP_ACC)] }),
+    pod('init', { initContainers: [c('setup', APP_ACC)], containers: [c('main', 'busybox:1')] }),
+    pod('sidecar', { initContainers: [{ ...c('proxy', TOOL_ACC), restartPolicy: 'Always' }], containers: [c('main', 'busybox:1')] }),
+    pod('short-name', { containers: [c('web', 'nginx:1.27-acc')] }),
+    pod('pinned', { containers: [c('app', `${APP_ACC}@${DIGEST}`)] }),
+    pod('prefix-trap', { containers: [c('a', `${APP_ACC}-old`), c('b', `${REPO}/app-extra:v1-acc`), c('c', `${REPO}/app:v1`)] }),
+    pod('finished', { containers: [c('app', APP_ACC)], restartPolicy: 'Never' }),
+    pod('leaving', { containers: [c('app', APP_ACC)] }, { finalizers: ['uimgacc.test/hold'] }),
+    pod('debugged', { containers: [c('main', 'busybox:1')] }),
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'scaled-to-zero' }, spec: { replicas: 0, selector: { matchLabels: { app: 'x' } }, template: tmpl(APP_ACC) } },
+    { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { serviceName: 'db', selector: { matchLabels: { app: 'x' } }, template: tmpl(APP_ACC) } },
+    { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent' }, spec: { selector: { matchLabels: { app: 'x' } }, template: tmpl(TOOL_ACC) } },
+    { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'old-rollout' }, spec: { replicas: 0, selector: { matchLabels: { app: 'x' } }, template: tmpl(APP_ACC) } },
+    { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'legacy' }, spec: { replicas: 1, selector: { app: 'x' }, template: tmpl(APP_ACC) } },
+    { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'once' }, spec: { suspend: true, template: tmpl(APP_ACC, { restartPolicy: 'Never' }) } },
+    { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'nightly' }, spec: { schedule: '0 2 * * *', suspend: true, jobTemplate: { spec: { template: tmpl(APP_ACC, { restartPolicy: 'OnFailure' }) } } } },
+  ];
+  await kubectlAdmin(['-n', ns, 'apply', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
+  await kubectlAdmin(['-n', ns, 'patch', 'pod', 'finished', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Succeeded"}}']);
+  await kubectlAdmin(['-n', ns, 'delete', 'pod', 'leaving', '--wait=false']);
+  const core = await new KubeAccess({ kubeconfig }, {}).core();
+  const debugged = await core.readNamespacedPod({ namespace: ns, name: 'debugged' });
+  await core.replaceNamespacedPodEphemeralcontainers({
+    namespace: ns,
+    name: 'debugged',
+    body: { ...debugged, spec: { ...debugged.spec, containers: debugged.spec?.containers ?? [], ephemeralContainers: [{ name: 'debugger', image: TOOL_ACC }] } },
+  });
+  await kubectlAdmin(['-n', quietNs, 'run', 'unrelated', '--image=busybox:1']);
+});
+
+after(async () => {
+  await kubectlAdmin(['-n', ns, 'patch', 'pod', 'leaving', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']).catch(() => undefined);
+  await sim.close();
+});
+
+test('the scan finds every kind and container kind, by identity, and skips finished Pods', async () => {
+  const kube = new KubeAccess({ kubeconfig }, {});
+  const result = await scanImageUses(kube, [APP_ACC, TOOL_ACC, 'docker.io/library/nginx:1.27-acc'], { namespace: ns, pageSize: 3 });
+  const found = result.uses.map((u) => `${u.kind}/${u.name}/${u.container}/${u.containerType}`).sort();
+  assert.deepEqual(found, [
+    'CronJob/nightly/main/container',
+    'DaemonSet/agent/main/container',
+    'Deployment/scaled-to-zero/main/container',
+    'Job/once/main/container',
+    'Pod/debugged/debugger/ephemeralContainer',
+    'Pod/init/setup/initContainer',
+    'Pod/leaving/app/container',
+    'Pod/pinned/app/container',
+    'Pod/plain/app/container',
+    'Pod/short-name/web/container',
+    'Pod/sidecar/proxy/initContainer',
+    'ReplicaSet/old-rollout/main/container',
+    'ReplicationController/legacy/main/container',
+    'StatefulSet/db/main/container',
+  ]);
+  assert.equal(result.uses.find((u) => u.name === 'leaving')?.terminating, true);
+  assert.equal(result.uses.find((u) => u.name === 'scaled-to-zero')?.replicas, 0);
+  assert.equal(result.uses.find((u) => u.name === 'nightly')?.suspended, true);
+  assert.equal(result.uses.find((u) => u.name === 'short-name')?.target, 'docker.io/library/nginx:1.27-acc');
+  assert.deepEqual(result.unseen, []);
+  assert.ok(result.scanned.Pod >= 9, 'paged through all Pods with a small page size');
+});
+
+test('who-uses: one image by its original name, all images, digest references, -o json, -n and -A', async () => {
+  const one = await cli(['who-uses', APP, '-n', ns]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.match(one.stdout, /^NAMESPACE\s+KIND\s+NAME\s+CONTAINER\s+IMAGE\s+STATUS\n/);
+  assert.match(one.stdout, /Deployment\s+scaled-to-zero\s+main\s+\S+\s+replicas=0/);
+  assert.match(one.stdout, /Pod\s+leaving\s+app\s+\S+\s+Terminating/);
+  assert.match(one.stdout, /Pod\s+init\s+setup \(initContainer\)/);
+  assert.doesNotMatch(one.stdout, /prefix-trap|finished|agent|short-name/);
+  assert.match(one.stderr, /-A looks in all namespaces/);
+
+  const json = JSON.parse((await cli(['usage', '-A', '-o', 'json'])).stdout) as { items: { namespace: string; name: string }[]; scope: string };
+  assert.equal(json.scope, 'all namespaces');
+  const mine = json.items.filter((i) => i.namespace === ns).map((i) => i.name);
+  for (const name of ['plain', 'sidecar', 'debugged', 'agent', 'short-name', 'nightly']) assert.ok(mine.includes(name), name);
+
+  const byDigest = await cli(['who-uses', `${APP_ACC}@${DIGEST}`, '-n', ns, '-o', 'json']);
+  assert.deepEqual((JSON.parse(byDigest.stdout) as { items: { name: string }[] }).items.map((i) => i.name), ['pinned']);
+
+  const quiet = await cli(['who-uses', APP, '-n', quietNs]);
+  assert.equal(quiet.code, 0);
+  assert.equal(quiet.stdout, '');
+  assert.match(quiet.stderr, /Nothing uses .* in namespace/);
+});
+
+test('list -o wide counts users per image', async () => {
+  const r = await cli(['list', '-o', 'wide']);
+  assert.equal(r.code, 0, r.stderr);
+  const line = r.stdout.split('\n').find((l) => l.startsWith(`${REPO}/unused:1 `));
+  assert.match(line ?? '', /\s0$/);
+  const app = r.stdout.split('\n').find((l) => l.startsWith(`${APP} `));
+  assert.match(app ?? '', /\s(1[0-9])$/);
+});
+
+test('delete refuses with exit 3 and a table while the target is in use; --dry-run says so and changes nothing', async () => {
+  sim.clearRequests();
+  const r = await cli(['delete', APP]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /^error: refusing to delete the acceleration of .*app:v1: \d+ container\(s\) use the target image/);
+  assert.match(r.stderr, /NAMESPACE\s+KIND\s+NAME\s+CONTAINER\s+IMAGE\s+STATUS/);
+  assert.match(r.stderr, /hint: .*--force/);
+  const dry = await cli(['delete', APP, '--dry-run']);
+  assert.equal(dry.code, 3);
+  assert.match(dry.stdout, /would be refused: .*use the target image \(dry run\)/);
+  assert.equal(sim.requests().filter((q) => q.action === 'DeleteUK8SImageAccelerate').length, 0);
+  const free = await cli(['delete', `${REPO}/unused:1-acc`, '--dry-run=client']);
+  assert.equal(free.code, 0, free.stderr);
+  assert.match(free.stdout, /would proceed: nothing uses the target image \(dry run\)/);
+});
+
+test('disable refuses with exit 3 while any target image is in use', async () => {
+  const r = await cli(['disable']);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /refusing to disable image acceleration/);
+  assert.equal(sim.cluster(CLUSTER).Enable, true);
+});
+
+test('a restricted user is refused, and told exactly what could not be listed', async () => {
+  const cp = await sharedControlPlane();
+  const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-inuse-')), 'carol');
+  writeFileSync(file, kubeconfigYaml(cp, 'carol', cp.users['carol'] as string));
+  await kubectlAdmin(['-n', quietNs, 'create', 'role', 'list-all', '--verb=list', '--resource=pods,deployments,statefulsets,daemonsets,replicasets,replicationcontrollers,jobs,cronjobs']);
+  await kubectlAdmin(['-n', quietNs, 'create', 'rolebinding', 'carol-list', '--role=list-all', '--user=carol']);
+  const r = await cli(['delete', `${REPO}/unused:1-acc`], { KUBECONFIG: file });
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /the in-use check could not see everything, and an unseen Pod is not a safe Pod/);
+  assert.match(r.stderr, /Pod in all namespaces: Error from server \(Forbidden\): pods is forbidden: User "carol" cannot list resource "pods" in API group "" at the cluster scope; and namespaces cannot be listed/);
+  assert.match(r.stderr, /CronJob in all namespaces/);
+  // Scoped to the namespace carol may list, who-uses works and reports nothing unseen.
+  const scoped = await cli(['who-uses', `${REPO}/unused:1`, '-n', quietNs], { KUBECONFIG: file });
+  assert.equal(scoped.code, 0, scoped.stderr);
+  assert.doesNotMatch(scoped.stderr, /could not see/);
+});
+
+test('a forced delete proceeds, shows what it breaks, and says so', async () => {
+  const r = await cli(['delete', TOOL_ACC, '--force']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Warning: \d+ container\(s\) use the target image/);
+  assert.match(r.stderr, /DaemonSet\s+agent/);
+  assert.match(r.stderr, /Warning: deleting anyway \(--force\): Pods still using the target image will get IO errors/);
+  assert.match(r.stdout, /deleted/);
+  assert.ok(!sim.cluster(CLUSTER).Images.some((i) => i.OriginalImage === TOOL));
+});
