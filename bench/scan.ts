@@ -1,0 +1,75 @@
+// In-use scan at cluster scale: `delete IMAGE --dry-run` and `who-uses -A` against
+// `kubectl get pods,deploy,sts,ds,rs,rc,job,cronjob -A -o json` on the same data in the same run, with peak RSS.
+// Usage: node bench/scan.ts [N ...]   (default 1000 5000 10000; needs `npm run build` and the test binaries)
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { startControlPlane } from '../test/controlplane/controlplane.ts';
+import { kubectlBinary } from '../test/controlplane/testbin.ts';
+import { startSimulator } from '../test/simulator/server.ts';
+import { createAll, measure, median } from './lib.ts';
+
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const NS = 100;
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const TARGET = 'uhub.service.ucloud.cn/bench/app:v1-acc';
+const cp = await startControlPlane();
+const sim = await startSimulator({
+  accounts: [{ publicKey: 'bench-pub', privateKey: 'bench-priv' }],
+  clusters: [{ clusterId: 'uk8s-bench0001', region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true, Images: [{ OriginalImage: 'uhub.service.ucloud.cn/bench/app:v1', TargetImage: TARGET }] }],
+});
+const env = {
+  ...process.env,
+  KUBECONFIG: cp.kubeconfigPath,
+  UCLOUD_PUBLIC_KEY: 'bench-pub',
+  UCLOUD_PRIVATE_KEY: 'bench-priv',
+  UCLOUD_API_BASE_URL: sim.url,
+  UCLOUD_UK8S_CLUSTER_ID: 'uk8s-bench0001',
+  UCLOUD_REGION: 'cn-bj2',
+};
+const node = process.execPath;
+const cli = 'dist/kubectl-uimgacc.mjs';
+const rows: Record<string, number | string>[] = [];
+try {
+  await createAll(cp, Array.from({ length: NS }, (_, i) => ({ path: '/api/v1/namespaces', body: { metadata: { name: `bench-${i}` } } })));
+  let pods = 0;
+  let workloads = 0;
+  for (const n of sizes.length ? sizes : [1000, 5000, 10000]) {
+    const items: { path: string; body: object }[] = [];
+    for (; pods < n; pods++) {
+      // One Pod in ten uses the target image; the rest use look-alikes that must not match.
+      const image = pods % 10 === 0 ? TARGET : `uhub.service.ucloud.cn/bench/app:v1-acc-${pods % 7}`;
+      items.push({ path: `/api/v1/namespaces/bench-${pods % NS}/pods`, body: { metadata: { name: `p-${pods}`, labels: { app: `a${pods % 50}` } }, spec: { containers: [{ name: 'main', image, env: [{ name: 'X', value: 'y'.repeat(200) }] }] } } });
+    }
+    for (; workloads < Math.floor(n / 5); workloads++) {
+      items.push({
+        path: `/apis/apps/v1/namespaces/bench-${workloads % NS}/deployments`,
+        body: { metadata: { name: `d-${workloads}` }, spec: { replicas: 0, selector: { matchLabels: { app: `d${workloads}` } }, template: { metadata: { labels: { app: `d${workloads}` } }, spec: { containers: [{ name: 'main', image: workloads % 10 === 0 ? TARGET : 'busybox:1' }] } } } },
+      });
+    }
+    const seeded = Date.now();
+    await createAll(cp, items);
+    process.stderr.write(`seeded ${n} Pods and ${workloads} Deployments in ${((Date.now() - seeded) / 1000).toFixed(1)}s\n`);
+    const run = async (label: string, cmd: string, args: string[]): Promise<void> => {
+      const results = [];
+      for (let i = 0; i < RUNS; i++) results.push(await measure(cmd, args, env));
+      const row = { pods: n, command: label, seconds: median(results.map((r) => r.seconds)), maxRssMiB: Math.round(median(results.map((r) => r.maxRssKiB)) / 1024), exit: results[0]?.code ?? -1 };
+      rows.push(row);
+      process.stderr.write(`${JSON.stringify(row)}\n`);
+    };
+    await run('kubectl get pods,deploy,sts,ds,rs,rc,job,cronjob -A -o json', kubectlBinary(), ['get', 'pods,deploy,sts,ds,rs,rc,job,cronjob', '-A', '-o', 'json']);
+    await run('kubectl uimgacc delete IMAGE --dry-run', node, [cli, 'delete', TARGET, '--dry-run']);
+    await run('kubectl uimgacc who-uses -A', node, [cli, 'who-uses', '-A', '-o', 'json']);
+    // Proof that what the scan keeps does not grow with N: it must still pass with the V8 heap capped at 48 MiB.
+    await run('kubectl uimgacc who-uses -A (heap capped at 48 MiB)', node, ['--max-old-space-size=48', cli, 'who-uses', '-A', '-o', 'json']);
+  }
+} finally {
+  await sim.close();
+  await cp.stop();
+}
+const base = new Map(rows.filter((r) => String(r['command']).startsWith('kubectl get')).map((r) => [r['pods'], r]));
+process.stdout.write('| Pods | command | seconds | × kubectl | peak RSS MiB |\n|---:|---|---:|---:|---:|\n');
+for (const r of rows) {
+  const k = base.get(r['pods']) as Record<string, number>;
+  process.stdout.write(`| ${r['pods']} | ${r['command']} | ${r['seconds']} | ${(Number(r['seconds']) / (k['seconds'] as number)).toFixed(2)} | ${r['maxRssMiB']} |\n`);
+}
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/scan.json', JSON.stringify(rows, null, 2) + '\n');
