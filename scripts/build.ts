@@ -33,6 +33,21 @@ await build({
   banner: { js: "import { createRequire as __uimgaccCreateRequire } from 'node:module'; const require = __uimgaccCreateRequire(import.meta.url);" },
   define: { UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commit) },
 });
+// The helper ships in a container image: one self-contained file, no node_modules.
+await build({
+  entryPoints: { helper: 'helper/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  outExtension: { '.js': '.mjs' },
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+  banner: { js: "import { createRequire as __uimgaccCreateRequire } from 'node:module'; const require = __uimgaccCreateRequire(import.meta.url);" },
+  define: { UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commit) },
+});
 writeFileSync('dist/package.json', JSON.stringify({ type: 'module' }) + '\n');
 chmodSync('dist/kubectl-uimgacc.mjs', 0o755);
 console.log(`built dist/ (version ${pkg.version}, commit ${commit})`);
