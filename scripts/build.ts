@@ -36,6 +36,8 @@ await build({
 // The helper ships in a container image: one self-contained file, no node_modules.
 await build({
   entryPoints: { helper: 'helper/main.ts' },
+  minify: true,
+  keepNames: true,
   outdir: 'dist',
   bundle: true,
   format: 'esm',
