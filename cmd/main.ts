@@ -8,6 +8,7 @@ import * as configure from './commands/configure.ts';
 import * as create from './commands/create.ts';
 import * as del from './commands/delete.ts';
 import * as disable from './commands/disable.ts';
+import * as doctor from './commands/doctor.ts';
 import * as enable from './commands/enable.ts';
 import * as list from './commands/list.ts';
 import * as status from './commands/status.ts';
@@ -33,6 +34,7 @@ const COMMANDS = [
   enable satisfies CommandModule<enable.EnableOptions>,
   disable satisfies CommandModule<disable.DisableOptions>,
   configure satisfies CommandModule<configure.ConfigureOptions>,
+  doctor satisfies CommandModule<doctor.DoctorOptions>,
   whoUses satisfies CommandModule<whoUses.WhoUsesOptions>,
   version satisfies CommandModule<version.VersionOptions>,
 ] as const;

@@ -59,3 +59,18 @@ function get(url: URL, opts: RequestOptions, signal?: AbortSignal): Promise<stri
     req.end();
   });
 }
+
+/** GETs one object as raw JSON; undefined when it does not exist. */
+export async function getObject<T>(kube: KubeAccess, path: string, signal?: AbortSignal): Promise<T | undefined> {
+  const kc = await kube.kubeConfig();
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error('the kubeconfig context has no cluster server');
+  const opts: RequestOptions & { headers: Record<string, string> } = { method: 'GET', headers: { Accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(opts);
+  try {
+    return JSON.parse(await get(new URL(server.replace(/\/+$/, '') + path), opts, signal)) as T;
+  } catch (err) {
+    if (err instanceof KubeApiError && err.code === 404) return undefined;
+    throw err;
+  }
+}
