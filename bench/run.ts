@@ -1,0 +1,21 @@
+// `npm run bench`: every benchmark in turn, each comparing against a baseline measured in the same run.
+// Results go to stdout and bench/results/. Not part of `npm test`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+
+const runs: [string, string[]][] = [
+  ['scan', ['bench/scan.ts', ...(process.env['BENCH_SCAN_SIZES'] ?? '1000 5000 10000').split(' ')]],
+  ['webhook', ['bench/webhook.ts', process.env['BENCH_WEBHOOK_SECONDS'] ?? '10', process.env['BENCH_WEBHOOK_CONCURRENCY'] ?? '16']],
+  ['startup', ['bench/startup.ts']],
+];
+mkdirSync('bench/results', { recursive: true });
+let failed = false;
+for (const [name, args] of runs) {
+  if (!existsSync(args[0] as string)) continue;
+  process.stderr.write(`\n== ${name}\n`);
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  process.stdout.write(r.stdout);
+  if (r.status === 0) writeFileSync(`bench/results/${name}.md`, r.stdout);
+  else failed = true;
+}
+process.exitCode = failed ? 1 : 0;
