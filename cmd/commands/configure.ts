@@ -59,7 +59,7 @@ export async function run(o: ConfigureOptions, ctx: Context): Promise<number> {
   const core = await ctx.kube.core();
   let existing: V1Secret | undefined;
   try {
-    existing = await core.readNamespacedSecret({ namespace: ref.namespace, name: ref.name });
+    existing = await ctx.kube.timed(core.readNamespacedSecret({ namespace: ref.namespace, name: ref.name }));
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
@@ -109,7 +109,7 @@ export async function run(o: ConfigureOptions, ctx: Context): Promise<number> {
     for (let attempt = 1; ; attempt++) {
       try {
         if (!existing) {
-          await core.createNamespacedSecret({
+          await ctx.kube.timed(core.createNamespacedSecret({
             namespace: ref.namespace,
             fieldManager: o.fieldManager,
             dryRun,
@@ -120,22 +120,22 @@ export async function run(o: ConfigureOptions, ctx: Context): Promise<number> {
               metadata: { name: ref.name, namespace: ref.namespace, labels: { 'app.kubernetes.io/managed-by': 'kubectl-uimgacc' } },
               data: encoded,
             },
-          });
+          }));
         } else {
           verb = 'configured';
           // Replace with the resourceVersion we read: a concurrent edit makes this fail instead of being lost.
-          await core.replaceNamespacedSecret({
+          await ctx.kube.timed(core.replaceNamespacedSecret({
             namespace: ref.namespace,
             name: ref.name,
             fieldManager: o.fieldManager,
             dryRun,
             body: { ...existing, data: encoded },
-          });
+          }));
         }
         break;
       } catch (err) {
         if (!isConflict(err) || attempt >= 3) throw err;
-        existing = await core.readNamespacedSecret({ namespace: ref.namespace, name: ref.name }).catch((e: unknown) => {
+        existing = await ctx.kube.timed(core.readNamespacedSecret({ namespace: ref.namespace, name: ref.name })).catch((e: unknown) => {
           if (isNotFound(e)) return undefined;
           throw e;
         });

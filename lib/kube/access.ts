@@ -1,6 +1,27 @@
 import type { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { effectiveKubeconfigYaml, loadKubeconfig, type KubeFlags, type LoadedKubeconfig } from './kubeconfig.ts';
 import { isNotFound } from './errors.ts';
+import { parseDuration } from '../duration.ts';
+import { invalid } from '../errors.ts';
+
+/** kubectl's --request-timeout: a duration, or a bare number of seconds; 0 means no limit. */
+export function parseRequestTimeout(value: string | undefined): number {
+  if (value === undefined || value === '' || value === '0') return 0;
+  try {
+    return /^\d+$/.test(value) ? Number(value) * 1000 : parseDuration(value);
+  } catch {
+    throw invalid(`invalid --request-timeout "${value}": use a duration such as 30s or 2m (0 = no limit)`);
+  }
+}
+
+export class RequestTimeoutError extends Error {
+  // Read by describeKubeError, which words it like kubectl's connection errors.
+  readonly code = 'UND_ERR_REQUEST_TIMEOUT';
+  constructor(ms: number) {
+    super(`request did not complete within ${ms / 1000}s (--request-timeout)`);
+    this.name = 'RequestTimeoutError';
+  }
+}
 
 /**
  * Lazy access to the cluster: nothing is read or loaded (not even client-node, which is slow to import) until a
@@ -12,9 +33,24 @@ export class KubeAccess {
   #loaded: LoadedKubeconfig | undefined;
   #kc: Promise<KubeConfig> | undefined;
 
+  /** Per request; 0 = none. */
+  readonly requestTimeoutMs: number;
+
   constructor(flags: KubeFlags, env: NodeJS.ProcessEnv) {
     this.flags = flags;
     this.#env = env;
+    this.requestTimeoutMs = parseRequestTimeout(flags.requestTimeout);
+  }
+
+  /** Applies --request-timeout to one call made through client-node's typed APIs. */
+  timed<T>(call: Promise<T>): Promise<T> {
+    const ms = this.requestTimeoutMs;
+    if (!ms) return call;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RequestTimeoutError(ms)), ms);
+    });
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
   }
 
   get loaded(): LoadedKubeconfig {
@@ -69,7 +105,7 @@ export class KubeAccess {
   async readConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined> {
     const core = await this.core();
     try {
-      const cm = await core.readNamespacedConfigMap({ namespace, name });
+      const cm = await this.timed(core.readNamespacedConfigMap({ namespace, name }));
       return { ...(cm.data ?? {}) };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -81,7 +117,7 @@ export class KubeAccess {
   async readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
     const core = await this.core();
     try {
-      const secret = await core.readNamespacedSecret({ namespace, name });
+      const secret = await this.timed(core.readNamespacedSecret({ namespace, name }));
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
       for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;

@@ -74,6 +74,7 @@ export function describeKubeError(err: unknown, server?: string): string {
   const host = server ? server.replace(/^https?:\/\//, '') : 'the server';
   if (code === 'ECONNREFUSED') return `The connection to the server ${host} was refused - did you specify the right host or port?`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Unable to connect to the server: dial tcp: lookup ${host}: no such host`;
+  if (code === 'UND_ERR_REQUEST_TIMEOUT') return `Unable to connect to the server: ${host}: ${message}`;
   if (code && code.startsWith('UND_ERR_') && code.includes('TIMEOUT')) return `Unable to connect to the server: ${host}: timeout`;
   if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return `Unable to connect to the server: ${host}: request timed out`;

@@ -1,6 +1,6 @@
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { KubeAccess } from './access.ts';
+import { RequestTimeoutError, type KubeAccess } from './access.ts';
 
 /** An API error shaped like client-node's ApiException (code + raw Status body), so lib/kube/errors.ts reads it. */
 export class KubeApiError extends Error {
@@ -34,14 +34,14 @@ export async function* listPages<T>(kube: KubeAccess, path: string, pageSize = 5
     if (token) url.searchParams.set('continue', token);
     const opts: RequestOptions & { headers: Record<string, string> } = { method: 'GET', headers: { Accept: 'application/json' } };
     await kc.applyToHTTPSOptions(opts);
-    const body = await get(url, opts, signal);
+    const body = await get(url, opts, signal, kube.requestTimeoutMs);
     const list = JSON.parse(body) as { items?: T[]; metadata?: { continue?: string } };
     token = list.metadata?.continue || undefined;
     yield { items: list.items ?? [] };
   } while (token);
 }
 
-function get(url: URL, opts: RequestOptions, signal?: AbortSignal): Promise<string> {
+function get(url: URL, opts: RequestOptions, signal?: AbortSignal, timeoutMs = 0): Promise<string> {
   const request = url.protocol === 'http:' ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
     const req = request(url, { ...opts, signal }, (res) => {
@@ -55,6 +55,7 @@ function get(url: URL, opts: RequestOptions, signal?: AbortSignal): Promise<stri
       });
       res.on('error', reject);
     });
+    if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeoutError(timeoutMs)));
     req.on('error', (err) => reject(Object.assign(new TypeError('fetch failed'), { cause: err })));
     req.end();
   });
@@ -68,7 +69,7 @@ export async function getObject<T>(kube: KubeAccess, path: string, signal?: Abor
   const opts: RequestOptions & { headers: Record<string, string> } = { method: 'GET', headers: { Accept: 'application/json' } };
   await kc.applyToHTTPSOptions(opts);
   try {
-    return JSON.parse(await get(new URL(server.replace(/\/+$/, '') + path), opts, signal)) as T;
+    return JSON.parse(await get(new URL(server.replace(/\/+$/, '') + path), opts, signal, kube.requestTimeoutMs)) as T;
   } catch (err) {
     if (err instanceof KubeApiError && err.code === 404) return undefined;
     throw err;

@@ -104,3 +104,23 @@ test('an unreachable cluster reads like kubectl', async () => {
   assert.equal(r.code, 1);
   assert.equal(r.stderr, `The connection to the server 127.0.0.1:${port} was refused - did you specify the right host or port?\n`);
 });
+
+test('--request-timeout bounds a request to a server that never answers; a bad value is an error', async () => {
+  const silent = createServer(() => undefined);
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as AddressInfo).port;
+  const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-cfg-')), 'silent');
+  writeFileSync(file, kubeconfigYaml({ server: `https://127.0.0.1:${port}`, caData: '' }, 'x', 'y'));
+  try {
+    const started = Date.now();
+    const r = await runCli(['who-uses', 'team/a:1', '-A', '--kubeconfig', file, '--request-timeout', '500ms'], { UCLOUD_API_BASE_URL: sim.url, UCLOUD_PUBLIC_KEY: PUBLIC, UCLOUD_PRIVATE_KEY: PRIVATE, UCLOUD_UK8S_CLUSTER_ID: CLUSTER, UCLOUD_REGION: 'cn-sh2' });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Unable to connect to the server: .*request did not complete within 0.5s \(--request-timeout\)/);
+    assert.ok(Date.now() - started < 15_000);
+    const bad = await runCli(['status', '--request-timeout', 'soon'], {});
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /invalid --request-timeout "soon"/);
+  } finally {
+    silent.close();
+  }
+});
