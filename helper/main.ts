@@ -22,6 +22,7 @@ const { values } = parseArgs({
     'node-label': { type: 'string', default: env['UIMGACC_NODE_LABEL'] },
     kubeconfig: { type: 'string', default: env['UIMGACC_KUBECONFIG'] },
     'ready-grace': { type: 'string', default: env['UIMGACC_READY_GRACE'] ?? '60s' },
+    'cert-reload-interval': { type: 'string', default: env['UIMGACC_CERT_RELOAD_INTERVAL'] ?? '5s' },
   },
 });
 
@@ -62,6 +63,7 @@ try {
     log,
     metrics,
     readyGraceMs: parseDuration(values['ready-grace']),
+    certPollMs: parseDuration(values['cert-reload-interval']),
   });
   log.info('listening', { port: server.port });
   const shutdown = (signal: string): void => {

@@ -16,6 +16,8 @@ export interface ServerOptions {
   /** Before the first successful UCloud read, /readyz fails for this long, then reports ready with an empty cache. */
   readonly readyGraceMs?: number | undefined;
   readonly metrics: HelperMetrics;
+  /** How often the certificate files are checked for changes. */
+  readonly certPollMs?: number | undefined;
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -121,8 +123,9 @@ export async function startHelperServer(opts: ServerOptions): Promise<{ server: 
       log.error('could not reload serving certificate; keeping the old one', { error: String(err) });
     }
   };
-  watchFile(opts.certFile, { interval: 5000 }, reload);
-  watchFile(opts.keyFile, { interval: 5000 }, reload);
+  const interval = opts.certPollMs ?? 5000;
+  watchFile(opts.certFile, { interval }, reload);
+  watchFile(opts.keyFile, { interval }, reload);
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host ?? '0.0.0.0', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;

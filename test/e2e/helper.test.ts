@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import { setTimeout as delay } from 'node:timers/promises';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
@@ -50,7 +52,7 @@ before(async () => {
     clusters: [{ clusterId: CLUSTER, region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true, Images: [{ OriginalImage: APP, TargetImage: `${APP}-acc` }] }],
     createDelayMs: 600_000,
   });
-  helper = spawn(process.execPath, ['helper/main.ts', '--port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--poll-interval', '200ms', '--ready-grace', '30s', '--kubeconfig', cp.kubeconfigPath], {
+  helper = spawn(process.execPath, ['helper/main.ts', '--port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--poll-interval', '200ms', '--ready-grace', '30s', '--cert-reload-interval', '200ms', '--kubeconfig', cp.kubeconfigPath], {
     env: { PATH: process.env['PATH'], UCLOUD_PUBLIC_KEY: 'helper-pub', UCLOUD_PRIVATE_KEY: 'helper-priv', UCLOUD_UK8S_CLUSTER_ID: CLUSTER, UCLOUD_REGION: 'cn-bj2', UCLOUD_API_BASE_URL: sim.url, HOME: tls.dir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -149,6 +151,30 @@ test('metrics count requests and mutations, and the cache age is exported', asyn
   assert.match(m.body, /uimgacc_cache_age_seconds [0-9.]+/);
   assert.match((await get('/readyz')).body, /^ok: 1 Ready target image/);
   assert.ok(!helperLog.includes('helper-priv'), 'no secret in the logs');
+});
+
+test('a rotated serving certificate is picked up without a restart', async () => {
+  const fresh = makeServingCert();
+  const served = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false, agent: false }, (res) => {
+        resolve((res.socket as TLSSocket).getPeerX509Certificate()?.fingerprint256 ?? '');
+        res.resume();
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const before = await served();
+  copyFileSync(fresh.keyFile, tls.keyFile);
+  copyFileSync(fresh.certFile, tls.certFile);
+  const expected = new X509Certificate(readFileSync(fresh.certFile)).fingerprint256;
+  for (let i = 0; (await served()) !== expected; i++) {
+    if (i > 50) assert.fail(`certificate not reloaded: ${helperLog}`);
+    await delay(100);
+  }
+  assert.notEqual(before, expected);
+  assert.match(helperLog, /"msg":"reloaded serving certificate"/);
+  tls = { ...tls, caFile: fresh.caFile };
 });
 
 test('with the helper stopped, Pods are still created (fail-open)', async () => {
