@@ -14,7 +14,7 @@ const RUN = randomBytes(3).toString('hex');
 const RELEASE = `uimgacc-${RUN}`;
 let ns: string;
 let helmEnv: NodeJS.ProcessEnv;
-const VALUES = ['--set', 'credentials.publicKey=chart-pub', '--set', 'credentials.privateKey=chart-priv', '--set', `webhook.namespaceSelector.matchLabels.uimgacc-chart-e2e=${RUN}`];
+const VALUES = ['--set', 'credentials.publicKey=chart-pub', '--set', 'credentials.privateKey=chart-priv', '--set-string', `webhook.namespaceSelector.matchLabels.uimgacc-chart-e2e=${RUN}`];
 
 function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
