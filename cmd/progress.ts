@@ -1,7 +1,8 @@
 import yoctoSpinner, { type Spinner } from 'yocto-spinner';
-import type { Progress } from '../lib/operations.ts';
+import type { Progress, WaitOptions } from '../lib/operations.ts';
+import { waitOptions, type WaitSettings } from './args.ts';
 import { formatDuration } from '../lib/duration.ts';
-import type { Streams } from './context.ts';
+import type { Context, Streams } from './context.ts';
 
 export interface ProgressDisplay {
   readonly onProgress: (p: Progress) => void;
@@ -43,4 +44,29 @@ export function startProgress(streams: Streams, what: string): ProgressDisplay {
     succeed: () => undefined,
     fail: () => undefined,
   };
+}
+
+/**
+ * Runs one UCloud operation the way every async command does: live progress while waiting (none with --no-wait),
+ * the spinner settled whatever happens, and a warning when a request that failed in transit turned out applied.
+ */
+export async function runOperation<T extends { readonly recoveredFrom?: string | undefined; readonly finished: boolean }>(
+  ctx: Context,
+  what: string,
+  doneText: string,
+  wait: WaitSettings | undefined,
+  op: (options: WaitOptions | undefined) => Promise<T>,
+): Promise<T> {
+  const progress = wait ? startProgress(ctx.streams, what) : undefined;
+  let result: T;
+  try {
+    result = await op(wait && progress ? waitOptions(wait, ctx.pollIntervalMs(), progress.onProgress) : undefined);
+  } catch (err) {
+    progress?.fail();
+    throw err;
+  }
+  if (result.finished) progress?.succeed(doneText);
+  else progress?.fail();
+  if (result.recoveredFrom) ctx.warn(`${result.recoveredFrom}; the status shows UCloud accepted the request anyway`);
+  return result;
 }

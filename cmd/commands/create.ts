@@ -3,9 +3,9 @@ import { defaultTargetImage, parseImageReference, sameImage } from '../../lib/im
 import { invalid } from '../../lib/errors.ts';
 import { checkCreate, createAcceleration, findByOriginal } from '../../lib/operations.ts';
 import { humanBytes, parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
-import { parseDryRun, parseWait, str, waitOptions, type Args, type DryRun, type WaitSettings } from '../args.ts';
+import { parseDryRun, parseWait, str, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
-import { startProgress } from '../progress.ts';
+import { runOperation } from '../progress.ts';
 import { imageView, statusView } from '../views.ts';
 
 export const command = 'create ORIGINAL [TARGET]';
@@ -63,15 +63,7 @@ export async function run(o: CreateOptions, ctx: Context): Promise<number> {
     ctx.out.write(`acceleration of ${o.originalImage} as ${o.targetImage} would be created (dry run)\n`);
     return 0;
   }
-  const progress = o.wait ? startProgress(ctx.streams, `Accelerating ${o.originalImage} as ${o.targetImage}`) : undefined;
-  let result;
-  try {
-    result = await createAcceleration(api, req, o.wait && progress ? waitOptions(o.wait, ctx.pollIntervalMs(), progress.onProgress) : undefined);
-  } catch (err) {
-    progress?.fail();
-    throw err;
-  }
-  if (result.recoveredFrom) ctx.warn(`${result.recoveredFrom}; the status shows UCloud accepted the request anyway`);
+  const result = await runOperation(ctx, `Accelerating ${o.originalImage} as ${o.targetImage}`, `${o.originalImage} accelerated`, o.wait, (wait) => createAcceleration(api, req, wait));
   const image = findByOriginal(result.state.images, o.originalImage);
   if (printMachine(ctx.out, o.output, image ? imageView(result.state, image) : statusView(result.state))) return 0;
   if (o.output === 'name') {
@@ -83,7 +75,6 @@ export async function run(o: CreateOptions, ctx: Context): Promise<number> {
     return 0;
   }
   const detail = image ? ` (${humanBytes(image.sizeBytes)}, ${image.layers} layers)` : '';
-  progress?.succeed(`${o.originalImage} accelerated`);
   ctx.out.write(`acceleration of ${o.originalImage} is Ready: use ${o.targetImage}${detail}\n`);
   ctx.out.write(`next: \`kubectl uimgacc patch deploy/NAME\` moves a workload onto it\n`);
   return 0;

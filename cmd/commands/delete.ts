@@ -2,11 +2,11 @@ import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
 import { parseImageReference } from '../../lib/image/reference.ts';
 import { checkDelete, deleteAcceleration } from '../../lib/operations.ts';
-import { bool, parseDryRun, parseWait, str, waitOptions, type Args, type DryRun, type WaitSettings } from '../args.ts';
+import { bool, parseDryRun, parseWait, str, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
 import { guardInUse, reportGuardDryRun } from '../inuse.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
-import { startProgress } from '../progress.ts';
+import { runOperation } from '../progress.ts';
 import { statusView } from '../views.ts';
 
 export const command = 'delete IMAGE';
@@ -52,21 +52,12 @@ export async function run(o: DeleteOptions, ctx: Context): Promise<number> {
   if (o.dryRun === 'client') return reportGuardDryRun(ctx, outcome, `deleting the acceleration of ${found.originalImage} (target ${found.targetImage})`);
   if (!outcome.proceed) throw outcome.refusal;
   if (outcome.forced) ctx.warn('deleting anyway (--force): Pods still using the target image will get IO errors');
-  const progress = o.wait ? startProgress(ctx.streams, `Deleting the acceleration of ${found.originalImage}`) : undefined;
-  let result;
-  try {
-    result = await deleteAcceleration(api, found, before, o.wait && progress ? waitOptions(o.wait, ctx.pollIntervalMs(), progress.onProgress) : undefined);
-  } catch (err) {
-    progress?.fail();
-    throw err;
-  }
-  if (result.recoveredFrom) ctx.warn(`${result.recoveredFrom}; the status shows UCloud accepted the request anyway`);
+  const result = await runOperation(ctx, `Deleting the acceleration of ${found.originalImage}`, 'acceleration deleted', o.wait, (wait) => deleteAcceleration(api, found, before, wait));
   if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;
   if (!result.finished) {
     ctx.out.write(`deletion of the acceleration of ${found.originalImage} started (status ${result.state.status})\n`);
     return 0;
   }
-  progress?.succeed('acceleration deleted');
   ctx.out.write(`acceleration of ${found.originalImage} deleted (${found.targetImage} is gone)\n`);
   return 0;
 }

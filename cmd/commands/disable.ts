@@ -2,10 +2,10 @@ import type { Argv } from 'yargs';
 import { disableAcceleration, requireIdle } from '../../lib/operations.ts';
 import { UserError } from '../../lib/errors.ts';
 import { guardInUse, reportGuardDryRun, type GuardOutcome } from '../inuse.ts';
-import { bool, parseDryRun, parseWait, str, waitOptions, type Args, type DryRun, type WaitSettings } from '../args.ts';
+import { bool, parseDryRun, parseWait, str, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
-import { startProgress } from '../progress.ts';
+import { runOperation } from '../progress.ts';
 import { imagesUnknownReason, statusView } from '../views.ts';
 
 export const command = 'disable';
@@ -56,17 +56,8 @@ export async function run(o: DisableOptions, ctx: Context): Promise<number> {
   if (o.dryRun === 'client') return reportGuardDryRun(ctx, outcome, `disabling image acceleration on cluster ${before.clusterId}`);
   if (!outcome.proceed) throw outcome.refusal;
   if (outcome.forced) ctx.warn('disabling anyway (--force): Pods still using target images will get IO errors');
-  const progress = o.wait ? startProgress(ctx.streams, `Disabling image acceleration on ${before.clusterId}`) : undefined;
-  let result;
-  try {
-    result = await disableAcceleration(api, o.wait && progress ? waitOptions(o.wait, ctx.pollIntervalMs(), progress.onProgress) : undefined);
-  } catch (err) {
-    progress?.fail();
-    throw err;
-  }
-  if (result.recoveredFrom) ctx.warn(`${result.recoveredFrom}; the status shows UCloud accepted the request anyway`);
+  const result = await runOperation(ctx, `Disabling image acceleration on ${before.clusterId}`, 'image acceleration disabled', o.wait, (wait) => disableAcceleration(api, wait));
   if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;
-  progress?.succeed('image acceleration disabled');
   ctx.out.write(result.finished ? `image acceleration is disabled on cluster ${before.clusterId}\n` : `image acceleration is being disabled on cluster ${before.clusterId}\n`);
   return 0;
 }

@@ -1,10 +1,10 @@
 import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
 import { enableAcceleration } from '../../lib/operations.ts';
-import { parseDryRun, parseWait, str, waitOptions, type Args, type DryRun, type WaitSettings } from '../args.ts';
+import { parseDryRun, parseWait, str, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
-import { startProgress } from '../progress.ts';
+import { runOperation } from '../progress.ts';
 import { statusView } from '../views.ts';
 
 export const command = 'enable';
@@ -71,25 +71,13 @@ export async function run(o: EnableOptions, ctx: Context): Promise<number> {
     ctx.out.write(`image acceleration would be enabled on cluster ${before.clusterId} with NFS ${nfsAddr.value} in ${subnetId.value} (dry run)\n`);
     return 0;
   }
-  const progress = o.wait ? startProgress(ctx.streams, `Enabling image acceleration on ${before.clusterId}`) : undefined;
-  let result;
-  try {
-    result = await enableAcceleration(
-      api,
-      { nfsAddr: nfsAddr.value, subnetId: subnetId.value, uhubUsername: uhubUsername.value, uhubPassword: uhubPassword.value },
-      o.wait && progress ? waitOptions(o.wait, ctx.pollIntervalMs(), progress.onProgress) : undefined,
-    );
-  } catch (err) {
-    progress?.fail();
-    throw err;
-  }
-  if (result.recoveredFrom) ctx.warn(`${result.recoveredFrom}; the status shows UCloud accepted the request anyway`);
+  const req = { nfsAddr: nfsAddr.value, subnetId: subnetId.value, uhubUsername: uhubUsername.value, uhubPassword: uhubPassword.value };
+  const result = await runOperation(ctx, `Enabling image acceleration on ${before.clusterId}`, 'image acceleration enabled', o.wait, (wait) => enableAcceleration(api, req, wait));
   if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;
   if (!result.finished) {
     ctx.out.write(`image acceleration is being enabled on cluster ${before.clusterId}; the agent becomes ready in a few minutes (\`kubectl uimgacc status --watch\`)\n`);
     return 0;
   }
-  progress?.succeed('image acceleration enabled');
   ctx.out.write(`image acceleration is enabled on cluster ${before.clusterId}: NFS ready, agent ready\n`);
   ctx.out.write('note: only nodes added from now on get the acceleration label; target images run only on those nodes\n');
   return 0;
