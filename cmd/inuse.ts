@@ -14,12 +14,13 @@ export type GuardOutcome = { readonly proceed: true; readonly forced: boolean } 
  * that still shows the table, so the user sees what they are breaking.
  */
 export async function guardInUse(ctx: Context, targets: readonly string[], what: string, force: boolean): Promise<GuardOutcome> {
+  const image = targets.length === 1 ? 'the target image' : 'target images';
   let refusal: InUseRefusal | undefined;
   try {
-    // Cluster-wide on purpose: a Pod in any namespace that still runs a target image gets IO errors.
+    // Cluster-wide on purpose, whatever -n says: a Pod in any namespace that still runs a target image gets IO errors.
     const scan = await scanImageUses(ctx.kube, targets);
     ctx.debug(1, `in-use scan: ${Object.entries(scan.scanned).map(([k, n]) => `${n} ${k}`).join(', ')}; ${scan.uses.length} use(s), ${scan.unseen.length} unseen`);
-    refusal = inUseRefusal(what, scan, { uses: () => usesTable(scan.uses), unseen: () => unseenLines(scan.unseen) });
+    refusal = inUseRefusal(what, scan, { uses: () => usesTable(scan.uses, targets.length > 1), unseen: () => unseenLines(scan.unseen) }, image);
   } catch (err) {
     if (!(err instanceof UserError) && !isKubeError(err)) throw err;
     const reason = err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl());
@@ -35,13 +36,16 @@ export async function guardInUse(ctx: Context, targets: readonly string[], what:
   return { proceed: true, forced: true };
 }
 
-/** --dry-run=client output for a guarded operation: what would happen, exit 3 if it would be refused. */
-export function reportGuardDryRun(ctx: Context, outcome: GuardOutcome, wouldDo: string): number {
+/**
+ * --dry-run=client for a guarded operation: every check runs, nothing changes, and the exit code is the one the real
+ * run would have (3 if it would be refused), so a script can ask "would this be safe?".
+ */
+export function reportGuardDryRun(ctx: Context, outcome: GuardOutcome, wouldDo: string, safe = 'nothing uses the target image'): number {
   if (!outcome.proceed) {
     for (const line of outcome.refusal.details) ctx.streams.err.write(`${line}\n`);
     ctx.out.write(`${wouldDo} would be refused: ${outcome.refusal.reason} (dry run)\n`);
     return EXIT.inUse;
   }
-  ctx.out.write(`${wouldDo} would proceed${outcome.forced ? ' (--force)' : ': nothing uses the target image'} (dry run)\n`);
+  ctx.out.write(`${wouldDo} would proceed${outcome.forced ? ' (--force)' : `: ${safe}`} (dry run)\n`);
   return 0;
 }

@@ -1,6 +1,6 @@
 import type { AccelerationState, AcceleratedImage } from '../lib/ucloud/acceleration.ts';
 import { humanBytes, renderTable } from './output.ts';
-import type { ImageUse, Unseen } from '../lib/inuse/scan.ts';
+import { ALL_NAMESPACES, type ImageUse, type Unseen } from '../lib/inuse/scan.ts';
 
 export const API_VERSION = 'uimgacc.ucloud.cn/v1alpha1';
 
@@ -64,26 +64,47 @@ export function imagesUnknownReason(state: AccelerationState): string | undefine
 }
 
 export function useStatus(u: ImageUse): string {
-  if (u.kind === 'Pod') return u.terminating ? 'Terminating' : (u.phase ?? '');
   const parts: string[] = [];
+  if (u.kind === 'Pod') parts.push(u.terminating ? 'Terminating' : (u.phase ?? ''));
   if (u.replicas !== undefined) parts.push(`replicas=${u.replicas}`);
   if (u.suspended) parts.push('suspended');
-  return parts.join(',') || '-';
+  if (!u.certain) parts.push('maybe (tag vs digest)');
+  return parts.join(', ') || '-';
 }
 
+/** One row per container using a target; without the TARGET IMAGE column, a container that may be several targets is one row. */
 export function usesTable(uses: readonly ImageUse[], wide = false): string {
   const head = ['NAMESPACE', 'KIND', 'NAME', 'CONTAINER', 'IMAGE', 'STATUS'];
   if (wide) head.push('TARGET IMAGE');
-  return renderTable(
-    head,
-    uses.map((u) => {
-      const row = [u.namespace, u.kind, u.name, u.containerType === 'container' ? u.container : `${u.container} (${u.containerType})`, u.image, useStatus(u)];
-      if (wide) row.push(u.target);
-      return row;
-    }),
-  );
+  const rows: string[][] = [];
+  let previous = '';
+  for (const u of uses) {
+    const row = [u.namespace, u.kind, u.name, u.containerType === 'container' ? u.container : `${u.container} (${u.containerType})`, u.image, useStatus(u)];
+    if (wide) row.push(u.target);
+    const key = row.join('\u0000');
+    if (key === previous) continue;
+    previous = key;
+    rows.push(row);
+  }
+  return renderTable(head, rows);
 }
 
+/**
+ * What the scan could not see, one line per kind: every namespace is named (the user must know exactly what was not
+ * checked), with the first API error as the example of why.
+ */
 export function unseenLines(unseen: readonly Unseen[]): string[] {
-  return unseen.map((u) => `  ${u.kind} in ${u.scope}: ${u.reason}`);
+  const byKind = new Map<string, Unseen[]>();
+  for (const u of unseen) {
+    const list = byKind.get(u.kind);
+    if (list) list.push(u);
+    else byKind.set(u.kind, [u]);
+  }
+  const lines: string[] = [];
+  for (const [kind, list] of byKind) {
+    const first = list[0] as Unseen;
+    if (list.length === 1) lines.push(`  ${kind} in ${first.scope === ALL_NAMESPACES ? ALL_NAMESPACES : `namespace ${first.scope}`}: ${first.reason}`);
+    else lines.push(`  ${kind} in ${list.length} namespaces (${list.map((u) => u.scope).join(', ')}): ${first.reason}`);
+  }
+  return lines;
 }

@@ -51,8 +51,11 @@ export async function run(o: DeleteOptions, ctx: Context): Promise<number> {
   const outcome = await guardInUse(ctx, [found.targetImage], `delete the acceleration of ${found.originalImage}`, o.force);
   if (o.dryRun === 'client') return reportGuardDryRun(ctx, outcome, `deleting the acceleration of ${found.originalImage} (target ${found.targetImage})`);
   if (!outcome.proceed) throw outcome.refusal;
+  // The scan takes a while on a big cluster: check again that no other operation started (or deleted it) meanwhile.
+  const current = await api.get();
+  checkDelete(current, o.image);
   if (outcome.forced) ctx.warn('deleting anyway (--force): Pods still using the target image will get IO errors');
-  const result = await runOperation(ctx, `Deleting the acceleration of ${found.originalImage}`, 'acceleration deleted', o.wait, (wait) => deleteAcceleration(api, found, before, wait));
+  const result = await runOperation(ctx, `Deleting the acceleration of ${found.originalImage}`, 'acceleration deleted', o.wait, (wait) => deleteAcceleration(api, found, current, wait));
   if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;
   if (!result.finished) {
     ctx.out.write(`deletion of the acceleration of ${found.originalImage} started (status ${result.state.status})\n`);

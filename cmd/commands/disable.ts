@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { disableAcceleration, requireIdle } from '../../lib/operations.ts';
-import { UserError } from '../../lib/errors.ts';
+import { refused } from '../../lib/errors.ts';
+import { InUseRefusal } from '../../lib/inuse/guard.ts';
 import { guardInUse, reportGuardDryRun, type GuardOutcome } from '../inuse.ts';
 import { bool, parseDryRun, parseWait, str, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
@@ -45,16 +46,35 @@ export async function run(o: DisableOptions, ctx: Context): Promise<number> {
     return 0;
   }
   requireIdle(before);
-  if (!before.imagesKnown && !o.force) {
+  const what = `disable image acceleration on cluster ${before.clusterId}`;
+  let outcome: GuardOutcome;
+  if (!before.imagesKnown) {
     // Without the list there is no telling which target images to look for.
-    throw new UserError('in-use', `refusing to disable: the accelerated images are not known right now (${imagesUnknownReason(before) ?? before.status}), so their users cannot be checked`, [
+    const refusal = new InUseRefusal(what, `the accelerated images are not known right now (${imagesUnknownReason(before) ?? before.status}), so their users cannot be checked`, [
       'hint: retry when `kubectl uimgacc status` lists the images, or pass --force',
     ]);
+    if (o.force) ctx.warn(refusal.reason);
+    outcome = o.force ? { proceed: true, forced: true } : { proceed: false, refusal };
+  } else if (before.images.length) {
+    outcome = await guardInUse(ctx, before.images.map((i) => i.targetImage), what, o.force);
+  } else {
+    outcome = { proceed: true, forced: false };
   }
-  const what = `disable image acceleration on cluster ${before.clusterId}`;
-  const outcome: GuardOutcome = before.images.length ? await guardInUse(ctx, before.images.map((i) => i.targetImage), what, o.force) : { proceed: true, forced: false };
-  if (o.dryRun === 'client') return reportGuardDryRun(ctx, outcome, `disabling image acceleration on cluster ${before.clusterId}`);
+  if (o.dryRun === 'client') {
+    const safe = before.images.length ? 'no target image is in use' : 'no images are accelerated';
+    return reportGuardDryRun(ctx, outcome, `disabling image acceleration on cluster ${before.clusterId}`, safe);
+  }
   if (!outcome.proceed) throw outcome.refusal;
+  if (before.images.length) {
+    // The scan takes a while on a big cluster: an operation started meanwhile, or a new acceleration whose target was
+    // not checked, must not slip through.
+    const now = await api.get();
+    requireIdle(now);
+    const added = now.images.filter((i) => !before.images.some((b) => b.targetImage === i.targetImage));
+    if (added.length && !o.force) {
+      throw refused(`the accelerated images changed during the in-use check (new: ${added.map((i) => i.originalImage).join(', ')})`, 'hint: run it again to check them too');
+    }
+  }
   if (outcome.forced) ctx.warn('disabling anyway (--force): Pods still using target images will get IO errors');
   const result = await runOperation(ctx, `Disabling image acceleration on ${before.clusterId}`, 'image acceleration disabled', o.wait, (wait) => disableAcceleration(api, wait));
   if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;

@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
 import { parseImageReference } from '../../lib/image/reference.ts';
-import { scanImageUses } from '../../lib/inuse/scan.ts';
+import { summarizeUses } from '../../lib/inuse/guard.ts';
+import { ALL_NAMESPACES, scanImageUses, type ScanResult } from '../../lib/inuse/scan.ts';
 import { findAcceleration, requireImagesKnown } from '../../lib/operations.ts';
 import { bool, str, type Args } from '../args.ts';
 import type { Context } from '../context.ts';
@@ -14,25 +15,26 @@ export const describe = 'List the Pods and workloads that use a target image (IM
 
 export function builder(y: Argv): Argv {
   return y
-    .positional('IMAGE', { type: 'string', describe: 'Original or target image; default: all accelerated images' })
-    .option('all-namespaces', { alias: 'A', type: 'boolean', describe: 'Look in all namespaces (default: the current namespace, or -n)' })
-    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|wide' })
-    .example('$0 who-uses uhub.service.ucloud.cn/team/app:v1 -A', 'Everything, in every namespace, that uses team/app:v1-acc')
-    .example('$0 usage -n web -o json', 'Users of all accelerated images in namespace web');
+    .positional('IMAGE', { type: 'string', describe: 'Original or target image; default: every accelerated image' })
+    .option('all-namespaces', { alias: 'A', type: 'boolean', describe: 'Look in all namespaces (the default; -n looks in one)' })
+    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|wide (wide adds the target image)' })
+    .example('$0 who-uses uhub.service.ucloud.cn/team/app:v1', 'Everything, in every namespace, that uses the target image of team/app:v1')
+    .example('$0 usage -n web -o json', 'Users of every accelerated image in namespace web, as JSON');
 }
 
 export interface WhoUsesOptions {
   readonly image: string | undefined;
-  readonly allNamespaces: boolean;
+  /** Undefined: all namespaces. */
+  readonly namespace: string | undefined;
   readonly output: OutputFormat;
 }
 
 export function validate(args: Args): WhoUsesOptions {
   const image = str(args, 'IMAGE');
   if (image !== undefined) parseImageReference(image);
-  const allNamespaces = bool(args, 'all-namespaces');
-  if (allNamespaces && str(args, 'namespace')) throw invalid('--all-namespaces and --namespace cannot be used together');
-  return { image, allNamespaces, output: parseOutputFormat(str(args, 'output'), ['table', 'json', 'yaml', 'wide']) };
+  const namespace = str(args, 'namespace');
+  if (bool(args, 'all-namespaces') && namespace !== undefined) throw invalid('--all-namespaces and --namespace cannot be used together');
+  return { image, namespace, output: parseOutputFormat(str(args, 'output'), ['table', 'json', 'yaml', 'wide']) };
 }
 
 export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
@@ -48,12 +50,23 @@ export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
     requireImagesKnown(state);
     targets = state.images.map((i) => i.targetImage);
   }
-  const namespace = o.allNamespaces ? undefined : ctx.kube.namespace;
-  const scan = targets.length ? await scanImageUses(ctx.kube, targets, { namespace }) : { uses: [], unseen: [], scanned: {} };
-  if (printMachine(ctx.out, o.output, { apiVersion: API_VERSION, kind: 'ImageUsage', targets, scope: namespace ?? 'all namespaces', items: scan.uses, unseen: scan.unseen })) return 0;
-  if (scan.uses.length > 0) ctx.out.write(usesTable(scan.uses, o.output === 'wide'));
-  else ctx.streams.err.write(`Nothing uses ${targets.length === 1 ? targets[0] : 'the accelerated images'} in ${namespace ? `namespace ${namespace}` : 'any namespace'}.\n`);
-  if (namespace) ctx.streams.err.write(`(namespace ${namespace} only; -A looks in all namespaces)\n`);
+  // Unlike kubectl get, all namespaces by default: "who uses it?" is asked before deleting, which is cluster-wide.
+  const scope = o.namespace === undefined ? ALL_NAMESPACES : `namespace ${o.namespace}`;
+  const scan: ScanResult = targets.length
+    ? await scanImageUses(ctx.kube, targets, { namespace: o.namespace })
+    : { uses: [], unseen: [], scanned: { Pod: 0, Deployment: 0, StatefulSet: 0, DaemonSet: 0, ReplicaSet: 0, ReplicationController: 0, Job: 0, CronJob: 0 } };
+  if (printMachine(ctx.out, o.output, { apiVersion: API_VERSION, kind: 'ImageUsage', targets, scope: o.namespace ?? ALL_NAMESPACES, items: scan.uses, unseen: scan.unseen })) {
+    if (scan.unseen.length > 0) ctx.warn(`the scan could not see ${scan.unseen.length} kind/namespace combination(s): see "unseen"`);
+    return 0;
+  }
+  const what = targets.length === 1 ? (targets[0] as string) : targets.length ? 'the accelerated images' : 'any accelerated image (there are none)';
+  if (scan.uses.length > 0) {
+    ctx.out.write(usesTable(scan.uses, o.output === 'wide' || targets.length > 1));
+    ctx.streams.err.write(`${summarizeUses(scan.uses, what)} (in ${scope}).\n`);
+  } else {
+    ctx.streams.err.write(`Nothing uses ${what} in ${scope}.\n`);
+  }
+  if (o.namespace !== undefined) ctx.streams.err.write(`(namespace ${o.namespace} only; without -n, who-uses looks in all namespaces)\n`);
   if (scan.unseen.length > 0) {
     ctx.warn('the scan could not see:');
     for (const line of unseenLines(scan.unseen)) ctx.streams.err.write(`${line}\n`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { kubeconfigYaml } from '../controlplane/controlplane.ts';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
-import { runCli, type CliResult } from '../helpers/cli.ts';
+import { runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
 import { KubeAccess } from '../../lib/kube/access.ts';
 import { scanImageUses } from '../../lib/inuse/scan.ts';
 
@@ -36,15 +36,7 @@ const c = (name: string, image: string): object => ({ name, image });
 const tmpl = (image: string, extra: object = {}): object => ({ metadata: { labels: { app: 'x' } }, spec: { containers: [c('main', image)], ...extra } });
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return runCli([...args, '--poll-interval=40ms'], {
-    UCLOUD_PUBLIC_KEY: PUBLIC,
-    UCLOUD_PRIVATE_KEY: PRIVATE,
-    UCLOUD_API_BASE_URL: sim.url,
-    UCLOUD_UK8S_CLUSTER_ID: CLUSTER,
-    UCLOUD_REGION: 'cn-bj2',
-    KUBECONFIG: kubeconfig,
-    ...env,
-  });
+  return runCli([...args, '--poll-interval=40ms'], { ...ucloudEnv({ publicKey: PUBLIC, privateKey: PRIVATE, apiUrl: sim.url, clusterId: CLUSTER, kubeconfig }), ...env });
 }
 
 before(async () => {
@@ -79,6 +71,9 @@ before(async () => {
     pod('pinned', { containers: [c('app', `${APP_ACC}@${DIGEST}`)] }),
     pod('prefix-trap', { containers: [c('a', `${APP_ACC}-old`), c('b', `${REPO}/app-extra:v1-acc`), c('c', `${REPO}/app:v1`)] }),
     pod('finished', { containers: [c('app', APP_ACC)], restartPolicy: 'Never' }),
+    pod('crashed', { containers: [c('app', APP_ACC)], restartPolicy: 'Never' }),
+    // Same repository, pinned by digest only: it may be the target or not; only the registry could say.
+    pod('digest-only', { containers: [c('app', `${REPO}/app@sha256:${'d'.repeat(64)}`)] }),
     pod('leaving', { containers: [c('app', APP_ACC)] }, { finalizers: ['uimgacc.test/hold'] }),
     pod('debugged', { containers: [c('main', 'busybox:1')] }),
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'scaled-to-zero' }, spec: { replicas: 0, selector: { matchLabels: { app: 'x' } }, template: tmpl(APP_ACC) } },
@@ -91,6 +86,7 @@ before(async () => {
   ];
   await kubectlAdmin(['-n', ns, 'apply', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
   await kubectlAdmin(['-n', ns, 'patch', 'pod', 'finished', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Succeeded"}}']);
+  await kubectlAdmin(['-n', ns, 'patch', 'pod', 'crashed', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Failed"}}']);
   await kubectlAdmin(['-n', ns, 'delete', 'pod', 'leaving', '--wait=false']);
   const core = await new KubeAccess({ kubeconfig }, {}).core();
   const debugged = await core.readNamespacedPod({ namespace: ns, name: 'debugged' });
@@ -117,6 +113,7 @@ test('the scan finds every kind and container kind, by identity, and skips finis
     'Deployment/scaled-to-zero/main/container',
     'Job/once/main/container',
     'Pod/debugged/debugger/ephemeralContainer',
+    'Pod/digest-only/app/container',
     'Pod/init/setup/initContainer',
     'Pod/leaving/app/container',
     'Pod/pinned/app/container',
@@ -131,6 +128,7 @@ test('the scan finds every kind and container kind, by identity, and skips finis
   assert.equal(result.uses.find((u) => u.name === 'scaled-to-zero')?.replicas, 0);
   assert.equal(result.uses.find((u) => u.name === 'nightly')?.suspended, true);
   assert.equal(result.uses.find((u) => u.name === 'short-name')?.target, 'docker.io/library/nginx:1.27-acc');
+  assert.deepEqual(result.uses.filter((u) => !u.certain).map((u) => u.name), ['digest-only']);
   assert.deepEqual(result.unseen, []);
   assert.ok(result.scanned.Pod >= 9, 'paged through all Pods with a small page size');
 });
@@ -142,16 +140,25 @@ test('who-uses: one image by its original name, all images, digest references, -
   assert.match(one.stdout, /Deployment\s+scaled-to-zero\s+main\s+\S+\s+replicas=0/);
   assert.match(one.stdout, /Pod\s+leaving\s+app\s+\S+\s+Terminating/);
   assert.match(one.stdout, /Pod\s+init\s+setup \(initContainer\)/);
-  assert.doesNotMatch(one.stdout, /prefix-trap|finished|agent|short-name/);
-  assert.match(one.stderr, /-A looks in all namespaces/);
+  assert.doesNotMatch(one.stdout, /prefix-trap|finished|crashed|agent|short-name/);
+  assert.match(one.stdout, /Pod\s+digest-only\s+app\s+\S+@sha256:d+\s+Pending, maybe \(tag vs digest\)/);
+  assert.match(one.stderr, /namespace .* only; without -n, who-uses looks in all namespaces/);
+  assert.match(one.stderr, /^11 containers use .*app:v1-acc: 5 in Pods \(1 terminating\), 6 in workload pod templates; for 1 of them it is not certain \(tag vs digest: only the registry could tell\) \(in namespace /);
 
-  const json = JSON.parse((await cli(['usage', '-A', '-o', 'json'])).stdout) as { items: { namespace: string; name: string }[]; scope: string };
+  // All namespaces by default; -A says the same explicitly.
+  const json = JSON.parse((await cli(['usage', '-o', 'json'])).stdout) as { items: { namespace: string; name: string }[]; scope: string };
+  const explicit = JSON.parse((await cli(['usage', '-A', '-o', 'json'])).stdout) as { items: { namespace: string; name: string }[]; scope: string };
+  assert.deepEqual(explicit.items.filter((i) => i.namespace === ns), json.items.filter((i) => i.namespace === ns));
   assert.equal(json.scope, 'all namespaces');
   const mine = json.items.filter((i) => i.namespace === ns).map((i) => i.name);
   for (const name of ['plain', 'sidecar', 'debugged', 'agent', 'short-name', 'nightly']) assert.ok(mine.includes(name), name);
 
+  // Pinned by that digest: certain. By the tag alone: maybe (only the registry knows what the tag points to).
   const byDigest = await cli(['who-uses', `${APP_ACC}@${DIGEST}`, '-n', ns, '-o', 'json']);
-  assert.deepEqual((JSON.parse(byDigest.stdout) as { items: { name: string }[] }).items.map((i) => i.name), ['pinned']);
+  const digestItems = (JSON.parse(byDigest.stdout) as { items: { name: string; certain: boolean }[] }).items;
+  assert.deepEqual(digestItems.filter((i) => i.certain).map((i) => i.name), ['pinned']);
+  assert.ok(digestItems.some((i) => i.name === 'plain' && !i.certain));
+  assert.ok(!digestItems.some((i) => i.name === 'prefix-trap'));
 
   const quiet = await cli(['who-uses', APP, '-n', quietNs]);
   assert.equal(quiet.code, 0);
@@ -172,12 +179,12 @@ test('delete refuses with exit 3 and a table while the target is in use; --dry-r
   sim.clearRequests();
   const r = await cli(['delete', APP]);
   assert.equal(r.code, 3, r.stderr);
-  assert.match(r.stderr, /^error: refusing to delete the acceleration of .*app:v1: \d+ container\(s\) use the target image/);
+  assert.match(r.stderr, /^error: refusing to delete the acceleration of .*app:v1: \d+ containers use the target image: \d+ in Pods \(1 terminating\), \d+ in workload pod templates; for 1 of them it is not certain/);
   assert.match(r.stderr, /NAMESPACE\s+KIND\s+NAME\s+CONTAINER\s+IMAGE\s+STATUS/);
   assert.match(r.stderr, /hint: .*--force/);
   const dry = await cli(['delete', APP, '--dry-run']);
   assert.equal(dry.code, 3);
-  assert.match(dry.stdout, /would be refused: .*use the target image \(dry run\)/);
+  assert.match(dry.stdout, /would be refused: .*use the target image: .* \(dry run\)/);
   assert.equal(sim.requests().filter((q) => q.action === 'DeleteUK8SImageAccelerate').length, 0);
   const free = await cli(['delete', `${REPO}/unused:1-acc`, '--dry-run=client']);
   assert.equal(free.code, 0, free.stderr);
@@ -211,7 +218,7 @@ test('a restricted user is refused, and told exactly what could not be listed', 
 test('a forced delete proceeds, shows what it breaks, and says so', async () => {
   const r = await cli(['delete', TOOL_ACC, '--force']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /Warning: \d+ container\(s\) use the target image/);
+  assert.match(r.stderr, /Warning: \d+ containers use the target image/);
   assert.match(r.stderr, /DaemonSet\s+agent/);
   assert.match(r.stderr, /Warning: deleting anyway \(--force\): Pods still using the target image will get IO errors/);
   assert.match(r.stdout, /deleted/);

@@ -34,3 +34,14 @@ export function runCli(args: readonly string[], env: Record<string, string | und
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** The environment that points the plugin at the simulator and a cluster: key pair, API URL, cluster, kubeconfig. */
+export function ucloudEnv(o: { publicKey: string; privateKey: string; apiUrl: string; clusterId?: string; kubeconfig: string }): Record<string, string> {
+  return {
+    UCLOUD_PUBLIC_KEY: o.publicKey,
+    UCLOUD_PRIVATE_KEY: o.privateKey,
+    UCLOUD_API_BASE_URL: o.apiUrl,
+    ...(o.clusterId === undefined ? {} : { UCLOUD_UK8S_CLUSTER_ID: o.clusterId, UCLOUD_REGION: 'cn-bj2' }),
+    KUBECONFIG: o.kubeconfig,
+  };
+}
