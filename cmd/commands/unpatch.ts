@@ -1,0 +1,78 @@
+import type { Argv } from 'yargs';
+import { objectName, type NamedTarget } from '../../lib/workload/kinds.ts';
+import { planUnpatch, type UnpatchPlan } from '../../lib/workload/plan.ts';
+import { PATCHED_ANNOTATION } from '../../lib/workload/annotation.ts';
+import { readWorkload, resolveTargets } from '../../lib/workload/resolve.ts';
+import type { Workload } from '../../lib/workload/template.ts';
+import { applyPlan } from '../../lib/workload/write.ts';
+import type { Args } from '../args.ts';
+import type { Context } from '../context.ts';
+import { reportError } from '../errors.ts';
+import { commonOptions, printResults, validateCommon, type CommonOptions, type Printed } from './patch.ts';
+
+export const command = 'unpatch [TARGET..]';
+export const aliases: string[] = [];
+export const describe = 'Undo `patch`: restore the original images and remove the node affinity it added';
+
+export function builder(y: Argv): Argv {
+  return commonOptions(y, 'unpatch')
+    .example('$0 unpatch deploy/web', 'Back to the original images')
+    .example('$0 unpatch deployments --all -n shop', 'Every patched Deployment of the namespace (others are skipped)');
+}
+
+export type UnpatchOptions = CommonOptions;
+
+export function validate(args: Args): UnpatchOptions {
+  return validateCommon(args);
+}
+
+function describeUnpatch(p: UnpatchPlan): string[] {
+  const lines = p.restored.map((c) => `${c.list === 'initContainers' ? 'init container' : 'container'} ${c.name}: ${c.target} -> ${c.original}`);
+  for (const c of p.alreadyOriginal) lines.push(`${c.list === 'initContainers' ? 'init container' : 'container'} ${c.name}: already runs ${c.original} again`);
+  if (p.affinityRemoved) lines.push('node affinity: acceleration label requirement removed');
+  return lines;
+}
+
+export async function run(o: UnpatchOptions, ctx: Context): Promise<number> {
+  const namespace = ctx.kube.namespace;
+  const targets = await resolveTargets(ctx.kube, o.targets, namespace);
+  if (targets.length === 0) {
+    ctx.streams.err.write(`No resources found in ${namespace} namespace.\n`);
+    return 0;
+  }
+  const results: Printed[] = [];
+  let failures = 0;
+  for (const t of targets) {
+    try {
+      const r = await unpatchOne(ctx, o, t, namespace);
+      if (r) results.push(r);
+    } catch (err) {
+      failures++;
+      reportError(err, (text) => void ctx.streams.err.write(text), ctx.flags.verbosity, ctx.kube.serverUrl());
+    }
+  }
+  printResults(ctx, o, 'unpatched', results);
+  return failures > 0 ? 1 : 0;
+}
+
+async function unpatchOne(ctx: Context, o: UnpatchOptions, t: NamedTarget, namespace: string): Promise<Printed | undefined> {
+  const name = objectName(t.info, t.name);
+  const read = (): Promise<Workload> => readWorkload(ctx.kube, t.info, namespace, t.name);
+  if (o.targets.mode === 'select') {
+    // Selecting many workloads: the ones uimgacc never patched are simply not ours to undo.
+    const current = await read();
+    if (current.metadata.annotations?.[PATCHED_ANNOTATION] === undefined) {
+      ctx.streams.err.write(`${name} skipped: not patched by uimgacc\n`);
+      return undefined;
+    }
+  }
+  const { before, after, plan: p } = await applyPlan(ctx.kube, {
+    info: t.info,
+    namespace,
+    name: t.name,
+    dryRun: o.dryRun,
+    fieldManager: o.fieldManager,
+    plan: (obj: Workload): UnpatchPlan & { changed: true } => ({ ...planUnpatch(t.info, obj), changed: true }),
+  });
+  return { name, changed: true, object: after ?? p.object, before, info: t.info, lines: describeUnpatch(p) };
+}

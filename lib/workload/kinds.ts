@@ -1,0 +1,107 @@
+import { invalid, refused } from '../errors.ts';
+
+/** The workload kinds whose pod template `patch` can change (Jobs are refused: their template is immutable). */
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'CronJob'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+export interface KindInfo {
+  readonly kind: WorkloadKind;
+  /** API group; '' for the core group. */
+  readonly group: string;
+  readonly version: string;
+  /** Plural resource name, as in the URL. */
+  readonly resource: string;
+  /** JSON pointer of the pod template (`template` holds metadata + spec). */
+  readonly templatePointer: string;
+  readonly shortNames: readonly string[];
+  /** Whether spec.replicas says how many Pods run (for the "not enough labelled nodes" warning). */
+  readonly hasReplicas: boolean;
+}
+
+export const KINDS: Readonly<Record<WorkloadKind, KindInfo>> = {
+  Deployment: { kind: 'Deployment', group: 'apps', version: 'v1', resource: 'deployments', templatePointer: '/spec/template', shortNames: ['deploy'], hasReplicas: true },
+  StatefulSet: { kind: 'StatefulSet', group: 'apps', version: 'v1', resource: 'statefulsets', templatePointer: '/spec/template', shortNames: ['sts'], hasReplicas: true },
+  DaemonSet: { kind: 'DaemonSet', group: 'apps', version: 'v1', resource: 'daemonsets', templatePointer: '/spec/template', shortNames: ['ds'], hasReplicas: false },
+  ReplicaSet: { kind: 'ReplicaSet', group: 'apps', version: 'v1', resource: 'replicasets', templatePointer: '/spec/template', shortNames: ['rs'], hasReplicas: true },
+  ReplicationController: { kind: 'ReplicationController', group: '', version: 'v1', resource: 'replicationcontrollers', templatePointer: '/spec/template', shortNames: ['rc'], hasReplicas: true },
+  CronJob: { kind: 'CronJob', group: 'batch', version: 'v1', resource: 'cronjobs', templatePointer: '/spec/jobTemplate/spec/template', shortNames: ['cj'], hasReplicas: false },
+};
+
+const JOB_NAMES = new Set(['job', 'jobs', 'job.batch', 'jobs.batch']);
+
+/** kubectl's way of naming a resource: `deployment.apps`, `replicationcontroller` (core group has no suffix). */
+export function qualifiedName(info: KindInfo): string {
+  return info.group ? `${info.kind.toLowerCase()}.${info.group}` : info.kind.toLowerCase();
+}
+
+/** `deployment.apps/web`, as `kubectl -o name` prints it. */
+export function objectName(info: KindInfo, name: string): string {
+  return `${qualifiedName(info)}/${name}`;
+}
+
+export function collectionPath(info: KindInfo, namespace: string): string {
+  const base = info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/${info.resource}`;
+}
+
+export function objectPath(info: KindInfo, namespace: string, name: string): string {
+  return `${collectionPath(info, namespace)}/${encodeURIComponent(name)}`;
+}
+
+/** A TYPE as kubectl accepts it: kind, singular, plural, short name, optionally `.group`; case-insensitive. */
+export function resolveType(type: string): KindInfo {
+  const t = type.toLowerCase();
+  if (JOB_NAMES.has(t)) {
+    throw refused(
+      'Jobs cannot be patched: the pod template of a Job is immutable',
+      'hint: patch the CronJob that creates the Job, or recreate the Job with the target image (`kubectl uimgacc list` shows it)',
+    );
+  }
+  for (const info of Object.values(KINDS)) {
+    const singular = info.kind.toLowerCase();
+    const names = [singular, info.resource, ...info.shortNames];
+    const candidates = info.group ? [...names, ...names.map((n) => `${n}.${info.group}`)] : names;
+    if (candidates.includes(t)) return info;
+  }
+  throw invalid(
+    `the server doesn't have a resource type "${type}" that uimgacc can patch`,
+    'hint: use deployments (deploy), statefulsets (sts), daemonsets (ds), replicasets (rs), replicationcontrollers (rc) or cronjobs (cj)',
+  );
+}
+
+export interface NamedTarget {
+  readonly info: KindInfo;
+  readonly name: string;
+}
+
+export type Targets =
+  | { readonly mode: 'names'; readonly targets: readonly NamedTarget[] }
+  | { readonly mode: 'select'; readonly info: KindInfo; readonly selector: string | undefined };
+
+/**
+ * The arguments kubectl accepts for a resource command: `TYPE/NAME...`, `TYPE NAME...`, or `TYPE` with `-l`/`--all`.
+ */
+export function parseTargets(args: readonly string[], selector: string | undefined, all: boolean): Targets {
+  if (args.length === 0) throw invalid('you must specify the workloads to patch: TYPE/NAME ..., TYPE NAME ..., or TYPE with -l SELECTOR or --all');
+  const slashed = args.filter((a) => a.includes('/'));
+  if (selector !== undefined || all) {
+    if (selector !== undefined && all) throw invalid('use either -l/--selector or --all, not both');
+    if (args.length !== 1 || slashed.length > 0) throw invalid('-l/--selector and --all take exactly one TYPE (e.g. deployments), no names');
+    return { mode: 'select', info: resolveType(args[0] as string), selector };
+  }
+  if (slashed.length === args.length) {
+    return {
+      mode: 'names',
+      targets: args.map((a) => {
+        const [type, name, ...rest] = a.split('/');
+        if (!type || !name || rest.length > 0) throw invalid(`invalid TYPE/NAME "${a}"`);
+        return { info: resolveType(type), name };
+      }),
+    };
+  }
+  if (slashed.length > 0) throw invalid('there is no need to specify a resource type as a separate argument when passing arguments in resource/name form');
+  const [type, ...names] = args;
+  if (names.length === 0) throw invalid(`you must name the ${type} to patch, or use -l SELECTOR or --all`);
+  const info = resolveType(type as string);
+  return { mode: 'names', targets: names.map((name) => ({ info, name })) };
+}
