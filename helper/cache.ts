@@ -1,4 +1,4 @@
-import type { AccelerationApi, AccelerationState } from '../lib/ucloud/acceleration.ts';
+import type { AcceleratedImage, AccelerationApi, AccelerationState, AccelerationStatus } from '../lib/ucloud/acceleration.ts';
 import { chooseAccelerationLabel, ACCELERATION_LABEL, type NodeInfo } from '../lib/affinity.ts';
 import type { KubeAccess } from '../lib/kube/access.ts';
 import { listPages } from '../lib/kube/rawlist.ts';
@@ -7,17 +7,44 @@ import { snapshotOf, type AccelerationSnapshot } from './admission.ts';
 import type { Log } from './log.ts';
 
 export interface CacheOptions {
-  readonly api: AccelerationApi;
+  readonly api: Pick<AccelerationApi, 'get'>;
+  /** Nodes are listed to detect which acceleration label the cluster uses; without it the label is the override or the default. */
   readonly kube?: KubeAccess | undefined;
   readonly intervalMs: number;
+  /** Used instead of intervalMs while an operation runs or the agent starts, so its end is seen soon. */
+  readonly busyIntervalMs?: number | undefined;
+  /**
+   * Rewriting stops when the last successful read is older than this: a delete may have started meanwhile. The
+   * affinity keeps being added from the last good list (harmless if it is stale).
+   */
+  readonly maxRewriteStalenessMs?: number | undefined;
   readonly labelOverride?: string | undefined;
   readonly log: Log;
   readonly onApiError?: (() => void) | undefined;
+  readonly now?: (() => number) | undefined;
 }
 
-interface Listed {
+interface ListedNode {
   metadata?: { name?: string; labels?: Record<string, string> };
   status?: { conditions?: { type?: string; status?: string }[] };
+}
+
+/** Why the cache holds what it holds: for /readyz, metrics and logs. */
+export interface CacheStatus {
+  /** The list has been seen at least once (or acceleration is off, which makes "none" certain). */
+  readonly known: boolean;
+  /** UCloud hides the list right now (operation running, agent not ready): the last known list is in use. */
+  readonly hidden: boolean;
+  /** Original images may be rewritten to their targets right now. */
+  readonly rewritable: boolean;
+  /** Result of the last GetUK8SImageAccelerate; undefined before the first attempt ended. */
+  readonly ucloudOk: boolean | undefined;
+  readonly lastError: string | undefined;
+  readonly status: AccelerationStatus | undefined;
+  readonly enabled: boolean | undefined;
+  readonly targets: number;
+  readonly label: string;
+  readonly labelSource: 'flag' | 'detected' | 'default';
 }
 
 /**
@@ -26,33 +53,55 @@ interface Listed {
  * agent not ready), the previous list is "unknown", not "none", so Pods keep getting the affinity.
  */
 export class AccelerationCache {
-  snapshot: AccelerationSnapshot = snapshotOf([], false, ACCELERATION_LABEL);
+  /** One immutable object swapped in whole: a request sees either the old snapshot or the new one, never a mix. */
+  snapshot: AccelerationSnapshot;
   lastSuccess: number | undefined;
-  lastError: string | undefined;
-  lastState: AccelerationState | undefined;
   readonly #opts: CacheOptions;
-  #images: AccelerationState['images'] = [];
+  readonly #now: () => number;
+  #images: readonly AcceleratedImage[] = [];
+  #known = false;
+  #hidden = false;
   #rewritable = false;
-  #namespaces = new Map<string, Readonly<Record<string, string>>>();
+  #state: AccelerationState | undefined;
+  #ucloudOk: boolean | undefined;
+  #lastError: string | undefined;
   #label: string;
+  #labelSource: CacheStatus['labelSource'];
   #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #summary = '';
 
   constructor(opts: CacheOptions) {
     this.#opts = opts;
-    this.#label = opts.labelOverride ?? ACCELERATION_LABEL;
-  }
-
-  namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined {
-    return this.#namespaces.get(namespace);
+    this.#now = opts.now ?? Date.now;
+    this.#label = opts.labelOverride || ACCELERATION_LABEL;
+    this.#labelSource = opts.labelOverride ? 'flag' : 'default';
+    this.snapshot = snapshotOf([], false, this.#label);
   }
 
   /** Age of the accelerations list in seconds, or -1 before the first success. */
-  ageSeconds(now = Date.now()): number {
+  ageSeconds(now = this.#now()): number {
     return this.lastSuccess === undefined ? -1 : (now - this.lastSuccess) / 1000;
   }
 
+  status(): CacheStatus {
+    return {
+      known: this.#known,
+      hidden: this.#hidden,
+      rewritable: this.snapshot.rewrites.size > 0,
+      ucloudOk: this.#ucloudOk,
+      lastError: this.#lastError,
+      status: this.#state?.status,
+      enabled: this.#state?.enabled,
+      targets: this.snapshot.targets.size,
+      label: this.#label,
+      labelSource: this.#labelSource,
+    };
+  }
+
   async refresh(): Promise<void> {
-    await Promise.all([this.#refreshAccelerations(), this.#refreshCluster()]);
+    await Promise.all([this.#refreshAccelerations(), this.#refreshNodes()]);
+    this.#publish();
   }
 
   async #refreshAccelerations(): Promise<void> {
@@ -60,55 +109,71 @@ export class AccelerationCache {
     try {
       state = await this.#opts.api.get();
     } catch (err) {
-      this.lastError = (err as Error).message;
+      this.#ucloudOk = false;
+      this.#lastError = err instanceof Error ? err.message.split('\n')[0] : String(err);
       this.#opts.onApiError?.();
-      this.#opts.log.warn('UCloud API failed; keeping the last good list', { error: this.lastError, ageSeconds: this.ageSeconds() });
+      this.#opts.log.warn('UCloud API failed; keeping the last good list', { error: this.#lastError, ageSeconds: this.ageSeconds() });
       return;
     }
-    this.lastState = state;
-    this.lastError = undefined;
-    this.lastSuccess = Date.now();
-    let rewritable: boolean;
+    this.#state = state;
+    this.#ucloudOk = true;
+    this.#lastError = undefined;
+    this.lastSuccess = this.#now();
     if (!state.enabled) {
+      // Acceleration off: no target image can run anywhere, and that is certain.
       this.#images = [];
-      rewritable = false;
+      this.#known = true;
+      this.#hidden = false;
+      this.#rewritable = false;
     } else if (state.imagesKnown) {
       this.#images = state.images;
-      rewritable = true;
+      this.#known = true;
+      this.#hidden = false;
+      this.#rewritable = true;
     } else {
-      // The list is hidden, not empty. Keep it for the affinity; rewrite only while another create runs, and never
-      // once a delete has started: the target being deleted must not gain new users.
-      rewritable = state.status === 'Creating' && state.agentReady;
+      // The list is hidden, not empty: keep the last one for the affinity. A create in progress leaves the Ready
+      // accelerations usable (the new one is not in our list until it is Ready); once a delete has started, the
+      // target being deleted must not gain users, and UCloud does not say which one it is, so rewriting stops.
+      this.#hidden = true;
+      this.#rewritable = state.status === 'Creating' && state.agentReady;
     }
-    this.#rewritable = rewritable;
-    this.#publish();
   }
 
-  async #refreshCluster(): Promise<void> {
+  async #refreshNodes(): Promise<void> {
     const kube = this.#opts.kube;
     if (!kube) return;
     try {
       const nodes: NodeInfo[] = [];
-      for await (const page of listPages<Listed>(kube, '/api/v1/nodes')) {
+      for await (const page of listPages<ListedNode>(kube, '/api/v1/nodes')) {
         for (const n of page.items) {
           nodes.push({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {}, ready: (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') });
         }
       }
-      this.#label = chooseAccelerationLabel(nodes, this.#opts.labelOverride).label;
-      const namespaces = new Map<string, Readonly<Record<string, string>>>();
-      for await (const page of listPages<Listed>(kube, '/api/v1/namespaces')) {
-        for (const ns of page.items) if (ns.metadata?.name) namespaces.set(ns.metadata.name, ns.metadata.labels ?? {});
-      }
-      this.#namespaces = namespaces;
+      const choice = chooseAccelerationLabel(nodes, this.#opts.labelOverride || undefined);
+      if (choice.label !== this.#label) this.#opts.log.info('acceleration node label', { label: choice.label, source: choice.source, readyNodes: choice.readyNodes });
+      this.#label = choice.label;
+      this.#labelSource = choice.source;
     } catch (err) {
-      this.#opts.log.warn('could not list nodes or namespaces; keeping the previous ones', { error: describeKubeError(err) });
+      this.#opts.log.warn('could not list nodes; keeping the acceleration label', { label: this.#label, error: describeKubeError(err) });
     }
-    this.#publish();
   }
 
   #publish(): void {
-    // One immutable object swapped in whole: requests see either the old snapshot or the new one, never a mix.
-    this.snapshot = snapshotOf(this.#images, this.#rewritable, this.#label);
+    const maxStale = this.#opts.maxRewriteStalenessMs ?? 5 * 60_000;
+    const fresh = this.lastSuccess !== undefined && this.#now() - this.lastSuccess <= maxStale;
+    this.snapshot = snapshotOf(this.#images, this.#rewritable && fresh, this.#label);
+    const s = this.status();
+    const summary = `${s.enabled}/${s.status}/${s.known}/${s.hidden}/${s.rewritable}/${s.targets}/${s.label}`;
+    if (summary !== this.#summary) {
+      this.#summary = summary;
+      this.#opts.log.info('accelerations', { enabled: s.enabled, status: s.status, known: s.known, hidden: s.hidden, rewrite: s.rewritable, readyTargets: s.targets, label: s.label });
+    }
+  }
+
+  #nextDelay(): number {
+    const s = this.#state;
+    const busy = s !== undefined && s.enabled && (s.status === 'Creating' || s.status === 'Deleting' || !s.agentReady);
+    return busy ? Math.min(this.#opts.intervalMs, this.#opts.busyIntervalMs ?? 5000) : this.#opts.intervalMs;
   }
 
   start(): void {
@@ -116,7 +181,8 @@ export class AccelerationCache {
       this.refresh()
         .catch((err: unknown) => this.#opts.log.error('refresh failed', { error: String(err) }))
         .finally(() => {
-          this.#timer = setTimeout(tick, this.#opts.intervalMs);
+          if (this.#stopped) return;
+          this.#timer = setTimeout(tick, this.#nextDelay());
           this.#timer.unref();
         });
     };
@@ -124,6 +190,7 @@ export class AccelerationCache {
   }
 
   stop(): void {
+    this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
   }
 }

@@ -12,22 +12,62 @@ import { AccelerationCache } from './cache.ts';
 import { jsonLog } from './log.ts';
 import { HelperMetrics, startHelperServer } from './server.ts';
 
-const env = process.env;
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: env['UIMGACC_PORT'] ?? '8443' },
-    'cert-file': { type: 'string', default: env['UIMGACC_TLS_CERT'] ?? '/etc/uimgacc/tls/tls.crt' },
-    'key-file': { type: 'string', default: env['UIMGACC_TLS_KEY'] ?? '/etc/uimgacc/tls/tls.key' },
-    'poll-interval': { type: 'string', default: env['UIMGACC_POLL_INTERVAL'] ?? '30s' },
-    'node-label': { type: 'string', default: env['UIMGACC_NODE_LABEL'] },
-    kubeconfig: { type: 'string', default: env['UIMGACC_KUBECONFIG'] },
-    'ready-grace': { type: 'string', default: env['UIMGACC_READY_GRACE'] ?? '60s' },
-    'cert-reload-interval': { type: 'string', default: env['UIMGACC_CERT_RELOAD_INTERVAL'] ?? '5s' },
-  },
-});
+const USAGE = `uimgacc-helper: fail-open admission webhook for UCloud UK8S image acceleration
 
+Options (each also read from the environment variable in brackets):
+  --port N                    HTTPS port (8443) [UIMGACC_PORT]
+  --cert-file, --key-file     serving certificate and key, reloaded when they change (/etc/uimgacc/tls/tls.{crt,key})
+                              [UIMGACC_TLS_CERT, UIMGACC_TLS_KEY]
+  --poll-interval D           how often GetUK8SImageAccelerate is read (30s) [UIMGACC_POLL_INTERVAL]
+  --node-label L              acceleration node label; empty = detect from the nodes [UIMGACC_NODE_LABEL]
+  --max-rewrite-staleness D   stop rewriting when UCloud has not answered for this long (5m)
+                              [UIMGACC_MAX_REWRITE_STALENESS]
+  --ready-grace D             /readyz waits this long for the first list, then serves anyway (60s) [UIMGACC_READY_GRACE]
+  --shutdown-delay D          on SIGTERM, keep answering this long while /readyz fails (5s) [UIMGACC_SHUTDOWN_DELAY]
+  --cert-reload-interval D    how often the certificate files are checked (5s) [UIMGACC_CERT_RELOAD_INTERVAL]
+  --kubeconfig FILE           outside a cluster only [UIMGACC_KUBECONFIG]
+UCloud: UCLOUD_PUBLIC_KEY, UCLOUD_PRIVATE_KEY, UCLOUD_UK8S_CLUSTER_ID, UCLOUD_REGION, UCLOUD_PROJECT_ID,
+UCLOUD_API_BASE_URL (cluster, region, project and endpoint default to ConfigMap kube-system/uk8sconfig).
+`;
+
+const env = process.env;
 const log = jsonLog();
+let values;
 try {
+  ({ values } = parseArgs({
+    options: {
+      port: { type: 'string', default: env['UIMGACC_PORT'] ?? '8443' },
+      'cert-file': { type: 'string', default: env['UIMGACC_TLS_CERT'] ?? '/etc/uimgacc/tls/tls.crt' },
+      'key-file': { type: 'string', default: env['UIMGACC_TLS_KEY'] ?? '/etc/uimgacc/tls/tls.key' },
+      'poll-interval': { type: 'string', default: env['UIMGACC_POLL_INTERVAL'] ?? '30s' },
+      'node-label': { type: 'string', default: env['UIMGACC_NODE_LABEL'] ?? '' },
+      'max-rewrite-staleness': { type: 'string', default: env['UIMGACC_MAX_REWRITE_STALENESS'] ?? '5m' },
+      kubeconfig: { type: 'string', default: env['UIMGACC_KUBECONFIG'] },
+      'ready-grace': { type: 'string', default: env['UIMGACC_READY_GRACE'] ?? '60s' },
+      'shutdown-delay': { type: 'string', default: env['UIMGACC_SHUTDOWN_DELAY'] ?? '5s' },
+      'cert-reload-interval': { type: 'string', default: env['UIMGACC_CERT_RELOAD_INTERVAL'] ?? '5s' },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', default: false },
+    },
+  }));
+} catch (err) {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (values.version) {
+  process.stdout.write(`uimgacc-helper ${PLUGIN_VERSION}\n`);
+  process.exit(0);
+}
+
+try {
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port "${values.port}"`);
+  const intervalMs = parseDuration(values['poll-interval']);
+  if (intervalMs < 1) throw new Error(`invalid --poll-interval "${values['poll-interval']}"`);
   const kube = new KubeAccess({ kubeconfig: values.kubeconfig }, env);
   const resolver = new ConfigResolver({ flags: {}, env, cluster: kube });
   const clusterId = await resolver.clusterId();
@@ -35,8 +75,19 @@ try {
   const projectId = await resolver.projectId();
   const credentials = await resolver.credentials();
   // In the cluster the VPC-internal endpoint is the right default, and uk8sconfig names it.
-  const baseUrl = env['UCLOUD_API_BASE_URL'] ?? (await resolver.configMap())?.[UK8S_CONFIGMAP_KEYS.apiEndpoint] ?? INTERNAL_API_BASE_URL;
-  log.info('starting', { version: PLUGIN_VERSION, clusterId: clusterId.value, region: region.value, clusterIdFrom: clusterId.source, credentialsFrom: credentials.publicKey.source, baseUrl });
+  const configMapEndpoint = (await resolver.configMap())?.[UK8S_CONFIGMAP_KEYS.apiEndpoint];
+  const baseUrl = env['UCLOUD_API_BASE_URL'] || configMapEndpoint || INTERNAL_API_BASE_URL;
+  log.info('starting', {
+    version: PLUGIN_VERSION,
+    clusterId: clusterId.value,
+    clusterIdFrom: clusterId.source,
+    region: region.value,
+    regionFrom: region.source,
+    projectId: projectId?.value,
+    credentialsFrom: credentials.publicKey.source,
+    baseUrl,
+    notes: resolver.notes.length ? resolver.notes : undefined,
+  });
   const client = new UCloudClient({
     baseUrl,
     region: region.value,
@@ -44,19 +95,21 @@ try {
     credentials: { publicKey: credentials.publicKey.value, privateKey: credentials.privateKey.value },
     userAgent: `uimgacc-helper/${PLUGIN_VERSION}`,
     timeoutMs: 10_000,
+    maxRetries: 2,
   });
   const metrics = new HelperMetrics();
   const cache = new AccelerationCache({
     api: new AccelerationApi(client, clusterId.value),
     kube,
-    intervalMs: parseDuration(values['poll-interval']),
-    labelOverride: values['node-label'],
+    intervalMs,
+    maxRewriteStalenessMs: parseDuration(values['max-rewrite-staleness']),
+    labelOverride: values['node-label'] || undefined,
     log,
     onApiError: () => metrics.apiErrors.inc(),
   });
   cache.start();
   const server = await startHelperServer({
-    port: Number(values.port),
+    port,
     certFile: values['cert-file'],
     keyFile: values['key-file'],
     cache,
@@ -64,18 +117,23 @@ try {
     metrics,
     readyGraceMs: parseDuration(values['ready-grace']),
     certPollMs: parseDuration(values['cert-reload-interval']),
+    shutdownDelayMs: parseDuration(values['shutdown-delay']),
   });
   log.info('listening', { port: server.port });
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
     cache.stop();
-    // Finish in-flight reviews; the apiserver retries nothing, but the Pod is admitted anyway (fail-open).
-    void server.close().then(() => process.exit(0));
-    setTimeout(() => process.exit(0), 10_000).unref();
+    // Requests still in flight are answered; if one hangs, exit anyway: the apiserver admits the Pod (fail-open).
+    setTimeout(() => process.exit(0), parseDuration(values['shutdown-delay']) + 5000).unref();
+    void server.close().then(() => {
+      log.info('stopped');
+      process.exit(0);
+    });
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 } catch (err) {
-  log.error('cannot start', { error: err instanceof Error ? err.message : String(err), details: (err as { details?: unknown }).details });
+  const details = err instanceof Error ? (err as { details?: unknown }).details : undefined;
+  log.error('cannot start', { error: err instanceof Error ? err.message : String(err), details });
   process.exit(1);
 }

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { chooseAccelerationLabel, type NodeInfo } from './affinity.ts';
-import type { ConfigResolver } from './config/resolve.ts';
+import type { ConfigResolver, Sourced } from './config/resolve.ts';
 import type { KubeAccess } from './kube/access.ts';
 import { describeKubeError } from './kube/errors.ts';
 import { getObject, listPages } from './kube/rawlist.ts';
@@ -15,16 +15,23 @@ export interface Check {
   readonly fix?: string | undefined;
 }
 
-/** The webhook the chart installs; doctor finds it by this name in any MutatingWebhookConfiguration. */
+/** The webhooks the chart installs; doctor finds them by these names in any MutatingWebhookConfiguration. */
 export const HELPER_WEBHOOK_NAME = 'pods.uimgacc.ucloud.cn';
+export const HELPER_REWRITE_WEBHOOK_NAME = 'rewrite.pods.uimgacc.ucloud.cn';
+const HELPER_WEBHOOK_NAMES: readonly string[] = [HELPER_WEBHOOK_NAME, HELPER_REWRITE_WEBHOOK_NAME];
+/** A serving certificate closer than this to its end is worth a warning. */
+const EXPIRY_WARNING_MS = 30 * 24 * 3600 * 1000;
+
+interface Webhook {
+  name?: string;
+  failurePolicy?: string;
+  timeoutSeconds?: number;
+  clientConfig?: { caBundle?: string; url?: string; service?: { name?: string; namespace?: string; port?: number } };
+}
 
 interface WebhookConfig {
   metadata?: { name?: string };
-  webhooks?: {
-    name?: string;
-    failurePolicy?: string;
-    clientConfig?: { caBundle?: string; url?: string; service?: { name?: string; namespace?: string } };
-  }[];
+  webhooks?: Webhook[];
 }
 
 interface Listed {
@@ -35,7 +42,10 @@ interface Listed {
   endpoints?: { conditions?: { ready?: boolean } }[];
 }
 
+type Add = (name: string, status: CheckStatus, detail: string, fix?: string) => void;
+
 const reason = (err: unknown): string => (err instanceof Error && err.name === 'UserError' ? err.message : describeKubeError(err));
+const from = (v: Sourced): string => `${v.value} (from ${v.source})`;
 
 /**
  * Everything that has to be right for image acceleration to work, each with a one-line fix. Runs every check it can;
@@ -43,7 +53,7 @@ const reason = (err: unknown): string => (err instanceof Error && err.name === '
  */
 export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver; ucloud: () => Promise<AccelerationApi> }): Promise<Check[]> {
   const checks: Check[] = [];
-  const add = (name: string, status: CheckStatus, detail: string, fix?: string): void => void checks.push({ name, status, detail, fix });
+  const add: Add = (name, status, detail, fix) => void checks.push({ name, status, detail, fix });
 
   let kubeOk = false;
   try {
@@ -57,11 +67,22 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
   let api: AccelerationApi | undefined;
   try {
     api = await deps.ucloud();
-    const id = await deps.config.clusterId();
-    const creds = await deps.config.credentials();
-    add('UCloud configuration', 'ok', `cluster ${id.value} (from ${id.source}), key pair from ${creds.publicKey.source}`);
+    // Resolved once by deps.ucloud(): these calls only read what it found, and say where each value came from.
+    const [id, region, endpoint, creds, project] = await Promise.all([
+      deps.config.clusterId(),
+      deps.config.region(),
+      deps.config.baseUrl(),
+      deps.config.credentials(),
+      deps.config.projectId(),
+    ]);
+    add(
+      'UCloud configuration',
+      'ok',
+      `cluster ${from(id)}, region ${from(region)}, ${project ? `project ${from(project)}, ` : ''}endpoint ${from(endpoint)}, key pair from ${creds.publicKey.source}`,
+    );
   } catch (err) {
-    add('UCloud configuration', 'fail', reason(err), 'run `kubectl uimgacc configure`, or set UCLOUD_PUBLIC_KEY, UCLOUD_PRIVATE_KEY and --cluster-id');
+    const notes = err instanceof Error && err.name === 'UserError' ? ((err as { details?: readonly string[] }).details ?? []) : [];
+    add('UCloud configuration', 'fail', [reason(err), ...notes].join('; '), 'run `kubectl uimgacc configure`, or set UCLOUD_PUBLIC_KEY, UCLOUD_PRIVATE_KEY and --cluster-id');
   }
   if (api) {
     try {
@@ -72,10 +93,11 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
         add('Image acceleration', s.nfsReady ? 'ok' : 'fail', `enabled; NFS ${s.nfsReady ? 'ready' : 'not ready'}${s.nfsAddr ? ` (${s.nfsAddr})` : ''}`, s.nfsReady ? undefined : 'check the UFS mount target and the subnet given to `enable`');
         add('Acceleration agent (UCloud)', s.agentReady ? 'ok' : 'warn', s.agentReady ? 'ready' : 'not ready yet (normal for a few minutes after enabling)', s.agentReady ? undefined : 'wait, then check kube-system/uimgacc-agent');
         if (s.status === 'CreateError' || s.status === 'DeleteError') add('Last operation', 'warn', `${s.status}: ${s.error ?? 'no details'}`, 'retry the operation; see `kubectl uimgacc status`');
-        else add('Last operation', 'ok', s.status);
+        else add('Last operation', 'ok', s.imagesKnown ? `${s.status}, ${s.images.length} acceleration(s)` : s.status);
       }
     } catch (err) {
-      add('UCloud API', 'fail', (err as Error).message.split('\n')[0] ?? '', (err as Error).message.split('\n')[1]?.replace(/^hint: /, ''));
+      const [message, hint] = (err instanceof Error ? err.message : String(err)).split('\n');
+      add('UCloud API', 'fail', message ?? '', hint?.replace(/^hint: /, '') ?? 'check the endpoint (UCLOUD_API_BASE_URL) and the network');
     }
   }
   if (!kubeOk) return checks;
@@ -88,7 +110,7 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
       add('Agent Deployment', ready > 0 ? 'ok' : 'fail', `kube-system/uimgacc-agent ${ready}/${agent.spec?.replicas ?? 1} ready`, ready > 0 ? undefined : 'kubectl -n kube-system describe deployment uimgacc-agent');
     }
   } catch (err) {
-    add('Agent Deployment', 'warn', reason(err));
+    add('Agent Deployment', 'warn', reason(err), 'doctor needs get on deployments in kube-system');
   }
 
   try {
@@ -98,68 +120,109 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
     }
     const choice = chooseAccelerationLabel(nodes);
     if (choice.readyNodes === 0) add('Accelerated nodes', 'fail', `no Ready node carries ${choice.label}=true (${nodes.length} nodes)`, 'only nodes added after enabling acceleration get the label: add a node to the cluster');
-    else add('Accelerated nodes', choice.otherSpellingOnly ? 'warn' : 'ok', `${choice.readyNodes} of ${nodes.length} nodes carry ${choice.label}=true${choice.otherSpellingOnly ? `; ${choice.otherSpellingOnly} carry only the other spelling` : ''}`, choice.otherSpellingOnly ? 'pass --node-label to patch, or relabel nodes consistently' : undefined);
+    else add('Accelerated nodes', choice.otherSpellingOnly ? 'warn' : 'ok', `${choice.readyNodes} of ${nodes.length} nodes carry ${choice.label}=true${choice.otherSpellingOnly ? `; ${choice.otherSpellingOnly} carry only the other spelling` : ''}`, choice.otherSpellingOnly ? 'pass --node-label to patch (nodeLabel for the helper), or relabel nodes consistently' : undefined);
   } catch (err) {
-    add('Accelerated nodes', 'warn', reason(err));
+    add('Accelerated nodes', 'warn', reason(err), 'doctor needs list on nodes');
   }
 
   await checkHelper(deps.kube, add);
   return checks;
 }
 
-async function checkHelper(kube: KubeAccess, add: (name: string, status: CheckStatus, detail: string, fix?: string) => void): Promise<void> {
-  let found: { config: string; hook: NonNullable<WebhookConfig['webhooks']>[number] } | undefined;
+async function checkHelper(kube: KubeAccess, add: Add): Promise<void> {
+  let found: { config: string; hooks: Webhook[] } | undefined;
   try {
     for await (const page of listPages<WebhookConfig>(kube, '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations')) {
       for (const c of page.items) {
-        const hook = c.webhooks?.find((w) => w.name === HELPER_WEBHOOK_NAME);
-        if (hook && !found) found = { config: c.metadata?.name ?? '', hook };
+        const hooks = (c.webhooks ?? []).filter((w) => HELPER_WEBHOOK_NAMES.includes(w.name ?? ''));
+        if (hooks.length && !found) found = { config: c.metadata?.name ?? '', hooks };
       }
     }
   } catch (err) {
-    add('Helper webhook', 'warn', reason(err));
+    add('Helper webhook', 'warn', reason(err), 'doctor needs list on mutatingwebhookconfigurations');
     return;
   }
   if (!found) {
     add('Helper webhook', 'warn', 'not installed: Pods using target images need node affinity by hand (`kubectl uimgacc patch`)', 'helm install uimgacc charts/uimgacc');
     return;
   }
-  const { hook, config } = found;
-  add('Helper webhook', 'ok', `MutatingWebhookConfiguration ${config}`);
-  add('Webhook failure policy', hook.failurePolicy === 'Ignore' ? 'ok' : 'fail', `failurePolicy ${hook.failurePolicy ?? 'Fail (default)'}`, hook.failurePolicy === 'Ignore' ? undefined : 'set webhook.failurePolicy=Ignore: a Fail policy blocks every Pod creation while the helper is down');
+  const { hooks, config } = found;
+  const hasRewrite = hooks.some((h) => h.name === HELPER_REWRITE_WEBHOOK_NAME);
+  add(
+    'Helper webhook',
+    hasRewrite ? 'ok' : 'warn',
+    `MutatingWebhookConfiguration ${config} (${hooks.map((h) => h.name).join(', ')})`,
+    hasRewrite ? undefined : `${HELPER_REWRITE_WEBHOOK_NAME} is missing: namespaces labelled uimgacc.ucloud.cn/rewrite=enabled are not rewritten; helm upgrade the chart`,
+  );
+  const closed = hooks.filter((h) => h.failurePolicy !== 'Ignore');
+  add(
+    'Webhook failure policy',
+    closed.length ? 'fail' : 'ok',
+    closed.length ? closed.map((h) => `${h.name}: failurePolicy ${h.failurePolicy ?? 'Fail (default)'}`).join('; ') : 'failurePolicy Ignore',
+    closed.length ? 'set webhook.failurePolicy=Ignore: a Fail policy blocks every Pod creation while the helper is down' : undefined,
+  );
 
-  const svc = hook.clientConfig?.service;
+  const hook = hooks[0] as Webhook;
+  const bundles = new Set(hooks.map((h) => h.clientConfig?.caBundle ?? ''));
   let ca: X509Certificate | undefined;
   try {
-    ca = new X509Certificate(Buffer.from(hook.clientConfig?.caBundle ?? '', 'base64'));
-    if (new Date(ca.validTo).getTime() < Date.now()) throw new Error(`expired on ${ca.validTo}`);
+    if (bundles.size > 1) throw new Error('the webhooks carry different caBundles');
+    if (!hook.clientConfig?.caBundle) throw new Error('caBundle is empty');
+    ca = new X509Certificate(Buffer.from(hook.clientConfig.caBundle, 'base64'));
+    if (Date.parse(ca.validTo) < Date.now()) throw new Error(`the CA expired on ${ca.validTo}`);
   } catch (err) {
-    add('Webhook caBundle', 'fail', `not a valid certificate: ${(err as Error).message}`, 'helm upgrade the chart (or let cert-manager inject the CA)');
+    add('Webhook caBundle', 'fail', `not a valid certificate: ${err instanceof Error ? err.message : String(err)}`, 'helm upgrade the chart (or let cert-manager inject the CA)');
     ca = undefined;
   }
-  if (ca && svc?.name && svc.namespace) {
-    const host = `${svc.name}.${svc.namespace}.svc`;
+  const svc = hook.clientConfig?.service;
+  if (!svc?.name || !svc.namespace) {
+    if (ca) add('Webhook caBundle', 'ok', `valid CA until ${ca.validTo}; the webhook calls ${hook.clientConfig?.url ?? 'a URL'} (not a Service: endpoints not checked)`);
+    return;
+  }
+  const host = `${svc.name}.${svc.namespace}.svc`;
+  if (ca) {
+    // The chart names the serving certificate's Secret after the Service (cert-manager uses the same name).
+    const secretName = `${svc.name}-tls`;
     try {
-      const secret = await getObject<Listed>(kube, `/api/v1/namespaces/${encodeURIComponent(svc.namespace)}/secrets/${encodeURIComponent(`${svc.name}-tls`)}`);
+      const secret = await getObject<Listed>(kube, `/api/v1/namespaces/${encodeURIComponent(svc.namespace)}/secrets/${encodeURIComponent(secretName)}`);
       const pem = secret?.data?.['tls.crt'];
-      if (!pem) add('Webhook caBundle', 'warn', `valid CA (until ${ca.validTo}); serving certificate Secret ${svc.namespace}/${svc.name}-tls not found to compare`);
+      if (!pem) add('Webhook caBundle', 'warn', `valid CA until ${ca.validTo}; the serving certificate Secret ${svc.namespace}/${secretName} was not found to compare`, `kubectl -n ${svc.namespace} get secret ${secretName}`);
       else {
         const cert = new X509Certificate(Buffer.from(pem, 'base64'));
         const signed = cert.verify(ca.publicKey);
         const names = cert.checkHost(host) !== undefined;
-        add('Webhook caBundle', signed && names ? 'ok' : 'fail', signed && names ? `signs the serving certificate for ${host}` : `${signed ? '' : 'does not sign the serving certificate; '}${names ? '' : `certificate is not valid for ${host}`}`, signed && names ? undefined : 'helm upgrade the chart to regenerate matching certificates');
+        const left = Date.parse(cert.validTo) - Date.now();
+        if (!signed || !names) {
+          add('Webhook caBundle', 'fail', `${signed ? '' : 'does not sign the serving certificate; '}${names ? '' : `the serving certificate is not valid for ${host}`}`.replace(/; $/, ''), 'helm upgrade the chart to regenerate matching certificates');
+        } else if (left < 0) {
+          add('Webhook caBundle', 'fail', `the serving certificate for ${host} expired on ${cert.validTo}`, `kubectl -n ${svc.namespace} delete secret ${secretName}, then helm upgrade the chart`);
+        } else {
+          add('Webhook caBundle', left < EXPIRY_WARNING_MS ? 'warn' : 'ok', `signs the serving certificate for ${host} (valid until ${cert.validTo})`, left < EXPIRY_WARNING_MS ? `renew it: kubectl -n ${svc.namespace} delete secret ${secretName}, then helm upgrade the chart` : undefined);
+        }
       }
     } catch (err) {
-      add('Webhook caBundle', 'warn', `valid CA; could not read the serving certificate: ${reason(err)}`);
+      add('Webhook caBundle', 'warn', `valid CA until ${ca.validTo}; could not read the serving certificate: ${reason(err)}`, `doctor needs get on secrets in ${svc.namespace}`);
     }
-    try {
-      let ready = 0;
-      for await (const page of listPages<Listed>(kube, `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(svc.namespace)}/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${svc.name}`)}`)) {
-        for (const slice of page.items) ready += (slice.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
+  }
+  try {
+    let ready = 0;
+    let total = 0;
+    for await (const page of listPages<Listed>(kube, `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(svc.namespace)}/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${svc.name}`)}`)) {
+      for (const slice of page.items) {
+        total += (slice.endpoints ?? []).length;
+        // EndpointSlice: a missing `ready` condition means ready.
+        ready += (slice.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
       }
-      add('Helper endpoints', ready > 0 ? 'ok' : 'fail', `${ready} ready endpoint(s) behind Service ${svc.namespace}/${svc.name}`, ready > 0 ? undefined : `kubectl -n ${svc.namespace} get pods,endpointslices -l app.kubernetes.io/name=uimgacc (Pods are admitted unchanged meanwhile: fail-open)`);
-    } catch (err) {
-      add('Helper endpoints', 'warn', reason(err));
     }
+    add(
+      'Helper endpoints',
+      ready > 0 ? (ready < 2 ? 'warn' : 'ok') : 'fail',
+      `${ready} of ${total} endpoint(s) ready behind Service ${svc.namespace}/${svc.name}`,
+      ready > 0
+        ? ready < 2 ? 'one replica left: while it restarts, Pods are admitted without the affinity (fail-open)' : undefined
+        : `kubectl -n ${svc.namespace} get pods,endpointslices -l app.kubernetes.io/name=uimgacc (Pods are admitted unchanged meanwhile: fail-open)`,
+    );
+  } catch (err) {
+    add('Helper endpoints', 'warn', reason(err), `doctor needs list on endpointslices in ${svc.namespace}`);
   }
 }

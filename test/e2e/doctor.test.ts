@@ -9,6 +9,7 @@ import { kubectl, startControlPlane, type ControlPlane } from '../controlplane/c
 import { helmBinary } from '../controlplane/testbin.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { runCli, type CliResult } from '../helpers/cli.ts';
+import { makeServingCert } from '../helpers/tls.ts';
 
 let cp: ControlPlane;
 let sim: Simulator;
@@ -43,13 +44,20 @@ test('doctor names what is missing, with a fix, and exits 1', async () => {
   const r = await doctor();
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /✓ Kubernetes: reachable, v1\.36/);
-  assert.match(r.stdout, /✓ UCloud configuration: cluster uk8s-doctor001 \(from env UCLOUD_UK8S_CLUSTER_ID\), key pair from env UCLOUD_PUBLIC_KEY/);
+  assert.match(r.stdout, /✓ UCloud configuration: cluster uk8s-doctor001 \(from env UCLOUD_UK8S_CLUSTER_ID\), region cn-bj2 \(from env UCLOUD_REGION\), endpoint http:\/\/127\.0\.0\.1:\d+ \(from env UCLOUD_API_BASE_URL\), key pair from env UCLOUD_PUBLIC_KEY/);
+  assert.match(r.stdout, /✓ Image acceleration: enabled; NFS ready \(10\.9\.0\.10\)/);
+  assert.match(r.stdout, /✓ Acceleration agent \(UCloud\): ready/);
   assert.match(r.stdout, /✓ UCloud API: reachable, signature accepted/);
   assert.match(r.stdout, /! Agent Deployment: kube-system\/uimgacc-agent not found/);
   assert.match(r.stdout, /✗ Accelerated nodes: no Ready node carries node.uk8s.ucloud.cn\/image_accel=true \(0 nodes\)\n {4}fix: only nodes added after enabling/);
   assert.match(r.stdout, /! Helper webhook: not installed/);
   const bad = await runCli(['doctor', '--kubeconfig', cp.kubeconfigPath], { UCLOUD_PUBLIC_KEY: 'doc-pub', UCLOUD_PRIVATE_KEY: 'wrong', UCLOUD_API_BASE_URL: sim.url, UCLOUD_UK8S_CLUSTER_ID: CLUSTER, UCLOUD_REGION: 'cn-bj2' });
   assert.match(bad.stdout, /✗ UCloud API: .*RetCode 171.*\n {4}fix: signature rejected/);
+  assert.equal(bad.code, 1);
+  assert.ok(!bad.stdout.includes('wrong') && !bad.stderr.includes('wrong'), 'the private key is never printed');
+  // Where the configuration could not be resolved, doctor says what it looked at.
+  const missing = await runCli(['doctor', '--kubeconfig', cp.kubeconfigPath], { UCLOUD_PUBLIC_KEY: 'doc-pub', UCLOUD_PRIVATE_KEY: 'doc-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_REGION: 'cn-bj2', HOME: '/nonexistent' });
+  assert.match(missing.stdout, /✗ UCloud configuration: cannot tell which UK8S cluster to use.*note: ConfigMap kube-system\/uk8sconfig does not exist.*\n {4}fix: run `kubectl uimgacc configure`/);
 });
 
 test('doctor with the agent, labelled nodes and the helper chart installed checks the webhook', async () => {
@@ -64,16 +72,35 @@ test('doctor with the agent, labelled nodes and the helper chart installed check
   const r = await doctor();
   assert.match(r.stdout, /✓ Agent Deployment: kube-system\/uimgacc-agent 1\/1 ready/);
   assert.match(r.stdout, /✓ Accelerated nodes: 1 of 1 nodes carry node.uk8s.ucloud.cn\/image_accel=true/);
-  assert.match(r.stdout, /✓ Helper webhook: MutatingWebhookConfiguration uimgacc/);
+  assert.match(r.stdout, /✓ Helper webhook: MutatingWebhookConfiguration uimgacc \(pods.uimgacc.ucloud.cn, rewrite.pods.uimgacc.ucloud.cn\)/);
   assert.match(r.stdout, /✓ Webhook failure policy: failurePolicy Ignore/);
-  assert.match(r.stdout, /✓ Webhook caBundle: signs the serving certificate for uimgacc.uimgacc.svc/);
+  assert.match(r.stdout, /✓ Webhook caBundle: signs the serving certificate for uimgacc.uimgacc.svc \(valid until .*20\d\d GMT\)/);
   // No kubelet here, so the helper never becomes ready: doctor says so and fails.
-  assert.match(r.stdout, /✗ Helper endpoints: 0 ready endpoint\(s\) behind Service uimgacc\/uimgacc/);
+  assert.match(r.stdout, /✗ Helper endpoints: 0 of 0 endpoint\(s\) ready behind Service uimgacc\/uimgacc\n {4}fix: kubectl -n uimgacc get pods,endpointslices/);
   assert.equal(r.code, 1);
   const json = JSON.parse((await doctor(['-o', 'json'])).stdout) as { healthy: boolean; checks: { name: string; status: string }[] };
   assert.equal(json.healthy, false);
   assert.ok(json.checks.some((c) => c.name === 'Webhook caBundle' && c.status === 'ok'));
+  // Two ready helper Pods behind the Service (written by hand: no controller manager here): everything is fine.
+  await k(['-n', 'uimgacc', 'create', '-f', '-'], JSON.stringify({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'uimgacc-manual', labels: { 'kubernetes.io/service-name': 'uimgacc' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready: true } }, { addresses: ['10.0.0.2'], conditions: { ready: true } }, { addresses: ['10.0.0.3'], conditions: { ready: false } }],
+    ports: [{ name: 'https', port: 8443, protocol: 'TCP' }],
+  }));
+  const healthy = await doctor();
+  assert.match(healthy.stdout, /✓ Helper endpoints: 2 of 3 endpoint\(s\) ready behind Service uimgacc\/uimgacc/);
+  assert.doesNotMatch(healthy.stdout, /^[✗!]/m, healthy.stdout);
+  assert.equal(healthy.code, 0, 'no failed check: exit 0');
+  // A caBundle that does not sign the serving certificate (e.g. the Secret was replaced by hand) is flagged.
+  const other = makeServingCert();
+  await k(['patch', 'mutatingwebhookconfiguration', 'uimgacc', '--type=json', '-p', JSON.stringify([0, 1].map((i) => ({ op: 'replace', path: `/webhooks/${i}/clientConfig/caBundle`, value: other.caBundle })))]);
+  const mismatch = await doctor();
+  assert.match(mismatch.stdout, /✗ Webhook caBundle: does not sign the serving certificate\n {4}fix: helm upgrade the chart/);
+  assert.equal(mismatch.code, 1);
   // A webhook that fails closed is flagged.
   await k(['patch', 'mutatingwebhookconfiguration', 'uimgacc', '--type=json', '-p', '[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Fail"}]']);
-  assert.match((await doctor()).stdout, /✗ Webhook failure policy: failurePolicy Fail\n {4}fix: set webhook.failurePolicy=Ignore/);
+  assert.match((await doctor()).stdout, /✗ Webhook failure policy: pods.uimgacc.ucloud.cn: failurePolicy Fail\n {4}fix: set webhook.failurePolicy=Ignore/);
 });

@@ -1,42 +1,64 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ORIGINAL_IMAGES_ANNOTATION, review, snapshotOf, type JsonPatchOp } from '../../helper/admission.ts';
-import { ACCELERATION_LABEL } from '../../lib/affinity.ts';
+import { ORIGINAL_IMAGES_ANNOTATION, review, snapshotOf, uidOf, type JsonPatchOp, type ReviewOptions } from '../../helper/admission.ts';
+import { ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL } from '../../lib/affinity.ts';
 
 const APP = 'uhub.service.ucloud.cn/team/app:v1';
 const snap = snapshotOf([{ originalImage: APP, targetImage: `${APP}-acc` }, { originalImage: 'docker.io/library/nginx:1.27', targetImage: 'docker.io/library/nginx:1.27-acc' }], true, ACCELERATION_LABEL);
-const noLabels = (): undefined => undefined;
+const plain: ReviewOptions = { namespaceRewrite: false };
+const optedInNamespace: ReviewOptions = { namespaceRewrite: true };
 
-function reviewOf(pod: object, extra: object = {}): { uid: string; kind: { kind: string }; operation: string; namespace: string; object: object } {
-  return { uid: 'u-1', kind: { kind: 'Pod' }, operation: 'CREATE', namespace: 'web', object: pod, ...extra };
+function reviewOf(pod: object, extra: object = {}): { uid: string; kind: { group: string; version: string; kind: string }; operation: string; namespace: string; object: object } {
+  return { uid: 'u-1', kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', namespace: 'web', object: pod, ...extra };
 }
 
-function ops(body: unknown, labels: (ns: string) => Record<string, string> | undefined = noLabels): JsonPatchOp[] {
-  const r = review(body, snap, labels).response.response;
+function responseOf(body: unknown, options = plain): { uid: string; allowed: boolean; patch?: string; patchType?: string; warnings?: string[] } {
+  return review(body, snap, options).response.response;
+}
+
+function ops(body: unknown, options = plain): JsonPatchOp[] {
+  const r = responseOf(body, options);
   assert.equal(r.allowed, true);
+  if (r.patch) assert.equal(r.patchType, 'JSONPatch');
   return r.patch ? (JSON.parse(Buffer.from(r.patch, 'base64').toString()) as JsonPatchOp[]) : [];
 }
 
 /** Applies our own (add/replace) ops the way the apiserver would, to check idempotence on the result. */
-function apply(obj: unknown, patch: readonly JsonPatchOp[]): unknown {
+function apply(obj: unknown, patch: readonly JsonPatchOp[]): Record<string, unknown> {
   const out = structuredClone(obj) as Record<string, unknown>;
   for (const op of patch) {
     const parts = op.path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = parts.pop() as string;
     let cur: Record<string, unknown> = out;
-    for (const p of parts) cur = cur[p] as Record<string, unknown>;
+    for (const p of parts) {
+      assert.ok(cur[p] !== undefined, `JSON Patch ${op.op} ${op.path}: the parent must exist`);
+      cur = cur[p] as Record<string, unknown>;
+    }
+    if (op.op === 'replace') assert.ok(last in cur, `JSON Patch replace ${op.path}: the member must exist`);
     cur[last] = op.value;
   }
   return out;
 }
 
-test('a Pod using a Ready target image gets the required node affinity, once', () => {
+const required = (label = ACCELERATION_LABEL): object => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: label, operator: 'In', values: ['true'] }] }] } } });
+
+test('a Pod using a Ready target image gets the required node affinity as one add of the whole affinity, once', () => {
   const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'nginx:1.27-acc' }] } };
   const patch = ops({ request: reviewOf(pod) });
-  assert.deepEqual(patch, [
-    { op: 'add', path: '/spec/affinity', value: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ACCELERATION_LABEL, operator: 'In', values: ['true'] }] }] } } } },
-  ]);
-  assert.deepEqual(ops({ request: reviewOf(apply(pod, patch) as object) }), [], 'reinvocation changes nothing');
+  assert.deepEqual(patch, [{ op: 'add', path: '/spec/affinity', value: required() }]);
+  assert.deepEqual(ops({ request: reviewOf(apply(pod, patch)) }), [], 'reinvocation changes nothing');
+  // The same image spelled differently is the same image; a similar-looking one is not.
+  assert.equal(ops({ request: reviewOf({ spec: { containers: [{ image: 'docker.io/library/nginx:1.27-acc' }] } }) }).length, 1);
+  assert.deepEqual(ops({ request: reviewOf({ spec: { containers: [{ image: 'nginx:1.27-acc-old' }] } }) }), []);
+  assert.deepEqual(ops({ request: reviewOf({ spec: { containers: [{ image: 'busybox' }] } }) }), []);
+});
+
+test('the label the cluster uses is required, and other affinity is kept', () => {
+  const legacy = snapshotOf([{ originalImage: APP, targetImage: `${APP}-acc` }], true, LEGACY_ACCELERATION_LABEL);
+  const pod = { spec: { containers: [{ image: `${APP}-acc` }], affinity: { podAntiAffinity: { x: 1 } } } };
+  const r = review({ request: reviewOf(pod) }, legacy, plain).response.response;
+  const patch = JSON.parse(Buffer.from(r.patch ?? '', 'base64').toString()) as JsonPatchOp[];
+  assert.deepEqual(patch, [{ op: 'add', path: '/spec/affinity', value: { podAntiAffinity: { x: 1 }, ...required(LEGACY_ACCELERATION_LABEL) } }]);
 });
 
 test('init and ephemeral containers count; existing terms get the expression ANDed in', () => {
@@ -47,43 +69,121 @@ test('init and ephemeral containers count; existing terms get the expression AND
       affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }, {}] } } },
     },
   };
-  const value = ops({ request: reviewOf(pod) })[0]?.value as { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: unknown[] } } };
-  assert.equal(value.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.length, 2);
+  const patch = ops({ request: reviewOf(pod) });
+  const terms = (patch[0]?.value as { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: unknown[] } } }).nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+  assert.deepEqual(terms, [
+    { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }, { key: ACCELERATION_LABEL, operator: 'In', values: ['true'] }] },
+    { matchExpressions: [{ key: ACCELERATION_LABEL, operator: 'In', values: ['true'] }] },
+  ]);
+  assert.deepEqual(ops({ request: reviewOf(apply(pod, patch)) }), []);
   assert.equal(ops({ request: reviewOf({ spec: { containers: [], ephemeralContainers: [{ image: `${APP}-acc` }] } }) }).length, 1);
 });
 
-test('opted-in Pods (label or namespace label) are rewritten to the target, originals recorded, affinity added', () => {
+test('an affinity that contradicts the label is completed anyway, with a warning', () => {
+  const pod = { spec: { containers: [{ image: `${APP}-acc` }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ACCELERATION_LABEL, operator: 'DoesNotExist' }] }] } } } } };
+  const r = responseOf({ request: reviewOf(pod) });
+  assert.match(r.warnings?.[0] ?? '', /contradicts node.uk8s.ucloud.cn\/image_accel=true .*may not be schedulable/);
+});
+
+test('opted-in Pods (label or namespace) are rewritten to the target, originals recorded, affinity added', () => {
   const pod = { metadata: { name: 'p', labels: { 'uimgacc.ucloud.cn/rewrite': 'enabled' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }, { name: 'side', image: 'busybox' }] } };
   const patch = ops({ request: reviewOf(pod) });
-  assert.deepEqual(patch[0], { op: 'replace', path: '/spec/containers/0/image', value: 'docker.io/library/nginx:1.27-acc' });
-  assert.deepEqual(patch[1], { op: 'add', path: '/metadata/annotations', value: { [ORIGINAL_IMAGES_ANNOTATION]: JSON.stringify({ 'containers/web': 'nginx:1.27' }) } });
-  assert.equal(patch[2]?.path, '/spec/affinity');
-  assert.deepEqual(ops({ request: reviewOf(apply(pod, patch) as object) }), [], 'reinvocation changes nothing');
-  const byNamespace = ops({ request: reviewOf({ metadata: { annotations: { a: 'b' } }, spec: { containers: [{ name: 'x', image: APP }] } }) }, () => ({ 'uimgacc.ucloud.cn/rewrite': 'enabled' }));
-  assert.equal(byNamespace[1]?.path, '/metadata/annotations/uimgacc.ucloud.cn~1original-images');
-  // Without opt-in, originals are left alone.
+  assert.deepEqual(patch, [
+    { op: 'replace', path: '/spec/containers/0/image', value: 'docker.io/library/nginx:1.27-acc' },
+    { op: 'add', path: '/metadata/annotations', value: { [ORIGINAL_IMAGES_ANNOTATION]: JSON.stringify({ 'containers/web': 'nginx:1.27' }) } },
+    { op: 'add', path: '/spec/affinity', value: required() },
+  ]);
+  assert.deepEqual(ops({ request: reviewOf(apply(pod, patch)) }), [], 'reinvocation changes nothing');
+  const byNamespace = ops({ request: reviewOf({ metadata: { annotations: { a: 'b' } }, spec: { containers: [{ name: 'x', image: APP }] } }) }, optedInNamespace);
+  assert.deepEqual(byNamespace[1], { op: 'add', path: '/metadata/annotations/uimgacc.ucloud.cn~1original-images', value: JSON.stringify({ 'containers/x': APP }) });
+  // No metadata at all: the whole object is added.
+  assert.equal(ops({ request: reviewOf({ spec: { containers: [{ image: APP }] } }) }, optedInNamespace)[1]?.path, '/metadata');
+  // Without opt-in, originals are left alone; the label must say exactly "enabled".
   assert.deepEqual(ops({ request: reviewOf({ spec: { containers: [{ image: APP }] } }) }), []);
+  assert.deepEqual(ops({ request: reviewOf({ metadata: { labels: { 'uimgacc.ucloud.cn/rewrite': 'true' } }, spec: { containers: [{ image: APP }] } }) }), []);
+});
+
+test('a reinvocation after another webhook added a container keeps the originals recorded earlier', () => {
+  const pod = { metadata: { labels: { 'uimgacc.ucloud.cn/rewrite': 'enabled' } }, spec: { containers: [{ name: 'a', image: APP }] } };
+  const first = apply(pod, ops({ request: reviewOf(pod) }));
+  (first['spec'] as { containers: object[] }).containers.push({ name: 'b', image: 'nginx:1.27' });
+  const second = apply(first, ops({ request: reviewOf(first) }));
+  const annotations = (second['metadata'] as { annotations: Record<string, string> }).annotations;
+  assert.deepEqual(JSON.parse(annotations[ORIGINAL_IMAGES_ANNOTATION] ?? ''), { 'containers/a': APP, 'containers/b': 'nginx:1.27' });
+  assert.deepEqual(ops({ request: reviewOf(second) }), []);
 });
 
 test('no rewrite to accelerations that may not be used right now', () => {
   const frozen = snapshotOf([{ originalImage: APP, targetImage: `${APP}-acc` }], false, ACCELERATION_LABEL);
   const body = { request: reviewOf({ metadata: { labels: { 'uimgacc.ucloud.cn/rewrite': 'enabled' } }, spec: { containers: [{ image: APP }] } }) };
-  assert.equal(review(body, frozen, noLabels).response.response.patch, undefined);
+  assert.equal(review(body, frozen, optedInNamespace).response.response.patch, undefined);
+  // ... while a Pod already using the target still gets the affinity.
+  assert.ok(review({ request: reviewOf({ spec: { containers: [{ image: `${APP}-acc` }] } }) }, frozen, plain).response.response.patch);
+  // An image UCloud does not list is not rewritten, even if a "-acc" tag exists for it.
+  assert.deepEqual(ops({ request: reviewOf({ spec: { containers: [{ image: 'uhub.service.ucloud.cn/team/other:v1' }] } }) }, optedInNamespace), []);
 });
 
-test('opt-out label, mirror pods, other kinds and operations are left alone', () => {
+test('opt-out label and mirror Pods are left alone, silently', () => {
   const uses = { containers: [{ image: `${APP}-acc` }] };
-  assert.deepEqual(ops({ request: reviewOf({ metadata: { labels: { 'uimgacc.ucloud.cn/ignore': 'true' } }, spec: uses }) }), []);
-  assert.deepEqual(ops({ request: reviewOf({ metadata: { annotations: { 'kubernetes.io/config.mirror': 'x' } }, spec: uses }) }), []);
-  assert.deepEqual(ops({ request: reviewOf({ spec: uses }, { operation: 'UPDATE' }) }), []);
-  assert.deepEqual(ops({ request: reviewOf({ spec: uses }, { kind: { kind: 'Deployment' } }) }), []);
+  for (const metadata of [{ labels: { 'uimgacc.ucloud.cn/ignore': 'true', 'uimgacc.ucloud.cn/rewrite': 'enabled' } }, { annotations: { 'kubernetes.io/config.mirror': 'x' } }]) {
+    const r = responseOf({ request: reviewOf({ metadata, spec: uses }) }, optedInNamespace);
+    assert.equal(r.patch, undefined);
+    assert.equal(r.warnings, undefined);
+  }
 });
 
-test('garbage input is allowed without a patch, never thrown', () => {
-  for (const body of [null, 42, 'x', [], {}, { request: null }, { request: { uid: 7 } }, { request: { uid: 'u', kind: { kind: 'Pod' }, operation: 'CREATE' } }, { request: { uid: 'u', kind: { kind: 'Pod' }, operation: 'CREATE', object: { spec: 'nope' } } }, { request: { uid: 'u', kind: { kind: 'Pod' }, operation: 'CREATE', object: { spec: { containers: [null, { image: 5 }, { image: 'Bad Image!' }] } } } }]) {
-    const r = review(body, snap, noLabels).response;
-    assert.equal(r.response.allowed, true);
-    assert.equal(r.response.patch, undefined);
+test('other kinds and operations are allowed unchanged, with a warning', () => {
+  const uses = { containers: [{ image: `${APP}-acc` }] };
+  for (const extra of [{ operation: 'UPDATE' }, { kind: { group: 'apps', version: 'v1', kind: 'Deployment' } }, { kind: { group: 'example.com', version: 'v1', kind: 'Pod' } }]) {
+    const r = responseOf({ request: reviewOf({ spec: uses }, extra) });
+    assert.equal(r.uid, 'u-1');
+    assert.equal(r.patch, undefined);
+    assert.match(r.warnings?.[0] ?? '', /only handles Pod CREATE/);
   }
-  assert.equal(review({ request: reviewOf({ spec: { containers: [] } }) }, snap, noLabels).response.response.uid, 'u-1');
+});
+
+test('a dry-run request gets exactly the answer a real one gets', () => {
+  const pod = { metadata: { labels: { 'uimgacc.ucloud.cn/rewrite': 'enabled' } }, spec: { containers: [{ name: 'a', image: APP }] } };
+  const real = review({ request: reviewOf(pod) }, snap, plain);
+  const dry = review({ request: reviewOf(pod, { dryRun: true }) }, snap, plain);
+  assert.deepEqual(dry.response, real.response);
+  assert.equal(dry.dryRun, true);
+});
+
+test('garbage input is allowed without a patch, never thrown, with the uid when there is one', () => {
+  const garbage: unknown[] = [
+    undefined, null, 42, 'x', [], {}, { request: null }, { request: [] }, { request: 'x' }, { request: { uid: 7 } },
+    { request: { uid: 'u', kind: 'Pod', operation: 'CREATE' } },
+    { request: { uid: 'u', kind: { kind: 'Pod' }, operation: 'CREATE' } },
+    { request: { uid: 'u', kind: { kind: 'Pod' }, operation: 'CREATE', object: [] } },
+    { request: { uid: 'u', kind: { kind: 'Pod' }, operation: 'CREATE', object: { spec: 'nope' } } },
+    { request: { uid: 'u', kind: { kind: 'Pod' }, operation: 'CREATE', object: { metadata: 'm', spec: { containers: 'c' } } } },
+    { request: { uid: 'u', kind: { kind: 'Pod' }, operation: 'CREATE', object: { metadata: { labels: 5, annotations: [] }, spec: { containers: [null, 1, [], { image: 5 }, { image: 'Bad Image!' }, { image: '' }] } } } },
+  ];
+  for (const body of garbage) {
+    const r = review(body, snap, optedInNamespace).response;
+    assert.equal(r.apiVersion, 'admission.k8s.io/v1');
+    assert.equal(r.kind, 'AdmissionReview');
+    assert.equal(r.response.allowed, true, JSON.stringify(body));
+    assert.equal(r.response.patch, undefined, JSON.stringify(body));
+    assert.equal(r.response.uid, uidOf(body));
+  }
+  assert.match(responseOf({}).warnings?.[0] ?? '', /not an AdmissionReview/);
+  assert.match(responseOf({ request: { uid: 'u', kind: { kind: 'Pod' }, operation: 'CREATE' } }).warnings?.[0] ?? '', /no Pod/);
+  assert.equal(responseOf({ request: reviewOf({ spec: { containers: [] } }) }).uid, 'u-1');
+});
+
+test('a Pod shape that breaks the affinity code is admitted unchanged with its uid (internal error)', () => {
+  const pod = { spec: { containers: [{ image: `${APP}-acc` }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [null] } } } } };
+  const outcome = review({ request: reviewOf(pod) }, snap, plain);
+  assert.equal(outcome.skipped, 'error');
+  assert.equal(outcome.response.response.uid, 'u-1');
+  assert.equal(outcome.response.response.patch, undefined);
+  assert.match(outcome.response.response.warnings?.[0] ?? '', /internal error; the Pod was admitted unchanged/);
+});
+
+test('an unparsable image listed by UCloud does not cost the other accelerations', () => {
+  const s = snapshotOf([{ originalImage: 'Not Valid', targetImage: 'x:y-acc' }, { originalImage: APP, targetImage: `${APP}-acc` }], true, ACCELERATION_LABEL);
+  assert.equal(s.targets.size, 1);
+  assert.ok(review({ request: reviewOf({ spec: { containers: [{ image: `${APP}-acc` }] } }) }, s, plain).response.response.patch);
 });
