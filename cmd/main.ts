@@ -4,6 +4,7 @@ import { str } from './args.ts';
 import { Context, type GlobalFlags, type Streams } from './context.ts';
 import { EXIT, reportError } from './errors.ts';
 import { invalid } from '../lib/errors.ts';
+import * as completion from './commands/completion.ts';
 import * as configure from './commands/configure.ts';
 import * as create from './commands/create.ts';
 import * as del from './commands/delete.ts';
@@ -11,6 +12,8 @@ import * as disable from './commands/disable.ts';
 import * as doctor from './commands/doctor.ts';
 import * as enable from './commands/enable.ts';
 import * as list from './commands/list.ts';
+import * as patch from './commands/patch.ts';
+import * as unpatch from './commands/unpatch.ts';
 import * as status from './commands/status.ts';
 import * as version from './commands/version.ts';
 import * as whoUses from './commands/who-uses.ts';
@@ -36,7 +39,10 @@ const COMMANDS = [
   configure satisfies CommandModule<configure.ConfigureOptions>,
   doctor satisfies CommandModule<doctor.DoctorOptions>,
   whoUses satisfies CommandModule<whoUses.WhoUsesOptions>,
+  patch satisfies CommandModule<patch.PatchOptions>,
+  unpatch satisfies CommandModule<unpatch.UnpatchOptions>,
   version satisfies CommandModule<version.VersionOptions>,
+  completion satisfies CommandModule<completion.CompletionOptions>,
 ] as const;
 
 export const PROGRAM = 'kubectl uimgacc';

