@@ -1,8 +1,10 @@
-// Start-up time of the quick paths (`--help`, `version --client`, completion) against `node -e 0` on the same
-// runtime, median of N runs, plus which bundle chunks each one loads (the Kubernetes client must not be among them).
+// Start-up time of the quick paths (`--help`, `version --client`, completion) and of `status` against the UCloud
+// simulator, compared with `node -e 0` on the same runtime and with `kubectl version --client`; plus which bundle
+// chunks each one loads (the Kubernetes client must not be among them).
 //   npm run bench:startup [-- --runs=20 --sea=PATH_TO_SINGLE_EXECUTABLE]
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,9 +26,12 @@ export function kubeChunks(): Set<string> {
 }
 
 /** The bundle files a command loads. */
-export function loadedFiles(argv: readonly string[]): string[] {
-  const r = spawnSync(process.execPath, ['--import', TRACE, ...argv], { encoding: 'utf8', env: { ...process.env, HOME: '/nonexistent-uimgacc-home' } });
-  const line = r.stderr.split('\n').find((l) => l.startsWith('@@loaded '));
+export async function loadedFiles(argv: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<string[]> {
+  const child = spawn(process.execPath, ['--import', TRACE, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: '/nonexistent-uimgacc-home', ...env } });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  await new Promise((resolve) => child.on('close', resolve));
+  const line = stderr.split('\n').find((l) => l.startsWith('@@loaded '));
   const urls = line ? (JSON.parse(line.slice(9)) as string[]) : [];
   return urls.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u)).filter((f) => f.startsWith(DIST));
 }
@@ -37,26 +42,61 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
 }
 
-function time(cmd: string, argv: readonly string[]): number {
-  const samples: number[] = [];
-  // Two warm-up runs fill the on-disk compile cache, as any second invocation in real use finds it.
+interface Case {
+  readonly name: string;
+  readonly cmd: string;
+  readonly argv: readonly string[];
+  readonly trace?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+// Asynchronous, so that the in-process simulator can answer `status` while it runs.
+function once(c: Case): Promise<number> {
+  const t = process.hrtime.bigint();
+  const child = spawn(c.cmd, c.argv, { stdio: 'ignore', env: { ...process.env, HOME: '/nonexistent-uimgacc-home', ...c.env } });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Number(process.hrtime.bigint() - t) / 1e6);
+      else reject(new Error(`${c.cmd} ${c.argv.join(' ')} exited ${code}`));
+    });
+  });
+}
+
+/**
+ * Median per case. The cases take turns (round robin) rather than running one after another, so that a slow spell
+ * of a shared machine hits every case alike and the ratios stay fair. Two warm-up rounds fill the on-disk compile
+ * cache, as any second invocation in real use finds it.
+ */
+async function timeAll(cases: readonly Case[]): Promise<number[]> {
+  const samples = cases.map((): number[] => []);
   for (let i = 0; i < runs + 2; i++) {
-    const t = process.hrtime.bigint();
-    const r = spawnSync(cmd, argv, { stdio: 'ignore', env: { ...process.env, HOME: '/nonexistent-uimgacc-home' } });
-    if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}`);
-    if (i >= 2) samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+    for (const [j, c] of cases.entries()) {
+      const ms = await once(c);
+      if (i >= 2) samples[j]?.push(ms);
+    }
   }
-  return median(samples);
+  return samples.map(median);
 }
 
 if (import.meta.main) {
+  const { kubectlBinary } = await import('../test/controlplane/testbin.ts');
+  const { startSimulator } = await import('../test/simulator/server.ts');
+  const sim = await startSimulator({
+    accounts: [{ publicKey: 'bench-pub', privateKey: 'bench-priv' }],
+    clusters: [{ clusterId: 'uk8s-bench0001', region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true, Images: [{ OriginalImage: 'uhub.service.ucloud.cn/bench/app:v1', TargetImage: 'uhub.service.ucloud.cn/bench/app:v1-acc' }] }],
+  });
+  // status with the cluster and key pair from the environment: no Kubernetes cluster involved, one signed API call.
+  const simEnv = { UCLOUD_PUBLIC_KEY: 'bench-pub', UCLOUD_PRIVATE_KEY: 'bench-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_UK8S_CLUSTER_ID: 'uk8s-bench0001', UCLOUD_REGION: 'cn-bj2' };
   const cli = join(DIST, 'kubectl-uimgacc.mjs');
   const comp = join(DIST, 'kubectl_complete-uimgacc.mjs');
-  const cases: { name: string; cmd: string; argv: string[]; trace?: string[] }[] = [
+  const cases: Case[] = [
     { name: 'node -e 0', cmd: process.execPath, argv: ['-e', '0'] },
+    { name: 'kubectl version --client', cmd: kubectlBinary(), argv: ['version', '--client'] },
     { name: '--help', cmd: process.execPath, argv: [cli, '--help'], trace: [cli, '--help'] },
     { name: 'version --client', cmd: process.execPath, argv: [cli, 'version', '--client'], trace: [cli, 'version', '--client'] },
     { name: 'completion (patch --d)', cmd: process.execPath, argv: [comp, 'patch', '--d'], trace: [comp, 'patch', '--d'] },
+    { name: 'status (simulator)', cmd: process.execPath, argv: [cli, 'status'], trace: [cli, 'status'], env: simEnv },
   ];
   if (sea) {
     cases.push(
@@ -65,20 +105,26 @@ if (import.meta.main) {
       { name: 'SEA completion', cmd: sea, argv: ['__complete', 'patch', '--d'] },
     );
   }
-  const heavy = kubeChunks();
-  const rows: string[][] = [];
-  let base = 0;
-  for (const c of cases) {
-    const ms = time(c.cmd, c.argv);
-    if (!base) base = ms;
-    const files = c.trace ? loadedFiles(c.trace) : undefined;
-    const kube = files ? (files.some((f) => heavy.has(f)) ? 'YES' : 'no') : '-';
-    rows.push([c.name, ms.toFixed(1), (ms / base).toFixed(2) + '×', ms / base <= 2 ? 'ok' : 'over 2×', files ? String(files.length) : '-', kube]);
+  let times: number[];
+  let traces: (string[] | undefined)[];
+  try {
+    times = await timeAll(cases);
+    traces = await Promise.all(cases.map((c) => (c.trace ? loadedFiles(c.trace, c.env) : undefined)));
+  } finally {
+    await sim.close();
   }
-  const head = ['command', 'median ms', 'vs node -e 0', 'goal ≤ 2×', 'bundle files', 'client-node loaded'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i] ?? 0)).join('   ').trimEnd();
-  console.log(`Node ${process.version}, ${runs} runs each (median)`);
-  console.log(line(head));
-  for (const r of rows) console.log(line(r));
+  const heavy = kubeChunks();
+  const node0 = times[0] ?? 1;
+  const kubectl = times[1] ?? 1;
+  const rows = cases.map((c, i) => {
+    const ms = times[i] ?? 0;
+    const files = traces[i];
+    const kube = files ? (files.some((f) => heavy.has(f)) ? 'YES' : 'no') : '-';
+    const quick = i >= 2 && !c.name.startsWith('status');
+    return [c.name, ms.toFixed(1), (ms / node0).toFixed(2) + '×', (ms / kubectl).toFixed(2) + '×', quick ? (ms / node0 <= 2 ? 'ok' : 'over 2×') : '-', files ? String(files.length) : '-', kube];
+  });
+  const head = ['command', 'median ms', '× node -e 0', '× kubectl version --client', 'goal ≤ 2× node', 'bundle files', 'client-node loaded'];
+  process.stdout.write(`Node ${process.version}, ${runs} interleaved runs each (median), ${cpus().length} CPUs\n\n`);
+  process.stdout.write(`| ${head.join(' | ')} |\n|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|\n`);
+  for (const r of rows) process.stdout.write(`| ${r.join(' | ')} |\n`);
 }

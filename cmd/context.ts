@@ -2,8 +2,7 @@ import type { Writable } from 'node:stream';
 import { KubeAccess } from '../lib/kube/access.ts';
 import type { KubeFlags } from '../lib/kube/kubeconfig.ts';
 import { ConfigResolver, type ResolveFlags, type Sourced } from '../lib/config/resolve.ts';
-import { UCloudClient } from '../lib/ucloud/client.ts';
-import { AccelerationApi } from '../lib/ucloud/acceleration.ts';
+import type { AccelerationApi } from '../lib/ucloud/acceleration.ts';
 import { parseDuration } from '../lib/duration.ts';
 import { PLUGIN_VERSION } from '../lib/version.ts';
 
@@ -75,6 +74,8 @@ export class Context {
       this.#explain('public key', credentials.publicKey, true);
       this.#explain('private key', credentials.privateKey, true);
       for (const note of this.config.notes) this.debug(1, `note: ${note}`);
+      // Loaded on first use: commands that never call UCloud (version, patch --image, …) skip the signing code.
+      const [{ UCloudClient }, { AccelerationApi }] = await Promise.all([import('../lib/ucloud/client.ts'), import('../lib/ucloud/acceleration.ts')]);
       const client = new UCloudClient({
         baseUrl: baseUrl.value,
         region: region.value,

@@ -1,53 +1,14 @@
 import yargs, { type Argv } from 'yargs';
 import type { Args } from './args.ts';
 import { str } from './args.ts';
-import { Context, type GlobalFlags, type Streams } from './context.ts';
+import type { Context, GlobalFlags, Streams } from './context.ts';
 import { EXIT, reportError } from './errors.ts';
 import { invalid } from '../lib/errors.ts';
-import * as completion from './commands/completion.ts';
-import * as configure from './commands/configure.ts';
-import * as create from './commands/create.ts';
-import * as del from './commands/delete.ts';
-import * as disable from './commands/disable.ts';
-import * as doctor from './commands/doctor.ts';
-import * as enable from './commands/enable.ts';
-import * as list from './commands/list.ts';
-import * as patch from './commands/patch.ts';
-import * as unpatch from './commands/unpatch.ts';
-import * as status from './commands/status.ts';
-import * as version from './commands/version.ts';
-import * as whoUses from './commands/who-uses.ts';
-
-/** One file per command, kubectl style: yargs spec, pure validate(), and run() with injected context. */
-export interface CommandModule<O> {
-  readonly command: string;
-  readonly aliases: readonly string[];
-  readonly describe: string;
-  builder(y: Argv): Argv;
-  validate(args: Args): O;
-  run(options: O, ctx: Context): Promise<number>;
-}
-
-// Each module is checked against the interface here, so a command that drifts from the shape fails to compile.
-const COMMANDS = [
-  status satisfies CommandModule<status.StatusOptions>,
-  list satisfies CommandModule<list.ListOptions>,
-  create satisfies CommandModule<create.CreateOptions>,
-  del satisfies CommandModule<del.DeleteOptions>,
-  enable satisfies CommandModule<enable.EnableOptions>,
-  disable satisfies CommandModule<disable.DisableOptions>,
-  configure satisfies CommandModule<configure.ConfigureOptions>,
-  doctor satisfies CommandModule<doctor.DoctorOptions>,
-  whoUses satisfies CommandModule<whoUses.WhoUsesOptions>,
-  patch satisfies CommandModule<patch.PatchOptions>,
-  unpatch satisfies CommandModule<unpatch.UnpatchOptions>,
-  version satisfies CommandModule<version.VersionOptions>,
-  completion satisfies CommandModule<completion.CompletionOptions>,
-] as const;
+import { COMMANDS, type CommandEntry, type CommandModule } from './commands/index.ts';
 
 export const PROGRAM = 'kubectl uimgacc';
 
-const KNOWN = new Set(COMMANDS.flatMap((m) => [m.command.split(' ')[0] as string, ...m.aliases]));
+const KNOWN = new Set(COMMANDS.flatMap((e) => [e.name, ...e.aliases]));
 
 function parseVerbosity(value: string | undefined): number {
   if (value === undefined) return 0;
@@ -130,20 +91,27 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
       write(`See '${PROGRAM}${cmd ? ` ${cmd}` : ''} --help' for usage.\n`);
       exitCode = EXIT.error;
     });
-  for (const mod of COMMANDS) {
-    const m = mod as CommandModule<unknown>;
+  // Import only the modules of commands the arguments name (usually one; a flag value that happens to be a command
+  // name costs an import, nothing more). The others still register, with their description, for help and suggestions.
+  const loaded = new Map<CommandEntry, CommandModule<unknown>>(
+    await Promise.all(COMMANDS.filter((e) => argv.includes(e.name) || e.aliases.some((a) => argv.includes(a))).map(async (e) => [e, await e.load()] as const)),
+  );
+  for (const e of COMMANDS) {
     parser = parser.command({
-      command: m.command,
-      aliases: [...m.aliases],
-      describe: m.describe,
-      builder: (y: Argv) => m.builder(y),
+      command: e.command,
+      aliases: [...e.aliases],
+      describe: e.describe,
+      builder: (y: Argv) => loaded.get(e)?.builder(y) ?? y,
       handler: async (args: Args) => {
         // yargs still calls the handler after reporting a usage error when it may not exit the process.
         if (failed) return;
         let ctx: Context | undefined;
         try {
+          const m = loaded.get(e) ?? (await e.load());
           const flags = globalFlags(args);
           const options = m.validate(args);
+          // The context brings the Kubernetes and UCloud clients' set-up code: not needed to print help.
+          const { Context } = await import('./context.ts');
           ctx = new Context(flags, streams, env);
           exitCode = await m.run(options, ctx);
         } catch (err) {

@@ -1,4 +1,3 @@
-import Table from 'cli-table3';
 import * as yaml from 'js-yaml';
 import { invalid } from '../lib/errors.ts';
 
@@ -15,25 +14,6 @@ export function parseOutputFormat(value: string | undefined, allowed: readonly O
 
 export interface Sink {
   write(chunk: string): unknown;
-}
-
-/** A borderless table like kubectl's: upper-case headers, columns three spaces apart. */
-export function renderTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const table = new Table({
-    head: [...head],
-    chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-      bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-      left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
-    },
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3 },
-  });
-  for (const row of rows) table.push([...row]);
-  return table
-    .toString()
-    .split('\n')
-    .map((line) => line.trimEnd())
-    .join('\n') + '\n';
 }
 
 export function renderJson(value: unknown): string {

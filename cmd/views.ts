@@ -1,5 +1,6 @@
 import type { AccelerationState, AcceleratedImage } from '../lib/ucloud/acceleration.ts';
-import { humanBytes, renderTable } from './output.ts';
+import { humanBytes } from './output.ts';
+import { renderTable } from './table.ts';
 import { ALL_NAMESPACES, type ImageUse, type Unseen } from '../lib/inuse/scan.ts';
 
 export const API_VERSION = 'uimgacc.ucloud.cn/v1alpha1';

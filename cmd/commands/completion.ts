@@ -2,10 +2,6 @@ import type { Argv } from 'yargs';
 import type { Args } from '../args.ts';
 import type { Context } from '../context.ts';
 
-export const command = 'completion';
-export const aliases: string[] = [];
-export const describe = 'Explain how to set up shell completion for `kubectl uimgacc` (kubectl ≥ 1.26)';
-
 export function builder(y: Argv): Argv {
   return y;
 }

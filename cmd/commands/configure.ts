@@ -8,10 +8,6 @@ import { parseDryRun, str, type Args, type DryRun } from '../args.ts';
 import type { Context } from '../context.ts';
 import { prompt } from '../prompt.ts';
 
-export const command = 'configure';
-export const aliases = [];
-export const describe = 'Store the UCloud key pair (and UHub account, NFS address, subnet) in the cluster\'s credentials Secret and record the cluster ID in the kubeconfig context';
-
 export function builder(y: Argv): Argv {
   return y
     .option('uhub-username', { type: 'string', describe: 'UHub user with push permission, for `enable`' })

@@ -8,10 +8,6 @@ import type { Context } from '../context.ts';
 import { runOperation } from '../progress.ts';
 import { imageView, statusView } from '../views.ts';
 
-export const command = 'create ORIGINAL [TARGET]';
-export const aliases = [];
-export const describe = 'Accelerate an image: pre-load ORIGINAL and publish TARGET (default: ORIGINAL\'s tag + "-acc")';
-
 export function builder(y: Argv): Argv {
   return y
     .positional('ORIGINAL', { type: 'string', describe: 'The image to accelerate, e.g. uhub.service.ucloud.cn/team/app:v1' })

@@ -9,10 +9,6 @@ import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts
 import { runOperation } from '../progress.ts';
 import { statusView } from '../views.ts';
 
-export const command = 'delete IMAGE';
-export const aliases = ['rm'];
-export const describe = 'Delete the acceleration of IMAGE (its original or target image); refuses while anything uses the target image';
-
 export function builder(y: Argv): Argv {
   return y
     .positional('IMAGE', { type: 'string', describe: 'Original or target image of the acceleration' })

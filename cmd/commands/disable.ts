@@ -9,10 +9,6 @@ import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts
 import { runOperation } from '../progress.ts';
 import { imagesUnknownReason, statusView } from '../views.ts';
 
-export const command = 'disable';
-export const aliases = [];
-export const describe = 'Disable image acceleration on the cluster; refuses while any target image is in use (every target image stops working)';
-
 export function builder(y: Argv): Argv {
   return y
     .option('force', { type: 'boolean', describe: 'Disable even while target images are in use or the check could not see everything' })

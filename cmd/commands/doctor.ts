@@ -5,10 +5,6 @@ import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { API_VERSION } from '../views.ts';
 
-export const command = 'doctor';
-export const aliases = [];
-export const describe = 'Check everything image acceleration needs: cluster access, UCloud configuration and API, agent, labelled nodes, and the helper webhook';
-
 export function builder(y: Argv): Argv {
   return y.option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml' });
 }

@@ -7,10 +7,6 @@ import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts
 import { runOperation } from '../progress.ts';
 import { statusView } from '../views.ts';
 
-export const command = 'enable';
-export const aliases = [];
-export const describe = 'Enable image acceleration on the cluster (UFS/NFS in the cluster\'s VPC plus a UHub account with push permission)';
-
 export function builder(y: Argv): Argv {
   return y
     .option('nfs-addr', { type: 'string', describe: 'UFS/NFS mount address in the cluster\'s VPC (default: NFS_ADDR env or the credentials Secret)' })

@@ -7,10 +7,6 @@ import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { API_VERSION, imagesTable, imageView, imagesUnknownReason } from '../views.ts';
 
-export const command = 'list';
-export const aliases = ['ls'];
-export const describe = 'List accelerated images (original image, target image, size, layers, status; -o wide adds exact size and how many containers use each)';
-
 export function builder(y: Argv): Argv {
   return y
     .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|wide|name' })

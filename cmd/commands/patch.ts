@@ -16,10 +16,6 @@ import type { Context } from '../context.ts';
 import { reportError } from '../errors.ts';
 import { parseOutputFormat, renderJson, renderYaml, type OutputFormat } from '../output.ts';
 
-export const command = 'patch [TARGET..]';
-export const aliases: string[] = [];
-export const describe = 'Switch workloads to the target images of their Ready accelerations and pin them to nodes that can run them';
-
 export const DEFAULT_FIELD_MANAGER = 'kubectl-uimgacc';
 
 /** Flags patch and unpatch share: which workloads, how to write, what to print. */

@@ -6,10 +6,6 @@ import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { imagesTable, imageView, imagesUnknownReason, statusView } from '../views.ts';
 
-export const command = 'status';
-export const aliases = ['get'];
-export const describe = 'Show whether image acceleration is enabled, ready and busy, and what is accelerated';
-
 export function builder(y: Argv): Argv {
   return y
     .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|wide' })

@@ -10,10 +10,6 @@ import type { Context } from '../context.ts';
 import { reportError } from '../errors.ts';
 import { commonOptions, printResults, validateCommon, type CommonOptions, type Printed } from './patch.ts';
 
-export const command = 'unpatch [TARGET..]';
-export const aliases: string[] = [];
-export const describe = 'Undo `patch`: restore the original images and remove the node affinity it added';
-
 export function builder(y: Argv): Argv {
   return commonOptions(y, 'unpatch')
     .example('$0 unpatch deploy/web', 'Back to the original images')

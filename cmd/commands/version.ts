@@ -5,10 +5,6 @@ import { bool, str, type Args } from '../args.ts';
 import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 
-export const command = 'version';
-export const aliases = [];
-export const describe = 'Print the plugin version, commit and Node.js version, and the server version when a cluster is reachable';
-
 export function builder(y: Argv): Argv {
   return y
     .option('client', { type: 'boolean', describe: 'Only the client version (no cluster access)' })

@@ -9,10 +9,6 @@ import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { API_VERSION, unseenLines, usesTable } from '../views.ts';
 
-export const command = 'who-uses [IMAGE]';
-export const aliases = ['usage'];
-export const describe = 'List the Pods and workloads that use a target image (IMAGE, original or target), or every accelerated image';
-
 export function builder(y: Argv): Argv {
   return y
     .positional('IMAGE', { type: 'string', describe: 'Original or target image; default: every accelerated image' })

@@ -69,10 +69,12 @@ export class KubeAccess {
 
   kubeConfig(): Promise<KubeConfig> {
     this.#kc ??= (async () => {
+      // A missing or broken kubeconfig fails here, before paying for client-node's import.
+      const yaml = this.inCluster() ? undefined : effectiveKubeconfigYaml(this.loaded);
       const k8s = await import('@kubernetes/client-node');
       const kc = new k8s.KubeConfig();
-      if (this.inCluster()) kc.loadFromCluster();
-      else kc.loadFromString(effectiveKubeconfigYaml(this.loaded));
+      if (yaml === undefined) kc.loadFromCluster();
+      else kc.loadFromString(yaml);
       return kc;
     })();
     return this.#kc;
@@ -87,18 +89,21 @@ export class KubeAccess {
   }
 
   async core(): Promise<CoreV1Api> {
+    const kc = await this.kubeConfig();
     const k8s = await import('@kubernetes/client-node');
-    return (await this.kubeConfig()).makeApiClient(k8s.CoreV1Api);
+    return kc.makeApiClient(k8s.CoreV1Api);
   }
 
   async apps(): Promise<AppsV1Api> {
+    const kc = await this.kubeConfig();
     const k8s = await import('@kubernetes/client-node');
-    return (await this.kubeConfig()).makeApiClient(k8s.AppsV1Api);
+    return kc.makeApiClient(k8s.AppsV1Api);
   }
 
   async batch(): Promise<BatchV1Api> {
+    const kc = await this.kubeConfig();
     const k8s = await import('@kubernetes/client-node');
-    return (await this.kubeConfig()).makeApiClient(k8s.BatchV1Api);
+    return kc.makeApiClient(k8s.BatchV1Api);
   }
 
   /** The ConfigMap's data, or undefined when it does not exist. Other errors propagate. */

@@ -22,7 +22,7 @@ test('npm run sandbox: ready marker, a working `kubectl uimgacc status`, and cle
     assert.match(env, /export KUBECONFIG=/);
     // What a newcomer types in the second terminal.
     const status = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const sh = spawn('bash', ['-c', `source '${join(dir, 'env')}' && kubectl uimgacc status && kubectl uimgacc list -o name`], { env: { PATH: process.env['PATH'] ?? '', HOME: dir } });
+      const sh = spawn('bash', ['-c', `source '${join(dir, 'env')}' && kubectl uimgacc status && kubectl uimgacc list -o name && kubectl __complete uimgacc delete ""`], { env: { PATH: process.env['PATH'] ?? '', HOME: dir } });
       let out = '';
       sh.stdout.on('data', (c: Buffer) => (out += c.toString()));
       sh.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -31,6 +31,8 @@ test('npm run sandbox: ready marker, a working `kubectl uimgacc status`, and cle
     assert.equal(status.code, 0, status.out);
     assert.match(status.out, /Cluster:\s+uk8s-sandbox01/);
     assert.match(status.out, /uhub.service.ucloud.cn\/demo\/app:v1\n/);
+    // kubectl's own plugin completion finds kubectl_complete-uimgacc on PATH and offers the accelerated images.
+    assert.match(status.out, /\nuhub.service.ucloud.cn\/demo\/app:v1-acc\n[^]*:4\n/);
   } finally {
     child.kill('SIGINT');
   }

@@ -136,9 +136,12 @@ try {
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigYaml(cp, 'admin', cp.adminToken), { mode: 0o600 });
   // `kubectl uimgacc` finds the plugin on PATH as kubectl-uimgacc; run it with the repository's Node 24.
-  const shim = join(dir, 'bin', 'kubectl-uimgacc');
-  writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'dist', 'kubectl-uimgacc.mjs')}" "$@"\n`);
-  chmodSync(shim, 0o755);
+  // kubectl_complete-uimgacc next to it gives TAB completion (kubectl ≥ 1.26) in the sandbox too.
+  for (const name of ['kubectl-uimgacc', 'kubectl_complete-uimgacc']) {
+    const shim = join(dir, 'bin', name);
+    writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'dist', `${name}.mjs`)}" "$@"\n`);
+    chmodSync(shim, 0o755);
+  }
   symlinkSync(kubectlBinary(), join(dir, 'bin', 'kubectl'));
   writeFileSync(
     join(dir, 'env'),

@@ -7,21 +7,7 @@ import type { Argv } from 'yargs';
 import {
   CACHE_TTL_MS, COMMAND_SPECS, GLOBAL_FLAGS, NO_FILE_COMP, cacheDir, cacheKey, cachedImages, complete, formatCompletion, parseWords, type CompletionSources,
 } from '../../cmd/completion.ts';
-import * as completionCmd from '../../cmd/commands/completion.ts';
-import * as configure from '../../cmd/commands/configure.ts';
-import * as create from '../../cmd/commands/create.ts';
-import * as del from '../../cmd/commands/delete.ts';
-import * as disable from '../../cmd/commands/disable.ts';
-import * as doctor from '../../cmd/commands/doctor.ts';
-import * as enable from '../../cmd/commands/enable.ts';
-import * as list from '../../cmd/commands/list.ts';
-import * as patch from '../../cmd/commands/patch.ts';
-import * as status from '../../cmd/commands/status.ts';
-import * as unpatch from '../../cmd/commands/unpatch.ts';
-import * as version from '../../cmd/commands/version.ts';
-import * as whoUses from '../../cmd/commands/who-uses.ts';
-
-const MODULES = [status, list, create, del, enable, disable, configure, doctor, whoUses, patch, unpatch, version, completionCmd];
+import { COMMANDS } from '../../cmd/commands/index.ts';
 
 interface Recorded {
   flags: Record<string, 'value' | 'bool'>;
@@ -53,16 +39,16 @@ function record(builder: (y: Argv) => Argv): Recorded {
 const words = async (args: string[], sources?: CompletionSources): Promise<readonly string[]> => (await complete(args, sources)).candidates;
 
 describe('completion table', () => {
-  it('has every command with the flags and aliases its yargs builder defines', () => {
-    assert.equal(COMMAND_SPECS.length, MODULES.length);
-    for (const m of MODULES) {
-      const name = m.command.split(' ')[0] ?? '';
-      const spec = COMMAND_SPECS.find((s) => s.name === name);
-      assert.ok(spec, `no completion entry for ${name}`);
-      assert.deepEqual([...spec.aliases].sort(), [...m.aliases].sort(), name);
+  it('has every command with the flags and aliases its yargs builder defines', async () => {
+    assert.equal(COMMAND_SPECS.length, COMMANDS.length);
+    for (const e of COMMANDS) {
+      const spec = COMMAND_SPECS.find((s) => s.name === e.name);
+      assert.ok(spec, `no completion entry for ${e.name}`);
+      assert.deepEqual([...spec.aliases].sort(), [...e.aliases].sort(), e.name);
+      const m = await e.load();
       const rec = record((y) => m.builder(y));
-      assert.deepEqual(spec.flags, rec.flags, `flags of ${name}`);
-      assert.deepEqual(spec.short, rec.short, `short flags of ${name}`);
+      assert.deepEqual(spec.flags, rec.flags, `flags of ${e.name}`);
+      assert.deepEqual(spec.short, rec.short, `short flags of ${e.name}`);
     }
   });
 });

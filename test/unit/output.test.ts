@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { humanBytes, parseOutputFormat, renderTable } from '../../cmd/output.ts';
+import { humanBytes, parseOutputFormat } from '../../cmd/output.ts';
+import { renderTable } from '../../cmd/table.ts';
 
 test('-o: known formats pass, unknown ones list the allowed formats', () => {
   assert.equal(parseOutputFormat(undefined), 'table');
