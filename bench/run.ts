@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 const runs: [string, string[]][] = [
   ['scan', ['bench/scan.ts', ...(process.env['BENCH_SCAN_SIZES'] ?? '1000 5000 10000').split(' ')]],
   ['webhook', ['bench/webhook.ts', process.env['BENCH_WEBHOOK_SECONDS'] ?? '10', process.env['BENCH_WEBHOOK_CONCURRENCY'] ?? '16']],
+  ['scan-memory', ['bench/scan-memory.ts', ...(process.env['BENCH_SCAN_MEMORY_SIZES'] ?? '1000 5000 10000 20000').split(' ')]],
   ['startup', ['bench/startup.ts']],
 ];
 mkdirSync('bench/results', { recursive: true });
