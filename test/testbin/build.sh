@@ -25,7 +25,7 @@ build_kube() {
   if up_to_date "$dir" "$v" kube-apiserver etcd kubectl; then log "kubernetes $v cached in $dir"; return; fi
   local start=$SECONDS src="$dir/src"
   mkdir -p "$src"
-  log "building kube-apiserver, kubectl and etcd $v (a cold build takes 10-20 minutes on 2 cores)"
+  log "building kube-apiserver, kubectl and etcd $v (a cold build takes about 4-5 minutes on 2 cores, longer with a slow module proxy)"
   # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging paths, which do not
   # exist outside its repo. Generate a replace line for each from the go.mod the proxy serves, pinned to the
   # matching v0.X.Y tag, so a version bump needs no hand edits.
