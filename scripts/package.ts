@@ -14,6 +14,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, s
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { lazyStringWidth } from './esbuild-plugins.ts';
 
 interface Target {
   readonly os: 'linux' | 'darwin' | 'windows';
@@ -109,6 +110,7 @@ async function bundle(file: string): Promise<void> {
       UIMGACC_COMMIT: JSON.stringify(commitId()),
     },
     banner: { js: "const __uimgacc_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+    plugins: [lazyStringWidth],
   });
 }
 
