@@ -15,6 +15,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { lazyStringWidth } from './esbuild-plugins.ts';
+import { rcodesignBinary } from '../test/controlplane/testbin.ts';
 
 interface Target {
   readonly os: 'linux' | 'darwin' | 'windows';
@@ -133,6 +134,17 @@ function completionWrapper(os: Target['os']): { name: string; text: string } {
   };
 }
 
+/** UIMGACC_RCODESIGN, else the one test/testbin/build.sh builds (`bash test/testbin/build.sh rcodesign`). */
+function rcodesign(): string {
+  const fromEnv = process.env['UIMGACC_RCODESIGN'];
+  if (fromEnv) return fromEnv;
+  try {
+    return rcodesignBinary();
+  } catch (err) {
+    throw new Error(`darwin executables must be signed and rcodesign is missing: run \`bash test/testbin/build.sh rcodesign\` (needs cargo) or set UIMGACC_RCODESIGN`, { cause: err });
+  }
+}
+
 function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
@@ -160,6 +172,10 @@ function packageTarget(t: Target, work: string, out: string, script: string, cod
   const postject = [join(ROOT, 'node_modules/postject/dist/cli.js'), join(stage, exe), 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE];
   if (t.os === 'darwin') postject.push('--macho-segment-name', 'NODE_SEA');
   run(process.execPath, postject);
+  // Injecting the blob voids Node's own signature, and Apple Silicon kills unsigned code at exec: sign ad hoc (no
+  // identity), as Node's SEA guide does with `codesign --sign -`. No hardened runtime: V8's JIT would need
+  // entitlements, which only a Developer ID signature with notarization (a release on macOS) can carry.
+  if (t.os === 'darwin') run(rcodesign(), ['sign', '--binary-identifier', NAME, join(stage, exe)]);
   const wrapper = completionWrapper(t.os);
   writeFileSync(join(stage, wrapper.name), wrapper.text, { mode: 0o755 });
   copyFileSync(join(ROOT, 'LICENSE'), join(stage, 'LICENSE'));

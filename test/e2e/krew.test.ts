@@ -5,24 +5,22 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { kubectlBinary, krewBinary, rcodesignBinary, validateKrewManifestBinary } from '../controlplane/testbin.ts';
 
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TESTBIN = join(homedir(), '.cache', 'uimgacc-testbin');
-const KREW = join(TESTBIN, 'krew-v0.4.4', 'krew');
-const VALIDATE = join(TESTBIN, 'krew-v0.4.4', 'validate-krew-manifest');
-const KUBECTL = join(TESTBIN, 'kubernetes-v1.36.3', 'kubectl');
+const KREW = krewBinary();
+const VALIDATE = validateKrewManifestBinary();
+const KUBECTL = kubectlBinary();
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const ARCHIVE = `kubectl-uimgacc_v${pkg.version}_linux_amd64.tar.gz`;
 
-const supported = process.platform === 'linux' && process.arch === 'x64';
-const missing = [KREW, VALIDATE, KUBECTL].filter((f) => !existsSync(f));
-const skip = !supported ? 'packages and installs the linux/amd64 archive only' : missing.length ? `missing ${missing.join(', ')} (npm run testbin)` : false;
+const skip = process.platform === 'linux' && process.arch === 'x64' ? false : 'packages and installs the linux/amd64 archive only';
 
 async function validate(manifest: string, dir: string): Promise<void> {
   // krew-index requires the file to be named after the plugin.
@@ -99,5 +97,16 @@ describe('release archive and krew', { skip }, () => {
     await run('git', ['init', '-q', join(krewRoot, 'index', 'default')]);
     await kubectl('krew', 'uninstall', 'uimgacc');
     await assert.rejects(kubectl('uimgacc', 'version', '--client'), /unknown command "uimgacc"|not found/);
+  });
+
+  it('signs the darwin executables ad hoc, so that Apple Silicon runs them', async () => {
+    const mac = join(tmp, 'darwin');
+    await run(process.execPath, [join(ROOT, 'scripts/package.ts'), '--platforms=darwin/arm64', `--out=${mac}`], { cwd: ROOT, maxBuffer: 16 << 20 });
+    const x = join(mac, 'x');
+    mkdirSync(x);
+    await run('tar', ['-xzf', join(mac, `kubectl-uimgacc_v${pkg.version}_darwin_arm64.tar.gz`), '-C', x]);
+    const { stdout } = await run(rcodesignBinary(), ['print-signature-info', join(x, 'kubectl-uimgacc')], { maxBuffer: 16 << 20 });
+    assert.match(stdout, /flags: CodeSignatureFlags\(ADHOC\)/);
+    assert.match(stdout, /identifier: kubectl-uimgacc\n/);
   });
 });
