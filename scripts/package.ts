@@ -14,7 +14,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, s
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { lazyStringWidth } from './esbuild-plugins.ts';
+import { lazyStringWidth, yargsAssert } from './esbuild-plugins.ts';
 import { rcodesignBinary } from '../test/controlplane/testbin.ts';
 
 interface Target {
@@ -111,7 +111,7 @@ async function bundle(file: string): Promise<void> {
       UIMGACC_COMMIT: JSON.stringify(commitId()),
     },
     banner: { js: "const __uimgacc_import_meta_url = require('url').pathToFileURL(__filename).href;" },
-    plugins: [lazyStringWidth],
+    plugins: [lazyStringWidth, yargsAssert],
   });
 }
 
