@@ -13,7 +13,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import { Script } from 'node:vm';
+import { build, type Plugin } from 'esbuild';
 import { lazyStringWidth, yargsAssert } from './esbuild-plugins.ts';
 import { rcodesignBinary } from '../test/controlplane/testbin.ts';
 
@@ -92,35 +94,93 @@ function commitId(): string {
   }
 }
 
-/** SEA runs one CommonJS script; ESM-only dependencies read import.meta.url, which CommonJS lacks: shim it. */
-async function bundle(file: string): Promise<void> {
+const KUBE_ASSET = 'kube.cjs';
+const KUBE_CACHE_ASSET = 'kube.cache';
+/** The asset wrapped as CommonJS wraps a file; the loader and the code cache must use the very same text. */
+const KUBE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'] as const;
+
+/**
+ * In the single executable, @kubernetes/client-node (most of the bundle) is a SEA asset that is compiled when a command
+ * first needs the cluster: V8 reads the main script at every start, and `--help`, `version --client` and completion
+ * should not pay for 17 MB they never run. A code cache for the asset, where one could be made, skips its compilation.
+ */
+const kubeClientAsset: Plugin = {
+  name: 'kube-client-asset',
+  setup(b) {
+    b.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({ path: 'client-node', namespace: 'kube-client-asset' }));
+    b.onLoad({ filter: /.*/, namespace: 'kube-client-asset' }, () => ({
+      loader: 'js',
+      contents: `const sea = require('node:sea');
+const { Script } = require('node:vm');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+let cachedData;
+try { cachedData = Buffer.from(sea.getAsset(${JSON.stringify(KUBE_CACHE_ASSET)})); } catch { cachedData = undefined; }
+const source = ${JSON.stringify(KUBE_WRAPPER[0])} + sea.getAsset(${JSON.stringify(KUBE_ASSET)}, 'utf8') + ${JSON.stringify(KUBE_WRAPPER[1])};
+const loaded = { exports: {} };
+new Script(source, { filename: ${JSON.stringify(KUBE_ASSET)}, cachedData }).runInThisContext()(loaded.exports, createRequire(process.execPath), loaded, process.execPath, dirname(process.execPath));
+module.exports = loaded.exports;
+`,
+    }));
+  },
+};
+
+const COMMON = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node24',
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+} as const;
+
+/**
+ * SEA runs one CommonJS script (plus assets); ESM-only dependencies read import.meta.url, which CommonJS lacks: shim it.
+ * Writes the main script and the Kubernetes client asset into `work`.
+ */
+async function bundle(work: string): Promise<{ script: string; kube: string }> {
+  const script = join(work, `${NAME}.cjs`);
+  const kube = join(work, KUBE_ASSET);
+  const importMetaUrl = { define: { 'import.meta.url': '__uimgacc_import_meta_url' }, banner: { js: "const __uimgacc_import_meta_url = require('url').pathToFileURL(__filename).href;" } };
   await build({
+    ...COMMON,
     entryPoints: [join(ROOT, 'scripts/sea-entry.ts')],
-    outfile: file,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node24',
-    minify: true,
-    keepNames: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-    define: {
-      'import.meta.url': '__uimgacc_import_meta_url',
-      UIMGACC_VERSION: JSON.stringify(pkg.version),
-      UIMGACC_COMMIT: JSON.stringify(commitId()),
-    },
-    banner: { js: "const __uimgacc_import_meta_url = require('url').pathToFileURL(__filename).href;" },
-    plugins: [lazyStringWidth, yargsAssert],
+    outfile: script,
+    define: { ...importMetaUrl.define, UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commitId()) },
+    banner: importMetaUrl.banner,
+    plugins: [lazyStringWidth, yargsAssert, kubeClientAsset],
   });
+  await build({
+    ...COMMON,
+    stdin: { contents: "module.exports = require('@kubernetes/client-node');", resolveDir: ROOT, loader: 'js', sourcefile: KUBE_ASSET },
+    outfile: kube,
+    ...importMetaUrl,
+  });
+  return { script, kube };
 }
 
-function makeBlob(work: string, script: string, version: string, codeCache: boolean): string {
+/** V8's code cache for the asset, made by this Node: valid only in a binary of the same Node version. */
+function kubeCodeCache(work: string, kube: string): string {
+  const file = join(work, KUBE_CACHE_ASSET);
+  const source = KUBE_WRAPPER[0] + readFileSync(kube, 'utf8') + KUBE_WRAPPER[1];
+  const script = new Script(source, { filename: KUBE_ASSET });
+  // Run it once so that the functions its initialisation calls are compiled and cached too.
+  const loaded = { exports: {} };
+  (script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void)(loaded.exports, createRequire(kube), loaded, kube, work);
+  writeFileSync(file, script.createCachedData());
+  return file;
+}
+
+function makeBlob(work: string, script: string, kube: string, version: string, codeCache: boolean): string {
   const blob = join(work, `sea-${version}${codeCache ? '-cc' : ''}.blob`);
   if (existsSync(blob)) return blob;
   const config = join(work, `sea-${version}${codeCache ? '-cc' : ''}.json`);
-  // Code cache is machine-code-version specific: only for a binary identical to the Node making the blob.
-  writeFileSync(config, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: codeCache }));
+  const assets: Record<string, string> = { [KUBE_ASSET]: kube };
+  // Code caches are specific to the V8 that made them: only for a binary identical to the Node making the blob.
+  if (codeCache) assets[KUBE_CACHE_ASSET] = kubeCodeCache(work, kube);
+  writeFileSync(config, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: codeCache, assets }));
   run(blobMaker(version), ['--experimental-sea-config', config], work);
   return blob;
 }
@@ -158,11 +218,11 @@ export interface Built {
   readonly seconds: number;
 }
 
-function packageTarget(t: Target, work: string, out: string, script: string, codeCache: boolean): Built {
+function packageTarget(t: Target, work: string, out: string, bundled: { script: string; kube: string }, codeCache: boolean): Built {
   const started = Date.now();
   const binary = nodeBinary(t);
   const useCache = codeCache && binary === process.execPath;
-  const blob = makeBlob(work, script, t.nodeVersion, useCache);
+  const blob = makeBlob(work, bundled.script, bundled.kube, t.nodeVersion, useCache);
   const stage = join(work, `${t.os}_${t.arch}`);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
@@ -276,11 +336,10 @@ async function main(): Promise<void> {
   const work = join(out, '.work');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  const script = join(work, `${NAME}.cjs`);
-  await bundle(script);
+  const bundled = await bundle(work);
   const built: Built[] = [];
   for (const t of targets) {
-    const b = packageTarget(t, work, out, script, codeCache);
+    const b = packageTarget(t, work, out, bundled, codeCache);
     built.push(b);
     console.log(`${t.os}/${t.arch}: ${b.archive.split('/').at(-1)} ${(b.bytes / 1e6).toFixed(1)} MB (binary ${(b.binaryBytes / 1e6).toFixed(1)} MB, Node ${t.nodeVersion}) in ${b.seconds.toFixed(1)}s`);
   }

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { kubectlBinary, krewBinary, rcodesignBinary, validateKrewManifestBinary } from '../controlplane/testbin.ts';
+import { kubectlBinary, krewBinary, kubernetesVersion, rcodesignBinary, validateKrewManifestBinary } from '../controlplane/testbin.ts';
+import { sharedControlPlane } from '../controlplane/shared.ts';
 
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -80,6 +81,10 @@ describe('release archive and krew', { skip }, () => {
     await kubectl('krew', 'install', `--manifest=${join(out, 'uimgacc.yaml')}`, `--archive=${join(out, ARCHIVE)}`);
     const version = await kubectl('uimgacc', 'version', '--client');
     assert.match(version.stdout, new RegExp(`^Plugin Version: ${pkg.version.replace(/\./g, '\\.')}\\nCommit: \\S+\\nNode\\.js: v24\\.\\d+\\.\\d+ \\(linux/x64\\)\\n$`));
+    // Against a real cluster the executable loads the Kubernetes client, which it keeps as a SEA asset.
+    const cp = await sharedControlPlane();
+    const server = await run(KUBECTL, ['uimgacc', 'version'], { env: { ...env, KUBECONFIG: cp.kubeconfigPath }, timeout: 60_000 });
+    assert.match(server.stdout, new RegExp(`\\nServer Version: ${kubernetesVersion().replace(/\./g, '\\.')}\\n$`));
 
     // The completion executable as the caveats tell the user to create it.
     const wrapper = join(krewRoot, 'bin', 'kubectl_complete-uimgacc');
