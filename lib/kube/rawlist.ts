@@ -18,33 +18,38 @@ export interface ListPage<T> {
   readonly items: readonly T[];
 }
 
+export interface RawRequest {
+  readonly method?: 'GET' | 'PATCH';
+  /** Query parameters added to the path's own. */
+  readonly query?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly contentType?: string;
+  readonly signal?: AbortSignal | undefined;
+}
+
 /**
- * Lists a collection page by page (`limit` + `continue`) as raw JSON. Scans read a handful of fields from tens of
- * thousands of objects: skipping client-node's typed deserialisation is several times faster, and only one page is
- * in memory at a time.
+ * One request to the apiserver of the effective context, with its credentials and --request-timeout; the answer as
+ * raw JSON text. client-node's typed layer is skipped on purpose: scans read a handful of fields from tens of
+ * thousands of objects, and writes must not round-trip objects through models that drop fields they do not know.
+ * A non-2xx answer is a KubeApiError; a connection failure reads like fetch's (`fetch failed`, with the cause).
  */
-export async function* listPages<T>(kube: KubeAccess, path: string, pageSize = 500, signal?: AbortSignal): AsyncGenerator<ListPage<T>> {
+export async function rawRequest(kube: KubeAccess, path: string, init: RawRequest = {}): Promise<string> {
   const kc = await kube.kubeConfig();
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('the kubeconfig context has no cluster server');
-  let token: string | undefined;
-  do {
-    const url = new URL(server.replace(/\/+$/, '') + path);
-    url.searchParams.set('limit', String(pageSize));
-    if (token) url.searchParams.set('continue', token);
-    const opts: RequestOptions & { headers: Record<string, string> } = { method: 'GET', headers: { Accept: 'application/json' } };
-    await kc.applyToHTTPSOptions(opts);
-    const body = await get(url, opts, signal, kube.requestTimeoutMs);
-    const list = JSON.parse(body) as { items?: T[]; metadata?: { continue?: string } };
-    token = list.metadata?.continue || undefined;
-    yield { items: list.items ?? [] };
-  } while (token);
-}
-
-function get(url: URL, opts: RequestOptions, signal?: AbortSignal, timeoutMs = 0): Promise<string> {
+  const url = new URL(server.replace(/\/+$/, '') + path);
+  for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (init.body !== undefined) {
+    headers['Content-Type'] = init.contentType ?? 'application/json';
+    headers['Content-Length'] = String(Buffer.byteLength(init.body));
+  }
+  const opts: RequestOptions & { headers: Record<string, string> } = { method: init.method ?? 'GET', headers };
+  await kc.applyToHTTPSOptions(opts);
   const request = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  const timeoutMs = kube.requestTimeoutMs;
   return new Promise((resolve, reject) => {
-    const req = request(url, { ...opts, signal }, (res) => {
+    const req = request(url, { ...opts, signal: init.signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -57,19 +62,26 @@ function get(url: URL, opts: RequestOptions, signal?: AbortSignal, timeoutMs = 0
     });
     if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeoutError(timeoutMs)));
     req.on('error', (err) => reject(Object.assign(new TypeError('fetch failed'), { cause: err })));
-    req.end();
+    req.end(init.body);
   });
+}
+
+/** Lists a collection page by page (`limit` + `continue`): only one page is in memory at a time. */
+export async function* listPages<T>(kube: KubeAccess, path: string, pageSize = 500, signal?: AbortSignal): AsyncGenerator<ListPage<T>> {
+  let token: string | undefined;
+  do {
+    const query: Record<string, string> = { limit: String(pageSize) };
+    if (token) query['continue'] = token;
+    const list = JSON.parse(await rawRequest(kube, path, { query, signal })) as { items?: T[]; metadata?: { continue?: string } };
+    token = list.metadata?.continue || undefined;
+    yield { items: list.items ?? [] };
+  } while (token);
 }
 
 /** GETs one object as raw JSON; undefined when it does not exist. */
 export async function getObject<T>(kube: KubeAccess, path: string, signal?: AbortSignal): Promise<T | undefined> {
-  const kc = await kube.kubeConfig();
-  const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new Error('the kubeconfig context has no cluster server');
-  const opts: RequestOptions & { headers: Record<string, string> } = { method: 'GET', headers: { Accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
   try {
-    return JSON.parse(await get(new URL(server.replace(/\/+$/, '') + path), opts, signal, kube.requestTimeoutMs)) as T;
+    return JSON.parse(await rawRequest(kube, path, { signal })) as T;
   } catch (err) {
     if (err instanceof KubeApiError && err.code === 404) return undefined;
     throw err;

@@ -1,8 +1,6 @@
-import { request as httpRequest, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { RequestTimeoutError, type KubeAccess } from '../kube/access.ts';
+import type { KubeAccess } from '../kube/access.ts';
 import { isConflict, kubeStatusOf } from '../kube/errors.ts';
-import { KubeApiError } from '../kube/rawlist.ts';
+import { rawRequest } from '../kube/rawlist.ts';
 import { UserError } from '../errors.ts';
 import { objectName, objectPath, type KindInfo } from './kinds.ts';
 import type { JsonPatchOp } from './plan.ts';
@@ -21,36 +19,9 @@ export interface WriteOptions {
  * KubeApiError (code + Status body), which lib/kube/errors.ts reads like client-node's ApiException.
  */
 export async function jsonPatch(kube: KubeAccess, path: string, ops: readonly JsonPatchOp[], opts: WriteOptions): Promise<Workload> {
-  const kc = await kube.kubeConfig();
-  const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new Error('the kubeconfig context has no cluster server');
-  const url = new URL(server.replace(/\/+$/, '') + path);
-  url.searchParams.set('fieldManager', opts.fieldManager);
-  if (opts.serverDryRun) url.searchParams.set('dryRun', 'All');
-  const body = JSON.stringify(ops);
-  const reqOpts: RequestOptions & { headers: Record<string, string> } = {
-    method: 'PATCH',
-    headers: { Accept: 'application/json', 'Content-Type': 'application/json-patch+json', 'Content-Length': String(Buffer.byteLength(body)) },
-  };
-  await kc.applyToHTTPSOptions(reqOpts);
-  const request = url.protocol === 'http:' ? httpRequest : httpsRequest;
-  const text = await new Promise<string>((resolve, reject) => {
-    const req = request(url, reqOpts, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const t = Buffer.concat(chunks).toString('utf8');
-        const code = res.statusCode ?? 0;
-        if (code >= 200 && code < 300) resolve(t);
-        else reject(new KubeApiError(code, t));
-      });
-      res.on('error', reject);
-    });
-    const ms = kube.requestTimeoutMs;
-    if (ms > 0) req.setTimeout(ms, () => req.destroy(new RequestTimeoutError(ms)));
-    req.on('error', (err) => reject(Object.assign(new TypeError('fetch failed'), { cause: err })));
-    req.end(body);
-  });
+  const query: Record<string, string> = { fieldManager: opts.fieldManager };
+  if (opts.serverDryRun) query['dryRun'] = 'All';
+  const text = await rawRequest(kube, path, { method: 'PATCH', query, body: JSON.stringify(ops), contentType: 'application/json-patch+json' });
   return JSON.parse(text) as Workload;
 }
 
