@@ -92,11 +92,14 @@ what=${1:-all}
 build_rcodesign() {
   local v=$RCODESIGN_VERSION dir="$root/rcodesign-$RCODESIGN_VERSION"
   if up_to_date "$dir" "$v" rcodesign; then log "rcodesign $v cached in $dir"; return; fi
-  command -v cargo >/dev/null || { log "cargo is needed to build rcodesign (apple-codesign $v)"; return 1; }
+  # rustup puts cargo in ~/.cargo/bin, which non-login shells (CI) may not have on PATH.
+  local cargo
+  cargo=$(command -v cargo || echo "${CARGO_HOME:-$HOME/.cargo}/bin/cargo")
+  [ -x "$cargo" ] || { log "cargo is needed to build rcodesign (apple-codesign $v): install Rust (rustup) or put cargo on PATH"; return 1; }
   local start=$SECONDS
   log "building rcodesign $v (apple-codesign from crates.io; about 6 minutes cold on 2 cores)"
   mkdir -p "$dir"
-  CARGO_TARGET_DIR="$dir/target" cargo install apple-codesign --version "$v" --locked --root "$dir/install" --quiet
+  CARGO_TARGET_DIR="$dir/target" "$cargo" install apple-codesign --version "$v" --locked --root "$dir/install" --quiet
   cp "$dir/install/bin/rcodesign" "$dir/rcodesign"
   rm -rf "$dir/target" "$dir/install"
   echo "$v" > "$dir/.version"
