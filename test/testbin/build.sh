@@ -99,7 +99,7 @@ build_rcodesign() {
   local start=$SECONDS
   log "building rcodesign $v (apple-codesign from crates.io; about 6 minutes cold on 2 cores)"
   mkdir -p "$dir"
-  CARGO_TARGET_DIR="$dir/target" "$cargo" install apple-codesign --version "$v" --locked --root "$dir/install" --quiet
+  PATH="$(dirname "$cargo"):$PATH" CARGO_TARGET_DIR="$dir/target" "$cargo" install apple-codesign --version "$v" --locked --root "$dir/install" --quiet
   cp "$dir/install/bin/rcodesign" "$dir/rcodesign"
   rm -rf "$dir/target" "$dir/install"
   echo "$v" > "$dir/.version"
