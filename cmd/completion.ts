@@ -1,11 +1,13 @@
 // Shell completion for kubectl ≥ 1.26: kubectl execs `kubectl_complete-uimgacc ARGS... CURRENT_WORD` and reads one
-// candidate per line, then `:<directive>`. This module is loaded on every TAB, so it imports nothing heavy: the
-// command table is static (a unit test keeps it in step with the yargs builders) and the cluster/UCloud look-ups are
-// injected, loaded lazily by complete-entry.ts only when a dynamic candidate is asked for.
+// candidate per line, then `:<directive>`. This module is loaded on every TAB, so it imports nothing heavy: command
+// names and aliases come from the command registry (which loads no command module), the flags are a static table (a
+// unit test keeps it in step with the yargs builders), and the cluster/UCloud look-ups are injected, loaded lazily by
+// complete-entry.ts only when a dynamic candidate is asked for.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { COMMANDS } from './commands/index.ts';
 
 /** cobra's ShellCompDirectiveNoFileComp: none of our arguments is a file. */
 export const NO_FILE_COMP = 4;
@@ -30,21 +32,31 @@ const WAIT = { wait: 'bool', timeout: 'value', 'dry-run': 'value', output: 'valu
 const WORKLOAD_FLAGS = { selector: 'value', all: 'bool', 'field-manager': 'value', 'dry-run': 'value', diff: 'bool', output: 'value' } as const;
 const WORKLOAD_SHORT = { l: 'selector', o: 'output' } as const;
 
-export const COMMAND_SPECS: readonly CommandSpec[] = [
-  { name: 'status', aliases: ['get'], describe: 'Show whether acceleration is enabled and which images are accelerated', flags: { output: 'value', watch: 'bool' }, short: { o: 'output', w: 'watch' }, positional: 'none', outputs: ['json', 'yaml', 'wide'] },
-  { name: 'list', aliases: ['ls'], describe: 'List the accelerated images', flags: { output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml', 'wide', 'name'] },
-  { name: 'create', aliases: [], describe: 'Accelerate an image', flags: WAIT, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
-  { name: 'delete', aliases: ['rm'], describe: 'Delete the acceleration of an image', flags: { force: 'bool', ...WAIT }, short: { o: 'output' }, positional: 'image', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
-  { name: 'enable', aliases: [], describe: 'Enable image acceleration for the cluster', flags: { 'nfs-addr': 'value', 'subnet-id': 'value', 'uhub-username': 'value', ...WAIT }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
-  { name: 'disable', aliases: [], describe: 'Disable image acceleration for the cluster', flags: { force: 'bool', ...WAIT }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
-  { name: 'configure', aliases: [], describe: 'Store the UCloud credentials and settings for this cluster', flags: { 'uhub-username': 'value', 'nfs-addr': 'value', 'subnet-id': 'value', 'record-context': 'bool', 'dry-run': 'value', 'field-manager': 'value' }, short: {}, positional: 'none', dryRuns: ['none', 'client', 'server'] },
-  { name: 'doctor', aliases: [], describe: 'Check everything image acceleration needs', flags: { output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'] },
-  { name: 'who-uses', aliases: ['usage'], describe: 'List what uses an accelerated image', flags: { 'all-namespaces': 'bool', output: 'value' }, short: { A: 'all-namespaces', o: 'output' }, positional: 'image', outputs: ['json', 'yaml', 'wide'] },
-  { name: 'patch', aliases: [], describe: 'Switch workloads to their accelerated images', flags: { ...WORKLOAD_FLAGS, container: 'value', image: 'value', 'node-label': 'value' }, short: { ...WORKLOAD_SHORT, c: 'container' }, positional: 'workload', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client', 'server'] },
-  { name: 'unpatch', aliases: [], describe: 'Undo patch: back to the original images', flags: WORKLOAD_FLAGS, short: WORKLOAD_SHORT, positional: 'workload', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client', 'server'] },
-  { name: 'version', aliases: [], describe: 'Print the plugin, Node.js and server versions', flags: { client: 'bool', output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'] },
-  { name: 'completion', aliases: [], describe: 'Explain how to set up shell completion', flags: {}, short: {}, positional: 'none' },
-];
+/**
+ * What completion knows of each command beyond its name and aliases (cmd/commands/index.ts): a short description for
+ * the shell, the flags, and what its positional arguments are.
+ */
+const SPECS: Readonly<Record<string, Omit<CommandSpec, 'name' | 'aliases'>>> = {
+  status: { describe: 'Show whether acceleration is enabled and which images are accelerated', flags: { output: 'value', watch: 'bool' }, short: { o: 'output', w: 'watch' }, positional: 'none', outputs: ['json', 'yaml', 'wide'] },
+  list: { describe: 'List the accelerated images', flags: { output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml', 'wide', 'name'] },
+  create: { describe: 'Accelerate an image', flags: WAIT, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
+  delete: { describe: 'Delete the acceleration of an image', flags: { force: 'bool', ...WAIT }, short: { o: 'output' }, positional: 'image', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
+  enable: { describe: 'Enable image acceleration for the cluster', flags: { 'nfs-addr': 'value', 'subnet-id': 'value', 'uhub-username': 'value', ...WAIT }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
+  disable: { describe: 'Disable image acceleration for the cluster', flags: { force: 'bool', ...WAIT }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
+  configure: { describe: 'Store the UCloud credentials and settings for this cluster', flags: { 'uhub-username': 'value', 'nfs-addr': 'value', 'subnet-id': 'value', 'record-context': 'bool', 'dry-run': 'value', 'field-manager': 'value' }, short: {}, positional: 'none', dryRuns: ['none', 'client', 'server'] },
+  doctor: { describe: 'Check everything image acceleration needs', flags: { output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'] },
+  'who-uses': { describe: 'List what uses an accelerated image', flags: { 'all-namespaces': 'bool', output: 'value' }, short: { A: 'all-namespaces', o: 'output' }, positional: 'image', outputs: ['json', 'yaml', 'wide'] },
+  patch: { describe: 'Switch workloads to their accelerated images', flags: { ...WORKLOAD_FLAGS, container: 'value', image: 'value', 'node-label': 'value' }, short: { ...WORKLOAD_SHORT, c: 'container' }, positional: 'workload', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client', 'server'] },
+  unpatch: { describe: 'Undo patch: back to the original images', flags: WORKLOAD_FLAGS, short: WORKLOAD_SHORT, positional: 'workload', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client', 'server'] },
+  version: { describe: 'Print the plugin, Node.js and server versions', flags: { client: 'bool', output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'] },
+  completion: { describe: 'Explain how to set up shell completion', flags: {}, short: {}, positional: 'none' },
+};
+
+export const COMMAND_SPECS: readonly CommandSpec[] = COMMANDS.map((e) => {
+  const spec = SPECS[e.name];
+  if (!spec) throw new Error(`no completion entry for command ${e.name}`);
+  return { name: e.name, aliases: e.aliases, ...spec };
+});
 
 /** Flags every command accepts (cmd/main.ts addGlobalOptions). */
 export const GLOBAL_FLAGS: Readonly<Record<string, 'value' | 'bool'>> = {
