@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
 import { parseImageReference } from '../../lib/image/reference.ts';
 import { summarizeUses } from '../../lib/inuse/guard.ts';
-import { ALL_NAMESPACES, scanImageUses, type ScanResult } from '../../lib/inuse/scan.ts';
+import { ALL_NAMESPACES, emptyScanResult, scanImageUses, type ScanResult } from '../../lib/inuse/scan.ts';
 import { findAcceleration, requireImagesKnown } from '../../lib/operations.ts';
 import { bool, str, type Args } from '../args.ts';
 import type { Context } from '../context.ts';
@@ -48,9 +48,7 @@ export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
   }
   // Unlike kubectl get, all namespaces by default: "who uses it?" is asked before deleting, which is cluster-wide.
   const scope = o.namespace === undefined ? ALL_NAMESPACES : `namespace ${o.namespace}`;
-  const scan: ScanResult = targets.length
-    ? await scanImageUses(ctx.kube, targets, { namespace: o.namespace })
-    : { uses: [], unseen: [], scanned: { Pod: 0, Deployment: 0, StatefulSet: 0, DaemonSet: 0, ReplicaSet: 0, ReplicationController: 0, Job: 0, CronJob: 0 } };
+  const scan: ScanResult = targets.length ? await scanImageUses(ctx.kube, targets, { namespace: o.namespace }) : emptyScanResult();
   if (printMachine(ctx.out, o.output, { apiVersion: API_VERSION, kind: 'ImageUsage', targets, scope: o.namespace ?? ALL_NAMESPACES, items: scan.uses, unseen: scan.unseen })) {
     if (scan.unseen.length > 0) ctx.warn(`the scan could not see ${scan.unseen.length} kind/namespace combination(s): see "unseen"`);
     return 0;

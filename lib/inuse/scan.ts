@@ -47,6 +47,16 @@ export interface ScanResult {
   readonly scanned: Readonly<Record<ScannedKind, number>>;
 }
 
+/** Zero objects examined of every kind. */
+function noneScanned(): Record<ScannedKind, number> {
+  return Object.fromEntries(SCANNED_KINDS.map((k) => [k, 0])) as Record<ScannedKind, number>;
+}
+
+/** The result of scanning for no targets at all: nothing listed, nothing used. */
+export function emptyScanResult(): ScanResult {
+  return { uses: [], unseen: [], scanned: noneScanned() };
+}
+
 export interface ScanOptions {
   /** Only this namespace; default all namespaces. */
   readonly namespace?: string | undefined;
@@ -271,7 +281,7 @@ export async function scanImageUses(kube: KubeAccess, targets: readonly string[]
   const matcher = new ImageMatcher(targets);
   const uses: ImageUse[] = [];
   const unseen: Unseen[] = [];
-  const scanned = Object.fromEntries(SCANNED_KINDS.map((k) => [k, 0])) as Record<ScannedKind, number>;
+  const scanned = noneScanned();
   const pageSize = opts.pageSize ?? 500;
   const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
