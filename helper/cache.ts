@@ -1,7 +1,7 @@
 import type { AcceleratedImage, AccelerationApi, AccelerationState, AccelerationStatus } from '../lib/ucloud/acceleration.ts';
-import { chooseAccelerationLabel, ACCELERATION_LABEL, type NodeInfo } from '../lib/affinity.ts';
+import { chooseAccelerationLabel, ACCELERATION_LABEL } from '../lib/affinity.ts';
 import type { KubeAccess } from '../lib/kube/access.ts';
-import { listPages } from '../lib/kube/rawlist.ts';
+import { listNodes } from '../lib/nodes.ts';
 import { describeKubeError } from '../lib/kube/errors.ts';
 import { snapshotOf, type AccelerationSnapshot } from './admission.ts';
 import type { Log } from './log.ts';
@@ -22,11 +22,6 @@ export interface CacheOptions {
   readonly log: Log;
   readonly onApiError?: (() => void) | undefined;
   readonly now?: (() => number) | undefined;
-}
-
-interface ListedNode {
-  metadata?: { name?: string; labels?: Record<string, string> };
-  status?: { conditions?: { type?: string; status?: string }[] };
 }
 
 /** Why the cache holds what it holds: for /readyz, metrics and logs. */
@@ -143,12 +138,7 @@ export class AccelerationCache {
     const kube = this.#opts.kube;
     if (!kube) return;
     try {
-      const nodes: NodeInfo[] = [];
-      for await (const page of listPages<ListedNode>(kube, '/api/v1/nodes')) {
-        for (const n of page.items) {
-          nodes.push({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {}, ready: (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') });
-        }
-      }
+      const nodes = await listNodes(kube);
       const choice = chooseAccelerationLabel(nodes, this.#opts.labelOverride || undefined);
       if (choice.label !== this.#label) this.#opts.log.info('acceleration node label', { label: choice.label, source: choice.source, readyNodes: choice.readyNodes });
       this.#label = choice.label;

@@ -1,9 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { chooseAccelerationLabel, type NodeInfo } from './affinity.ts';
+import { chooseAccelerationLabel } from './affinity.ts';
 import type { ConfigResolver, Sourced } from './config/resolve.ts';
 import type { KubeAccess } from './kube/access.ts';
 import { describeKubeError } from './kube/errors.ts';
 import { getObject, listPages } from './kube/rawlist.ts';
+import { listNodes } from './nodes.ts';
 import type { AccelerationApi } from './ucloud/acceleration.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -114,10 +115,7 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
   }
 
   try {
-    const nodes: NodeInfo[] = [];
-    for await (const page of listPages<Listed>(deps.kube, '/api/v1/nodes')) {
-      for (const n of page.items) nodes.push({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {}, ready: (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') });
-    }
+    const nodes = await listNodes(deps.kube);
     const choice = chooseAccelerationLabel(nodes);
     if (choice.readyNodes === 0) add('Accelerated nodes', 'fail', `no Ready node carries ${choice.label}=true (${nodes.length} nodes)`, 'only nodes added after enabling acceleration get the label: add a node to the cluster');
     else add('Accelerated nodes', choice.otherSpellingOnly ? 'warn' : 'ok', `${choice.readyNodes} of ${nodes.length} nodes carry ${choice.label}=true${choice.otherSpellingOnly ? `; ${choice.otherSpellingOnly} carry only the other spelling` : ''}`, choice.otherSpellingOnly ? 'pass --node-label to patch (nodeLabel for the helper), or relabel nodes consistently' : undefined);
