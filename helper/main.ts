@@ -68,6 +68,7 @@ try {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port "${values.port}"`);
   const intervalMs = parseDuration(values['poll-interval']);
   if (intervalMs < 1) throw new Error(`invalid --poll-interval "${values['poll-interval']}"`);
+  const shutdownDelayMs = parseDuration(values['shutdown-delay']);
   const kube = new KubeAccess({ kubeconfig: values.kubeconfig }, env);
   const resolver = new ConfigResolver({ flags: {}, env, cluster: kube });
   const clusterId = await resolver.clusterId();
@@ -117,14 +118,14 @@ try {
     metrics,
     readyGraceMs: parseDuration(values['ready-grace']),
     certPollMs: parseDuration(values['cert-reload-interval']),
-    shutdownDelayMs: parseDuration(values['shutdown-delay']),
+    shutdownDelayMs,
   });
   log.info('listening', { port: server.port });
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
     cache.stop();
     // Requests still in flight are answered; if one hangs, exit anyway: the apiserver admits the Pod (fail-open).
-    setTimeout(() => process.exit(0), parseDuration(values['shutdown-delay']) + 5000).unref();
+    setTimeout(() => process.exit(0), shutdownDelayMs + 5000).unref();
     void server.close().then(() => {
       log.info('stopped');
       process.exit(0);
