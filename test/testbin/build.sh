@@ -9,6 +9,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/versions.env"
 root=${UIMGACC_TESTBIN:-$HOME/.cache/uimgacc-testbin}
 mkdir -p "$root"
+# Several checkouts (worktrees, CI, the sandbox) share one cache: one build at a time, the others wait and then find
+# the binaries cached.
+if [ -z "${UIMGACC_TESTBIN_LOCKED:-}" ] && command -v flock >/dev/null; then
+  export UIMGACC_TESTBIN_LOCKED=1
+  exec flock "$root/.lock" bash "$0" "$@"
+fi
 export CGO_ENABLED=0 GOFLAGS="-buildvcs=false -pgo=off" GOTOOLCHAIN=local
 
 log() { printf '[testbin] %s\n' "$*" >&2; }
