@@ -4,6 +4,7 @@
 //
 //   npm run image                             base made here from Debian packages (scripts/image-base.sh), cached
 //   npm run image -- --base=IMAGE             a published base instead (a release: gcr.io/distroless/cc-debian12)
+//   npm run image -- --platforms=linux/amd64,linux/arm64   a manifest list (podman), one image per architecture
 //   UIMGACC_CONTAINER_ENGINE=docker npm run image
 //
 // The Dockerfile runs nothing in a container (COPY only): the bundle is built here (`npm run build`), Node is the
@@ -12,6 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { nodeBinary, TARGETS } from './package.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 export const IMAGE_REPOSITORY = 'uhub.service.ucloud.cn/uimgacc/uimgacc-helper';
@@ -46,16 +48,18 @@ const hostArch = (): string => GOARCH[process.arch] ?? process.arch;
  * The base made from Debian packages, imported as localhost/uimgacc-helper-base:<hash of the script>: built once
  * per version of image-base.sh (about 10 s), then reused.
  */
-function localBase(engine: string, log: (line: string) => void): string {
-  const key = createHash('sha256').update(readFileSync(BASE_SCRIPT)).update(hostArch()).update(process.env['UIMGACC_DEBIAN_SUITE'] ?? '').digest('hex').slice(0, 16);
-  const ref = `${BASE_REPOSITORY}:${key}`;
+function localBase(engine: string, arch: string, log: (line: string) => void): string {
+  const key = createHash('sha256').update(readFileSync(BASE_SCRIPT)).update(process.env['UIMGACC_DEBIAN_SUITE'] ?? '').digest('hex').slice(0, 16);
+  const ref = `${BASE_REPOSITORY}:${key}-${arch}`;
   if (imageExists(engine, ref)) return ref;
   const started = Date.now();
   const rootfs = join(IMAGE_DIR, '.base-rootfs');
   try {
-    run('bash', [BASE_SCRIPT, rootfs]);
+    // Extracting packages of another architecture needs no emulator: nothing of them runs.
+    run('bash', [BASE_SCRIPT, rootfs, arch]);
     const tar = execFileSync('tar', ['--numeric-owner', '--sort=name', '-C', rootfs, '-c', '.'], { maxBuffer: 1 << 30 });
-    run(engine, ['import', '--change', 'USER 65532:65532', '--change', 'WORKDIR /home/nonroot', '-', ref], tar);
+    const platform = engine === 'podman' ? ['--os', 'linux', '--arch', arch] : ['--platform', `linux/${arch}`];
+    run(engine, ['import', ...platform, '--change', 'USER 65532:65532', '--change', 'WORKDIR /home/nonroot', '-', ref], tar);
   } finally {
     rmSync(rootfs, { recursive: true, force: true });
   }
@@ -63,11 +67,16 @@ function localBase(engine: string, log: (line: string) => void): string {
   return ref;
 }
 
-/** The pinned Node binary (node_modules/node), not whatever `node` runs this script. */
-export function pinnedNode(): string {
+/**
+ * The pinned Node (the `node` devDependency) for linux/ARCH: node_modules' binary for this machine, else npm's
+ * node-linux-<arch> package of the same version (cached as for the release archives).
+ */
+function pinnedNode(arch: string): string {
   const file = join(ROOT, 'node_modules', 'node', 'bin', 'node');
-  if (!existsSync(file)) throw new Error(`${file} is missing: run npm ci`);
-  return file;
+  if (arch === hostArch() && existsSync(file)) return file;
+  const target = TARGETS.find((t) => t.os === 'linux' && t.arch === arch);
+  if (!target) throw new Error(`no Node build for linux/${arch}; known: ${TARGETS.filter((t) => t.os === 'linux').map((t) => `linux/${t.arch}`).join(', ')}`);
+  return nodeBinary(target);
 }
 
 export interface BuiltImage {
@@ -77,20 +86,27 @@ export interface BuiltImage {
   readonly seconds: number;
 }
 
-export function buildImage(opts: { base?: string; log?: (line: string) => void } = {}): BuiltImage {
+export function buildImage(opts: { base?: string; platforms?: readonly string[]; log?: (line: string) => void } = {}): BuiltImage {
   const log = opts.log ?? ((line: string): void => void process.stderr.write(`${line}\n`));
   const engine = containerEngine();
   const started = Date.now();
   for (const f of ['dist/helper.mjs', 'dist/package.json']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run npm run build first`);
   }
+  const arches = (opts.platforms ?? [`linux/${hostArch()}`]).map((p) => {
+    if (!/^linux\/[a-z0-9]+$/.test(p)) throw new Error(`unsupported platform ${p} (linux/amd64, linux/arm64)`);
+    return p.slice('linux/'.length);
+  });
+  const list = arches.length > 1;
+  if (list && engine !== 'podman') throw new Error('a multi-platform build needs podman (docker: docker buildx build --platform …)');
   mkdirSync(IMAGE_DIR, { recursive: true });
-  const base = opts.base ?? localBase(engine, log);
-  // A small build context: the bundle, LICENSE and Node (per architecture, as a multi-arch build needs).
+  // A small build context: the bundle, LICENSE and Node per architecture (the Dockerfile copies linux-$TARGETARCH).
   const context = join(IMAGE_DIR, '.context');
   rmSync(context, { recursive: true, force: true });
-  mkdirSync(join(context, 'nodejs', `linux-${hostArch()}`), { recursive: true });
-  copyFileSync(pinnedNode(), join(context, 'nodejs', `linux-${hostArch()}`, 'node'));
+  for (const arch of arches) {
+    mkdirSync(join(context, 'nodejs', `linux-${arch}`), { recursive: true });
+    copyFileSync(pinnedNode(arch), join(context, 'nodejs', `linux-${arch}`, 'node'));
+  }
   for (const f of ['dist/helper.mjs', 'dist/package.json', 'LICENSE']) copyFileSync(join(ROOT, f), join(context, f.replace('dist/', '')));
   const reference = imageReference();
   let commit = 'unknown';
@@ -99,25 +115,37 @@ export function buildImage(opts: { base?: string; log?: (line: string) => void }
   } catch {
     // Not a git checkout: the label says unknown.
   }
-  run(engine, ['build', '--file', join(ROOT, 'helper', 'Dockerfile'), '--build-arg', `BASE=${base}`, '--build-arg', `VERSION=${packageVersion()}`, '--build-arg', `REVISION=${commit}`, '--tag', reference, context]);
+  // A manifest list is added to, not replaced: start from nothing (an image or a list of the same name).
+  if (list) spawnSync(engine, ['manifest', 'rm', reference], { stdio: 'ignore' });
+  spawnSync(engine, ['image', 'rm', reference], { stdio: 'ignore' });
+  const bases: string[] = [];
+  for (const arch of arches) {
+    const base = opts.base ?? localBase(engine, arch, log);
+    bases.push(base);
+    const args = ['--build-arg', `BASE=${base}`, '--build-arg', `VERSION=${packageVersion()}`, '--build-arg', `REVISION=${commit}`];
+    run(engine, ['build', '--platform', `linux/${arch}`, '--file', join(ROOT, 'helper', 'Dockerfile'), ...args, ...(list ? ['--manifest', reference] : ['--tag', reference]), context]);
+  }
   rmSync(context, { recursive: true, force: true });
-  const id = run(engine, ['image', 'inspect', '--format', '{{.Id}}', reference]).trim();
+  const id = list ? '' : run(engine, ['image', 'inspect', '--format', '{{.Id}}', reference]).trim();
   // Exactly one archive: the one of this version.
   for (const f of readdirSync(IMAGE_DIR)) if (f.endsWith('.tar')) rmSync(join(IMAGE_DIR, f));
   const archive = imageArchive();
-  run(engine, engine === 'podman' ? ['save', '--format', 'oci-archive', '--output', archive, reference] : ['save', '--output', archive, reference]);
+  if (list) run(engine, ['manifest', 'push', '--all', reference, `oci-archive:${archive}:${reference}`]);
+  else run(engine, engine === 'podman' ? ['save', '--format', 'oci-archive', '--output', archive, reference] : ['save', '--output', archive, reference]);
   const seconds = (Date.now() - started) / 1000;
-  log(`${reference} (${id.slice(0, 12)}, base ${base}) saved to ${archive} (${(statSync(archive).size / 1e6).toFixed(1)} MB) in ${seconds.toFixed(1)}s`);
+  log(`${reference} (${list ? `manifest list: ${arches.map((a) => `linux/${a}`).join(', ')}` : id.slice(0, 12)}, base ${[...new Set(bases)].join(', ')}) saved to ${archive} (${(statSync(archive).size / 1e6).toFixed(1)} MB) in ${seconds.toFixed(1)}s`);
   return { reference, archive, id, seconds };
 }
 
-function parseArgs(argv: readonly string[]): { base?: string } {
+function parseArgs(argv: readonly string[]): { base?: string; platforms?: string[] } {
   let base: string | undefined;
+  let platforms: string[] | undefined;
   for (const a of argv) {
     if (a.startsWith('--base=')) base = a.slice('--base='.length);
-    else throw new Error(`unknown argument ${a} (usage: npm run image [-- --base=IMAGE])`);
+    else if (a.startsWith('--platforms=')) platforms = a.slice('--platforms='.length).split(',');
+    else throw new Error(`unknown argument ${a} (usage: npm run image [-- --base=IMAGE] [--platforms=linux/amd64,linux/arm64])`);
   }
-  return { base };
+  return { base, platforms };
 }
 
 if (import.meta.main) {

@@ -79,7 +79,7 @@ function nodePackage(name: string, version: string): string {
   return dir;
 }
 
-function nodeBinary(t: Target): string {
+export function nodeBinary(t: Target): string {
   if (t.os === HOST.os && t.arch === HOST.arch && t.nodeVersion === process.versions.node) return process.execPath;
   return join(nodePackage(t.nodePackage, t.nodeVersion), 'bin', t.os === 'windows' ? 'node.exe' : 'node');
 }
