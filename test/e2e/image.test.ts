@@ -246,8 +246,10 @@ function registryGet(registryPort: number, path: string, accept?: string): Promi
   });
 }
 
+let registryPort = 0;
+
 test('a local OCI registry receives the image and the chart; helm install oci://… pins the pushed digest; upgrade keeps the certificates', async () => {
-  const registryPort = await freePort();
+  registryPort = await freePort();
   const config = join(tmp, 'registry.yml');
   writeFileSync(config, yaml.dump({ version: 0.1, log: { level: 'warn' }, storage: { filesystem: { rootdirectory: join(tmp, 'registry') } }, http: { addr: `127.0.0.1:${registryPort}` } }));
   let registryLog = '';
@@ -308,4 +310,38 @@ test('a local OCI registry receives the image and the chart; helm install oci://
   assert.equal(upgrade.code, 0, upgrade.stderr);
   assert.deepEqual(await certificates(), first, 'helm upgrade keeps the webhook certificates');
   assert.equal(await deployment(), `${repository}:${VERSION}@${digest}`);
+});
+
+test('a release build: one manifest list for linux/amd64 and linux/arm64, each image with its own pinned Node', async () => {
+  assert.ok(registryPort, 'the registry of the previous test runs');
+  const reference = `localhost/uimgacc-multiarch-${RUN}:${VERSION}`;
+  const built = buildImage({ platforms: ['linux/amd64', 'linux/arm64'], reference, archive: join(tmp, 'multiarch.tar'), log: () => undefined });
+  cleanup.push(() => engine(['manifest', 'rm', reference]));
+  const index = JSON.parse(await tarFile(built.archive, 'index.json')) as { manifests: { mediaType: string }[] };
+  assert.equal(index.manifests[0]?.mediaType, 'application/vnd.oci.image.index.v1+json', 'the archive holds the manifest list');
+  const tag = `${VERSION}-multiarch`;
+  const repository = `127.0.0.1:${registryPort}/uimgacc/uimgacc-helper`;
+  await engineOk(['manifest', 'push', '--all', '--tls-verify=false', reference, `docker://${repository}:${tag}`]);
+  const list = await registryGet(registryPort, `/v2/uimgacc/uimgacc-helper/manifests/${tag}`, 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json');
+  assert.equal(list.status, 200, list.body);
+  const instances = (JSON.parse(list.body) as { manifests: { digest: string; platform: { os: string; architecture: string } }[] }).manifests;
+  assert.deepEqual(instances.map((m) => `${m.platform.os}/${m.platform.architecture}`).sort(), ['linux/amd64', 'linux/arm64']);
+  // This machine gets its own architecture's image from the list, and it runs.
+  const run = await engine(['run', '--rm', '--tls-verify=false', ...runFlags(), '--read-only', '--network', 'none', `${repository}:${tag}`, '--version']);
+  assert.equal(run.stdout, `uimgacc-helper ${VERSION}\n`, run.stderr);
+  // The arm64 image cannot run here (nothing is emulated), but its Node must be an arm64 executable: ELF e_machine 183.
+  const arm64 = instances.find((m) => m.platform.architecture === 'arm64')?.digest as string;
+  await engineOk(['pull', '--tls-verify=false', '--platform', 'linux/arm64', `${repository}@${arm64}`]);
+  cleanup.push(() => engine(['rmi', `${repository}@${arm64}`, `${repository}:${tag}`]));
+  const id = (await engineOk(['create', '--platform', 'linux/arm64', `${repository}@${arm64}`])).trim();
+  cleanup.push(() => engine(['rm', '-f', id]));
+  const exported = join(tmp, 'arm64.tar');
+  await engineOk(['export', '--output', exported, id]);
+  const out = join(tmp, 'arm64');
+  mkdirSync(out);
+  await promisify(execFile)('tar', ['-xf', exported, '-C', out, 'nodejs/bin/node', 'app/helper.mjs']);
+  const elf = readFileSync(join(out, 'nodejs/bin/node')).subarray(0, 20);
+  assert.equal(elf.subarray(0, 4).toString('latin1'), '\x7fELF');
+  assert.equal(elf.readUInt16LE(18), 183, 'EM_AARCH64');
+  assert.equal(readFileSync(join(out, 'app/helper.mjs'), 'utf8'), readFileSync('dist/helper.mjs', 'utf8'));
 });
