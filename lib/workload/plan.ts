@@ -293,3 +293,20 @@ export function planUnpatch(info: KindInfo, obj: Workload): UnpatchPlan {
   }
   return { object, ops: [...testResourceVersion(obj), ...ops], restored, alreadyOriginal: unchanged, affinityRemoved };
 }
+
+/** One planning step of `unpatch` in a run that may re-read the workload after losing a race. */
+export type UnpatchStep = (UnpatchPlan & { readonly changed: true; readonly alreadyDone: false }) | { readonly changed: false; readonly ops: readonly JsonPatchOp[]; readonly object: Workload; readonly alreadyDone: true };
+
+/**
+ * planUnpatch for every read of one run. A workload whose record was seen earlier in this run (`seenPatched`, or a read
+ * before a lost race) and is gone now was unpatched by a concurrent run: the work is done, which is not an error.
+ */
+export function unpatchPlanner(info: KindInfo, seenPatched = false): (obj: Workload) => UnpatchStep {
+  let seen = seenPatched;
+  return (obj) => {
+    if (seen && obj.metadata.annotations?.[PATCHED_ANNOTATION] === undefined) return { changed: false, ops: [], object: obj, alreadyDone: true };
+    const plan = planUnpatch(info, obj);
+    seen = true;
+    return { ...plan, changed: true, alreadyDone: false };
+  };
+}

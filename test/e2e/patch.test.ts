@@ -9,7 +9,7 @@ import { KubeAccess } from '../../lib/kube/access.ts';
 import { ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL } from '../../lib/affinity.ts';
 import { KINDS, objectPath } from '../../lib/workload/kinds.ts';
 import { PATCHED_ANNOTATION, readRecord } from '../../lib/workload/annotation.ts';
-import { planPatch } from '../../lib/workload/plan.ts';
+import { planPatch, unpatchPlanner } from '../../lib/workload/plan.ts';
 import { readWorkload } from '../../lib/workload/resolve.ts';
 import { isLostRace, jsonPatch, writeWithRetry } from '../../lib/workload/write.ts';
 
@@ -286,3 +286,30 @@ for (const [type, , base] of TYPES) {
     assert.ok(managers.includes('kubectl-uimgacc'), managers.join(','));
   });
 }
+
+test('two concurrent unpatch runs: the one that finds the work already done says so and exits 0', async () => {
+  const name = 'web-twice';
+  await kubectlAdmin(['-n', ns, 'apply', '-f', '-'], JSON.stringify(workloads('-twice')[0]));
+  assert.equal((await cli(['patch', `deploy/${name}`])).code, 0);
+  const kube = new KubeAccess({ kubeconfig }, {});
+  const info = KINDS.Deployment;
+  let other: CliResult | undefined;
+  // This run reads the patched Deployment; another whole `unpatch` process finishes before this run writes.
+  const res = await writeWithRetry({
+    read: () => readWorkload(kube, info, ns, name),
+    plan: unpatchPlanner(info),
+    beforeWrite: async (attempt) => {
+      if (attempt === 1) other = await cli(['unpatch', `deploy/${name}`]);
+    },
+    write: (ops) => jsonPatch(kube, objectPath(info, ns, name), ops, { fieldManager: 'kubectl-uimgacc', serverDryRun: false }),
+  });
+  assert.equal(other?.code, 0, other?.stderr);
+  assert.match(other?.stdout ?? '', /^deployment\.apps\/web-twice unpatched\n/);
+  assert.equal(res.attempts, 2, 'the write lost the race and the Deployment was read again');
+  assert.equal(res.plan.alreadyDone, true);
+  assert.equal(res.after, undefined, 'nothing was written the second time');
+  // The same run through the selection path of the real process: unpatched workloads are skipped with exit 0.
+  const again = await cli(['unpatch', 'deployments', '-l', 'tier=front-twice']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /deployment\.apps\/web-twice skipped: not patched by uimgacc/);
+});
