@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
-import { chooseAccelerationLabel } from './affinity.ts';
+import { describeLabels, detectAccelerationLabels } from './affinity.ts';
 import type { ConfigResolver, Sourced } from './config/resolve.ts';
 import type { KubeAccess } from './kube/access.ts';
 import { describeKubeError } from './kube/errors.ts';
@@ -135,9 +135,10 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
 
   try {
     const nodes = await listNodes(deps.kube);
-    const choice = chooseAccelerationLabel(nodes);
-    if (choice.readyNodes === 0) add('Accelerated nodes', 'fail', `no Ready node carries ${choice.label}=true (${nodes.length} nodes)`, 'only nodes added after enabling acceleration get the label: add a node to the cluster');
-    else add('Accelerated nodes', choice.otherSpellingOnly ? 'warn' : 'ok', `${choice.readyNodes} of ${nodes.length} nodes carry ${choice.label}=true${choice.otherSpellingOnly ? `; ${choice.otherSpellingOnly} carry only the other spelling` : ''}`, choice.otherSpellingOnly ? 'pass --node-label to patch (nodeLabel for the helper), or relabel nodes consistently' : undefined);
+    const d = detectAccelerationLabels(nodes);
+    const bySpelling = d.counts.filter((c) => c.nodes > 0).map((c) => `${c.readyNodes} Ready with ${c.label}`).join(', ');
+    if (d.readyLabelledNodes === 0) add('Accelerated nodes', 'fail', `no Ready node carries ${describeLabels(d.labels)} (${nodes.length} nodes${bySpelling ? `; ${bySpelling}` : ''})`, 'only nodes added after enabling acceleration get the label: add a node to the cluster');
+    else add('Accelerated nodes', 'ok', `${d.readyLabelledNodes} of ${nodes.length} nodes are Ready and accelerated (${bySpelling})`);
   } catch (err) {
     add('Accelerated nodes', 'warn', reason(err), 'doctor needs list on nodes');
   }

@@ -51,7 +51,7 @@ test('doctor names what is missing, with a fix, and exits 1', async () => {
   assert.match(r.stdout, /✓ Acceleration agent \(UCloud\): ready/);
   assert.match(r.stdout, /✓ UCloud API: reachable, signature accepted/);
   assert.match(r.stdout, /! Agent Deployment: kube-system\/uimgacc-agent not found/);
-  assert.match(r.stdout, /✗ Accelerated nodes: no Ready node carries node.uk8s.ucloud.cn\/image_accel=true \(0 nodes\)\n {4}fix: only nodes added after enabling/);
+  assert.match(r.stdout, /✗ Accelerated nodes: no Ready node carries node.uk8s.ucloud.cn\/image_accel=true or node.uk8s.ucloud.cn\/uimgacc=true \(0 nodes\)\n {4}fix: only nodes added after enabling/);
   assert.match(r.stdout, /! Helper webhook: not installed/);
   const bad = await runCli(['doctor', '--kubeconfig', cp.kubeconfigPath], { UCLOUD_PUBLIC_KEY: 'doc-pub', UCLOUD_PRIVATE_KEY: 'wrong', UCLOUD_API_BASE_URL: sim.url, UCLOUD_UK8S_CLUSTER_ID: CLUSTER, UCLOUD_REGION: 'cn-bj2' });
   assert.match(bad.stdout, /✗ UCloud API: .*RetCode 171.*\n {4}fix: signature rejected/);
@@ -73,7 +73,7 @@ test('doctor with the agent, labelled nodes and the helper chart installed check
   );
   const r = await doctor();
   assert.match(r.stdout, /✓ Agent Deployment: kube-system\/uimgacc-agent 1\/1 ready/);
-  assert.match(r.stdout, /✓ Accelerated nodes: 1 of 1 nodes carry node.uk8s.ucloud.cn\/image_accel=true/);
+  assert.match(r.stdout, /✓ Accelerated nodes: 1 of 1 nodes are Ready and accelerated \(1 Ready with node.uk8s.ucloud.cn\/image_accel\)/);
   assert.match(r.stdout, /✓ Helper webhook: MutatingWebhookConfiguration uimgacc \(pods.uimgacc.ucloud.cn, rewrite.pods.uimgacc.ucloud.cn\)/);
   assert.match(r.stdout, /✓ Webhook failure policy: failurePolicy Ignore/);
   assert.match(r.stdout, /✓ Webhook caBundle: signs the serving certificate for uimgacc.uimgacc.svc \(valid until .*20\d\d GMT\)/);

@@ -4,6 +4,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { get as httpGet, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -27,12 +28,14 @@ export interface HelperOptions {
 
 export interface RunningHelper {
   readonly port: number;
+  /** The plain-HTTP port of /metrics. */
+  readonly metricsPort: number;
   readonly caFile: string;
   readonly caBundle: string;
   readonly pid: number;
   /** Everything the helper logged so far (JSON lines). */
   log(): string;
-  /** GET on the helper's HTTPS port (health, metrics). */
+  /** GET on the helper's HTTPS port (health); /metrics goes to the metrics port. */
   get(path: string): Promise<{ status: number; body: string }>;
   /** Sends `signal` and resolves with the exit code once the process is gone. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -45,7 +48,7 @@ export async function startHelper(o: HelperOptions): Promise<RunningHelper> {
   const tls = makeServingCert();
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(ROOT, 'dist', 'helper.mjs'), '--port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--poll-interval', o.pollInterval ?? '1s', '--ready-grace', '60s', '--shutdown-delay', '0s', '--kubeconfig', o.kubeconfig, ...(o.extraArgs ?? [])],
+    [join(ROOT, 'dist', 'helper.mjs'), '--port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--metrics-port', '0', '--poll-interval', o.pollInterval ?? '1s', '--ready-grace', '60s', '--shutdown-delay', '0s', '--kubeconfig', o.kubeconfig, ...(o.extraArgs ?? [])],
     {
       env: { PATH: process.env['PATH'], HOME: tls.dir, UCLOUD_PUBLIC_KEY: o.publicKey, UCLOUD_PRIVATE_KEY: o.privateKey, UCLOUD_UK8S_CLUSTER_ID: o.clusterId, UCLOUD_REGION: o.region ?? 'cn-bj2', UCLOUD_API_BASE_URL: o.ucloudUrl },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,21 +61,24 @@ export async function startHelper(o: HelperOptions): Promise<RunningHelper> {
   process.once('exit', () => child.kill('SIGKILL'));
   const ca = readFileSync(tls.caFile);
   let port = 0;
+  let metricsPort = 0;
   const get = (path: string): Promise<{ status: number; body: string }> =>
     new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, ca, agent: false, timeout: 5000 }, (res) => {
+      const opts = { host: '127.0.0.1', path, agent: false, timeout: 5000 };
+      const onResponse = (res: IncomingMessage): void => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      };
+      const req = path.startsWith('/metrics') ? httpGet({ ...opts, port: metricsPort }, onResponse) : request({ ...opts, port, ca }, onResponse);
       req.on('timeout', () => req.destroy(new Error(`GET ${path}: timeout`)));
       req.on('error', reject);
       req.end();
     });
   for (;;) {
-    const m = /"msg":"listening","port":(\d+)/.exec(log);
+    const m = /"msg":"listening","port":(\d+),"metricsPort":(\d+)/.exec(log);
     if (m) {
-      port = Number(m[1]);
+      [port, metricsPort] = [Number(m[1]), Number(m[2])];
       break;
     }
     if (child.exitCode !== null) throw new Error(`the helper exited with ${child.exitCode}: ${log}`);
@@ -87,6 +93,7 @@ export async function startHelper(o: HelperOptions): Promise<RunningHelper> {
   }
   return {
     port,
+    metricsPort,
     caFile: tls.caFile,
     caBundle: tls.caBundle,
     pid: child.pid as number,
