@@ -5,9 +5,10 @@
 //     creation and of the helper's webhook call, from the apiserver's /metrics.
 //  2. The cluster left with N Pods Running (Deployments, one in ten using the target image): `who-uses -A` and
 //     `delete --dry-run` against `kubectl get pods,deploy,sts,ds,rs,rc,job,cronjob -A -o json` (bench/lib.ts).
-//  3. The helper over the whole run and at rest: peak RSS, and its requests to the apiserver (counted by a proxy in
-//     front of the apiserver that only the helper uses), at the kwok node count and again with plain Node objects
-//     added up to BENCH_NODES_HIGH.
+//  3. The helper over the whole run and at rest: RSS, and its requests to the apiserver (counted by a proxy in front
+//     of the apiserver that only that helper uses), at the kwok node count and again with plain Node objects added up
+//     to BENCH_NODES_HIGH; the registered helper watches Nodes (the default), a second one, running alongside and
+//     never called, lists them on every poll (--node-watch=false), so the two ways are measured in the same windows.
 // Usage: node bench/placement.ts  (needs `npm run build` and the test binaries, kwok included)
 // Env: BENCH_NODES (1000), BENCH_ACCELERATED (100), BENCH_PODS (20000), BENCH_ROUND_PODS (2000), BENCH_RUNS (3),
 //      BENCH_NODES_HIGH (5000), BENCH_IDLE_SECONDS (60).
@@ -41,6 +42,7 @@ const sim = await startSimulator({
   clusters: [{ clusterId: CLUSTER, region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true, Images: [{ OriginalImage: ORIGINAL, TargetImage: TARGET }] }],
 });
 const proxy = await startCountingProxy(cp);
+const listProxy = await startCountingProxy(cp);
 const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' / ');
 const out: string[] = [`Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, shared; Node ${process.version}; Kubernetes ${cp.version} (kube-apiserver, kube-scheduler, kube-controller-manager), kwok; load average (1/5/15 min) at the start: ${load()}.`, ''];
 try {
@@ -49,7 +51,9 @@ try {
   await createNodes(cp, specs);
   log(`${NODES} kwok nodes Ready in ${((Date.now() - t) / 1000).toFixed(0)}s`);
   const helper = await startHelper({ kubeconfig: proxy.kubeconfigPath, ucloudUrl: sim.url, publicKey: 'bench-pub', privateKey: 'bench-priv', clusterId: CLUSTER, pollInterval: '30s' });
-  const memory = processMemory(helper.pid);
+  const lister = await startHelper({ kubeconfig: listProxy.kubeconfigPath, ucloudUrl: sim.url, publicKey: 'bench-pub', privateKey: 'bench-priv', clusterId: CLUSTER, pollInterval: '30s', extraArgs: ['--node-watch', 'false'] });
+  const watched = { name: 'watching Nodes (default)', proxy, memory: processMemory(helper.pid) };
+  const listed = { name: 'listing Nodes every poll', proxy: listProxy, memory: processMemory(lister.pid) };
   await createAll(cp, Array.from({ length: NAMESPACES }, (_, i) => ({ path: '/api/v1/namespaces', body: { metadata: { name: `bench-${i}` } } })));
   const deployment = (name: string, image: string, replicas: number): object => ({
     metadata: { name },
@@ -100,24 +104,25 @@ try {
   const scan: ScanRow[] = await measureScanCommands(cliEnv, TARGET, runningPods, RUNS, (row) => log(JSON.stringify(row)));
   out.push(`### In-use scan with ${runningPods} Pods Running on ${NODES} nodes (median of ${RUNS})`, '', scanTable(scan));
 
-  // 3. The helper: over the whole run so far, then at rest with NODES and with NODES_HIGH Node objects.
-  const helperRows: { phase: string; nodes: number; seconds: number; requests: number; perMinute: number; kibPerMinute: number; rssMiB: number; peakRssMiB: number; byRequest: string }[] = [];
-  const record = (phase: string, nodes: number, seconds: number, before: Traffic, after: Traffic): void => {
+  // 3. The helpers: over the whole run so far, then at rest with NODES and with NODES_HIGH Node objects.
+  const helperRows: { helper: string; phase: string; nodes: number; seconds: number; requests: number; perMinute: number; kibPerMinute: number; rssMiB: number; peakRssMiB: number; byRequest: string }[] = [];
+  const record = (h: typeof watched, phase: string, nodes: number, seconds: number, before: Traffic, after: Traffic): void => {
     const diff = [...after].map(([k, v]) => [k, { requests: v.requests - (before.get(k)?.requests ?? 0), bytes: v.bytes - (before.get(k)?.bytes ?? 0) }] as const).filter(([, v]) => v.requests > 0 || v.bytes > 0);
     const requests = diff.reduce((a, [, v]) => a + v.requests, 0);
     const bytes = diff.reduce((a, [, v]) => a + v.bytes, 0);
-    const m = memory();
-    const row = { phase, nodes, seconds, requests, perMinute: (requests / seconds) * 60, kibPerMinute: (bytes / 1024 / seconds) * 60, rssMiB: m.rssMiB, peakRssMiB: m.peakRssMiB, byRequest: diff.map(([k, v]) => `${k} ×${v.requests} (${Math.round(v.bytes / 1024)} KiB)`).join('; ') };
+    const m = h.memory();
+    const row = { helper: h.name, phase, nodes, seconds, requests, perMinute: (requests / seconds) * 60, kibPerMinute: (bytes / 1024 / seconds) * 60, rssMiB: m.rssMiB, peakRssMiB: m.peakRssMiB, byRequest: diff.map(([k, v]) => `${k} ×${v.requests} (${Math.round(v.bytes / 1024)} KiB)`).join('; ') };
     helperRows.push(row);
     log(JSON.stringify(row));
   };
   const atRest = async (nodes: number): Promise<void> => {
-    const before = proxy.traffic();
+    const before = [watched, listed].map((h) => h.proxy.traffic());
     const started = Date.now();
     await delay(IDLE_SECONDS * 1000);
-    record('at rest', nodes, (Date.now() - started) / 1000, before, proxy.traffic());
+    const seconds = (Date.now() - started) / 1000;
+    [watched, listed].forEach((h, i) => record(h, 'at rest', nodes, seconds, before[i] as Traffic, h.proxy.traffic()));
   };
-  record(`whole run so far (${rounds.length} rounds and the fill: ${runningPods} Pods)`, NODES, (Date.now() - proxy.startedAt) / 1000, new Map(), proxy.traffic());
+  for (const h of [watched, listed]) record(h, `whole run so far (${rounds.length} rounds and the fill: ${runningPods} Pods)`, NODES, (Date.now() - h.proxy.startedAt) / 1000, new Map(), h.proxy.traffic());
   await atRest(NODES);
   if (NODES_HIGH > NODES) {
     // Plain Node objects (not kwok's: 5,000 simulated kubelets would swamp this machine); Ready, as the helper sees them.
@@ -128,15 +133,17 @@ try {
     await atRest(NODES_HIGH);
   }
   out.push('### The helper (its Kubernetes client through a counting proxy; UCloud polled every 30 s)', '');
-  out.push('| phase | nodes | seconds | requests to the apiserver | per minute | KiB / minute | RSS MiB | peak RSS MiB | requests |', '|---|---:|---:|---:|---:|---:|---:|---:|---|');
-  for (const r of helperRows) out.push(`| ${r.phase} | ${r.nodes} | ${r.seconds.toFixed(0)} | ${r.requests} | ${r.perMinute.toFixed(1)} | ${r.kibPerMinute.toFixed(0)} | ${r.rssMiB} | ${r.peakRssMiB} | ${r.byRequest} |`);
+  out.push('| helper | phase | nodes | seconds | requests to the apiserver | per minute | KiB / minute | RSS MiB | peak RSS MiB | requests |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const r of helperRows) out.push(`| ${r.helper} | ${r.phase} | ${r.nodes} | ${r.seconds.toFixed(0)} | ${r.requests} | ${r.perMinute.toFixed(1)} | ${r.kibPerMinute.toFixed(0)} | ${r.rssMiB} | ${r.peakRssMiB} | ${r.byRequest} |`);
   out.push('');
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/placement.json', JSON.stringify({ nodes: NODES, accelerated: ACCELERATED, rounds, scan, helper: helperRows }, null, 2) + '\n');
   await helper.stop();
+  await lister.stop();
   out.push(`Load average at the end: ${load()}.`, '');
 } finally {
   await proxy.close();
+  await listProxy.close();
   await sim.close();
   await cp.stop();
 }
