@@ -13,6 +13,14 @@ export const EXIT = {
   timeout: 4,
 } as const;
 
+/** Severity of an exit code, for a command that does several things: failed > timed out > refused in use > ok. */
+const SEVERITY: Readonly<Record<number, number>> = { [EXIT.ok]: 0, [EXIT.inUse]: 1, [EXIT.timeout]: 2, [EXIT.error]: 3 };
+
+/** The exit code of the worse of two results (an unknown code counts as worst). */
+export function worstExit(a: number, b: number): number {
+  return (SEVERITY[b] ?? 9) > (SEVERITY[a] ?? 9) ? b : a;
+}
+
 /** Writes an error the way kubectl does and returns the exit code. Never prints a raw stack or client exception. */
 export function reportError(err: unknown, write: (text: string) => void, verbosity = 0, server?: string): number {
   if (err instanceof UserError) {

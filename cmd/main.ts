@@ -131,7 +131,7 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
 
 export async function cli(): Promise<void> {
   const interactive = Boolean(process.stderr.isTTY) && !process.env['CI'];
-  const code = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr, interactive }, process.env);
+  const code = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr, input: process.stdin, interactive }, process.env);
   // Exit once the output is flushed: a request abandoned after a timeout must not keep the process alive.
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }

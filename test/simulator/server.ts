@@ -74,6 +74,11 @@ export interface SimClusterState {
   Error: string;
   /** The true list; Get hides it while busy or while the agent is not ready. */
   Images: SimImage[];
+  /**
+   * Original images a failed create left half-converted on the NFS: never listed by Get, but Delete accepts them (the
+   * way to clean up after a CreateError). Not part of the Get response.
+   */
+  Leftovers: string[];
   SubnetId: string;
   NfsAddr: string;
 }
@@ -131,8 +136,11 @@ export type ResponseFault = FaultScope &
     | { readonly kind: 'hang'; readonly applied?: boolean }
     /** Wait, then answer normally. */
     | { readonly kind: 'slow'; readonly ms: number }
-    /** Refuse with this RetCode without processing; `asString` sends it as a JSON string ("150"). */
-    | { readonly kind: 'retcode'; readonly code: number; readonly message?: string; readonly asString?: boolean }
+    /**
+     * Answer with this RetCode; `asString` sends it as a JSON string ("150"). Without `applied` the action is not
+     * processed; with it, it is (a server error after the fact, e.g. RetCode 5000 from an overloaded backend).
+     */
+    | { readonly kind: 'retcode'; readonly code: number; readonly message?: string; readonly asString?: boolean; readonly applied?: boolean }
     /** Process normally but send RetCode as a string: "0" on success, e.g. "230" on an error. */
     | { readonly kind: 'string-retcode' }
     /** HTTP 200 with a body that is not JSON. Default: a truncated JSON object labelled application/json. */
@@ -152,6 +160,8 @@ export interface OperationFault {
   readonly clusterId?: string;
   readonly image?: string;
   readonly times?: number;
+  /** Fail at once, when the request is accepted: no Get ever sees Creating/Deleting. */
+  readonly immediate?: boolean;
 }
 
 export type Fault = ResponseFault | OperationFault;
@@ -258,7 +268,14 @@ export function parseFault(value: unknown): Fault {
     case 'slow':
       return compact({ kind: 'slow', ms: int(value, 'ms', 0, 600_000, true), ...scope });
     case 'retcode':
-      return compact({ kind: 'retcode', code: int(value, 'code', 1, Number.MAX_SAFE_INTEGER, true), message: optString(value, 'message'), asString: optBool(value, 'asString'), ...scope });
+      return compact({
+        kind: 'retcode',
+        code: int(value, 'code', 1, Number.MAX_SAFE_INTEGER, true),
+        message: optString(value, 'message'),
+        asString: optBool(value, 'asString'),
+        applied: optBool(value, 'applied'),
+        ...scope,
+      });
     case 'string-retcode':
       return compact({ kind: 'string-retcode', ...scope });
     case 'invalid-json':
@@ -273,6 +290,7 @@ export function parseFault(value: unknown): Fault {
         clusterId: optString(value, 'clusterId'),
         image: optString(value, 'image'),
         times: scope.times,
+        immediate: optBool(value, 'immediate'),
       });
     }
     default:
@@ -296,7 +314,9 @@ export function parseClusterPatch(value: unknown): SimClusterPatch {
             ? (STATUSES as readonly unknown[]).includes(v)
             : k === 'Images'
               ? Array.isArray(v) && v.every((i) => isRecord(i) && typeof i['OriginalImage'] === 'string' && typeof i['TargetImage'] === 'string')
-              : false;
+              : k === 'Leftovers'
+                ? Array.isArray(v) && v.every((i) => typeof i === 'string')
+                : false;
     if (!ok) throw new FaultError(`invalid cluster state field ${k}: ${JSON.stringify(v)}`);
     out[k] = v;
   }
@@ -388,7 +408,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const clusters = new Map<string, ClusterEntry>();
   for (const init of options.clusters) {
     const { clusterId, region, ...patch } = init;
-    const initial: SimClusterState = { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Error: '', Images: [], SubnetId: '', NfsAddr: '' };
+    const initial: SimClusterState = { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Error: '', Images: [], Leftovers: [], SubnetId: '', NfsAddr: '' };
     applyPatch(initial, patch);
     clusters.set(clusterId, { clusterId, region, initial, state: structuredClone(initial), epoch: 0, disabling: false });
   }
@@ -418,14 +438,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     return pending.fault;
   };
 
-  const takeOperationFault = (operation: 'create' | 'delete', clusterId: string, image: string): string | undefined => {
+  const takeOperationFault = (operation: 'create' | 'delete', clusterId: string, image: string): { error: string; immediate: boolean } | undefined => {
     const i = operationFaults.findIndex(
       (p) => p.fault.operation === operation && (p.fault.clusterId ?? clusterId) === clusterId && (p.fault.image ?? image) === image,
     );
     const pending = operationFaults[i];
     if (!pending) return undefined;
     if (--pending.remaining <= 0) operationFaults.splice(i, 1);
-    return pending.fault.error ?? `${operation} image accelerate failed: injected by the simulator`;
+    return { error: pending.fault.error ?? `${operation} image accelerate failed: injected by the simulator`, immediate: pending.fault.immediate === true };
   };
 
   const need = (p: Params, ...names: string[]): void => {
@@ -454,6 +474,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       // The real API's quirk: the list is forced empty while an operation runs and while the agent is not ready.
       const hidden = s.Status === 'Creating' || s.Status === 'Deleting' || !s.AgentReady;
       const { Enable, NfsReady, AgentReady, Status, Error, SubnetId, NfsAddr } = s;
+      // Leftovers stay invisible: that is what makes them a trap.
       return { Enable, NfsReady, AgentReady, Status, Error, Images: hidden ? [] : structuredClone(s.Images), SubnetId, NfsAddr };
     },
     EnableUK8SImageAccelerate: (p) => {
@@ -479,7 +500,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       c.state.AgentReady = false;
       later(c, delays.disableDelayMs, () => {
         c.disabling = false;
-        Object.assign(c.state, { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Error: '', Images: [], NfsAddr: '', SubnetId: '' });
+        Object.assign(c.state, { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Error: '', Images: [], Leftovers: [], NfsAddr: '', SubnetId: '' });
       });
       return {};
     },
@@ -495,10 +516,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         throw new UCloudError(RET.alreadyAccelerated, `image [${original}] already accelerated`);
       }
       const failure = takeOperationFault('create', c.clusterId, original);
+      const fail = (error: string): void => {
+        Object.assign(c.state, { Status: 'CreateError', Error: error });
+        if (!c.state.Leftovers.includes(original)) c.state.Leftovers.push(original);
+      };
+      if (failure?.immediate) {
+        fail(failure.error);
+        return {};
+      }
       Object.assign(c.state, { Status: 'Creating', Error: '' });
       later(c, delays.createDelayMs, () => {
         if (failure !== undefined) {
-          Object.assign(c.state, { Status: 'CreateError', Error: failure });
+          fail(failure.error);
           return;
         }
         c.state.Images.push({ OriginalImage: original, TargetImage: target, ...imageStats(original) });
@@ -512,15 +541,22 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       requireEnabled(c);
       requireIdle(c);
       const image = p['Image'] as string;
-      if (!c.state.Images.some((i) => i.OriginalImage === image)) throw new UCloudError(RET.notAccelerated, `image [${image}] not accelerated`);
+      if (!c.state.Images.some((i) => i.OriginalImage === image) && !c.state.Leftovers.includes(image)) {
+        throw new UCloudError(RET.notAccelerated, `image [${image}] not accelerated`);
+      }
       const failure = takeOperationFault('delete', c.clusterId, image);
+      if (failure?.immediate) {
+        Object.assign(c.state, { Status: 'DeleteError', Error: failure.error });
+        return {};
+      }
       Object.assign(c.state, { Status: 'Deleting', Error: '' });
       later(c, delays.deleteDelayMs, () => {
         if (failure !== undefined) {
-          Object.assign(c.state, { Status: 'DeleteError', Error: failure });
+          Object.assign(c.state, { Status: 'DeleteError', Error: failure.error });
           return;
         }
         c.state.Images = c.state.Images.filter((i) => i.OriginalImage !== image);
+        c.state.Leftovers = c.state.Leftovers.filter((i) => i !== image);
         Object.assign(c.state, { Status: 'Ready', Error: '' });
       });
       return {};
@@ -627,6 +663,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           return send(res, requestId, fault.status, ('body' in fault ? fault.body : undefined) ?? htmlErrorPage(fault.status), { 'Content-Type': 'text/html' });
         case 'invalid-json':
           return invalidJson(fault.body);
+        case 'retcode':
+          return reply({ retCode: fault.code, message: fault.message ?? `injected error ${fault.code}`, extra: {} }, fault.asString === true);
         default:
           break;
       }
