@@ -52,7 +52,10 @@ before(async () => {
   if (!existsSync(archive) || statSync(archive).mtimeMs < statSync('dist/helper.mjs').mtimeMs) buildImage({ log: () => undefined });
   const loaded = await engineOk(['load', '--input', archive]);
   assert.match(loaded, new RegExp(`Loaded image.*${imageReference().replace(/[.]/g, '\\.')}`), loaded);
-  image = imageReference();
+  // A name of this run's own: other checkouts sharing the machine's image storage may build the same tag meanwhile.
+  image = `localhost/uimgacc-helper-e2e-${RUN}:${VERSION}`;
+  await engineOk(['tag', imageReference(), image]);
+  cleanup.push(() => engine(['rmi', image]));
   helm = isolatedHelm((await sharedControlPlane()).kubeconfigPath);
 });
 
