@@ -92,9 +92,12 @@ async function guard(ctx: Context, o: DisableOptions, state: AccelerationState):
   const what = `disable image acceleration on cluster ${state.clusterId}`;
   if (!state.imagesKnown) {
     // Without the list there is no telling which target images to look for.
-    const refusal = new InUseRefusal(what, `the accelerated images are not known right now (${imagesUnknownReason(state) ?? state.status}), so their users cannot be checked`, [
-      'hint: retry when `kubectl uimgacc status` lists the images, or pass --force',
-    ]);
+    const refusal = new InUseRefusal(
+      what,
+      `the accelerated images are not known right now (${imagesUnknownReason(state) ?? state.status}), so their users cannot be checked`,
+      ['hint: retry when `kubectl uimgacc status` lists the images, or pass --force'],
+      'unverified',
+    );
     if (o.force) ctx.warn(refusal.reason);
     return o.force ? { proceed: true, forced: true } : { proceed: false, refusal };
   }
