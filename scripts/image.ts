@@ -11,7 +11,7 @@
 // binary the repository pins (the `node` devDependency), so a build needs neither network nor an emulator.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nodeBinary, TARGETS } from './package.ts';
 
@@ -63,6 +63,10 @@ function localBase(engine: string, arch: string, log: (line: string) => void): s
   } finally {
     rmSync(rootfs, { recursive: true, force: true });
   }
+  // Bases of earlier versions of the script are of no further use.
+  for (const old of run(engine, ['images', '--format', '{{.Repository}}:{{.Tag}}', BASE_REPOSITORY]).split('\n')) {
+    if (old.endsWith(`-${arch}`) && old !== ref) spawnSync(engine, ['rmi', old], { stdio: 'ignore' });
+  }
   log(`base ${ref} made from Debian packages in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return ref;
 }
@@ -86,7 +90,19 @@ export interface BuiltImage {
   readonly seconds: number;
 }
 
-export function buildImage(opts: { base?: string; platforms?: readonly string[]; log?: (line: string) => void } = {}): BuiltImage {
+export interface ImageOptions {
+  /** A published base (a release); default: the one made from Debian packages. */
+  readonly base?: string;
+  /** linux/amd64, linux/arm64; more than one makes a manifest list. Default: this machine's. */
+  readonly platforms?: readonly string[];
+  /** Default: the chart's image, uhub.service.ucloud.cn/uimgacc/uimgacc-helper:<version>. */
+  readonly reference?: string;
+  /** Default: out/image/uimgacc-helper-<version>.tar, the only archive there. */
+  readonly archive?: string;
+  readonly log?: (line: string) => void;
+}
+
+export function buildImage(opts: ImageOptions = {}): BuiltImage {
   const log = opts.log ?? ((line: string): void => void process.stderr.write(`${line}\n`));
   const engine = containerEngine();
   const started = Date.now();
@@ -101,35 +117,36 @@ export function buildImage(opts: { base?: string; platforms?: readonly string[];
   if (list && engine !== 'podman') throw new Error('a multi-platform build needs podman (docker: docker buildx build --platform …)');
   mkdirSync(IMAGE_DIR, { recursive: true });
   // A small build context: the bundle, LICENSE and Node per architecture (the Dockerfile copies linux-$TARGETARCH).
-  const context = join(IMAGE_DIR, '.context');
-  rmSync(context, { recursive: true, force: true });
-  for (const arch of arches) {
-    mkdirSync(join(context, 'nodejs', `linux-${arch}`), { recursive: true });
-    copyFileSync(pinnedNode(arch), join(context, 'nodejs', `linux-${arch}`, 'node'));
-  }
-  for (const f of ['dist/helper.mjs', 'dist/package.json', 'LICENSE']) copyFileSync(join(ROOT, f), join(context, f.replace('dist/', '')));
-  const reference = imageReference();
-  let commit = 'unknown';
-  try {
-    commit = run('git', ['-C', ROOT, 'rev-parse', 'HEAD']).trim();
-  } catch {
-    // Not a git checkout: the label says unknown.
-  }
-  // A manifest list is added to, not replaced: start from nothing (an image or a list of the same name).
-  if (list) spawnSync(engine, ['manifest', 'rm', reference], { stdio: 'ignore' });
-  spawnSync(engine, ['image', 'rm', reference], { stdio: 'ignore' });
+  const context = mkdtempSync(join(IMAGE_DIR, '.context-'));
   const bases: string[] = [];
-  for (const arch of arches) {
-    const base = opts.base ?? localBase(engine, arch, log);
-    bases.push(base);
-    const args = ['--build-arg', `BASE=${base}`, '--build-arg', `VERSION=${packageVersion()}`, '--build-arg', `REVISION=${commit}`];
-    run(engine, ['build', '--platform', `linux/${arch}`, '--file', join(ROOT, 'helper', 'Dockerfile'), ...args, ...(list ? ['--manifest', reference] : ['--tag', reference]), context]);
+  const reference = opts.reference ?? imageReference();
+  try {
+    for (const arch of arches) {
+      mkdirSync(join(context, 'nodejs', `linux-${arch}`), { recursive: true });
+      copyFileSync(pinnedNode(arch), join(context, 'nodejs', `linux-${arch}`, 'node'));
+    }
+    for (const f of ['dist/helper.mjs', 'dist/package.json', 'LICENSE']) copyFileSync(join(ROOT, f), join(context, f.replace('dist/', '')));
+    let commit = 'unknown';
+    try {
+      commit = run('git', ['-C', ROOT, 'rev-parse', 'HEAD']).trim();
+    } catch {
+      // Not a git checkout: the label says unknown.
+    }
+    // A manifest list is added to, not replaced: start from nothing (an image or a list of the same name).
+    if (list) for (const what of ['manifest', 'image']) spawnSync(engine, [what, 'rm', reference], { stdio: 'ignore' });
+    for (const arch of arches) {
+      const base = opts.base ?? localBase(engine, arch, log);
+      bases.push(base);
+      const args = ['--build-arg', `BASE=${base}`, '--build-arg', `VERSION=${packageVersion()}`, '--build-arg', `REVISION=${commit}`];
+      run(engine, ['build', '--platform', `linux/${arch}`, '--file', join(ROOT, 'helper', 'Dockerfile'), ...args, ...(list ? ['--manifest', reference] : ['--tag', reference]), context]);
+    }
+  } finally {
+    rmSync(context, { recursive: true, force: true });
   }
-  rmSync(context, { recursive: true, force: true });
   const id = list ? '' : run(engine, ['image', 'inspect', '--format', '{{.Id}}', reference]).trim();
-  // Exactly one archive: the one of this version.
-  for (const f of readdirSync(IMAGE_DIR)) if (f.endsWith('.tar')) rmSync(join(IMAGE_DIR, f));
-  const archive = imageArchive();
+  const archive = opts.archive ?? imageArchive();
+  // Exactly one archive in out/image/: the one of this version.
+  if (!opts.archive) for (const f of readdirSync(IMAGE_DIR)) if (f.endsWith('.tar')) rmSync(join(IMAGE_DIR, f));
   if (list) run(engine, ['manifest', 'push', '--all', reference, `oci-archive:${archive}:${reference}`]);
   else run(engine, engine === 'podman' ? ['save', '--format', 'oci-archive', '--output', archive, reference] : ['save', '--output', archive, reference]);
   const seconds = (Date.now() - started) / 1000;

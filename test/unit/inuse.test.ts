@@ -83,8 +83,11 @@ describe('ImageMatcher', () => {
     ]);
   });
 
-  test('an invalid target is an error (the caller must say which one)', () => {
-    assert.throws(() => new ImageMatcher(['Not/Valid']), /invalid image reference/);
+  test('a target our grammar rejects (UCloud may list one) matches only its exact string', () => {
+    const m = new ImageMatcher(['uhub.service.ucloud.cn/team/Legacy:v1-acc', APP_ACC]);
+    assert.equal(m.match('uhub.service.ucloud.cn/team/Legacy:v1-acc'), 'uhub.service.ucloud.cn/team/Legacy:v1-acc');
+    assert.equal(m.match('uhub.service.ucloud.cn/team/legacy:v1-acc'), undefined);
+    assert.equal(m.match(APP_ACC), APP_ACC);
   });
 });
 
@@ -194,7 +197,7 @@ before(async () => {
     currentContext: 'fake',
   });
   // listPages reads only the KubeConfig and the request timeout.
-  kube = { kubeConfig: async () => kc, requestTimeoutMs: 0 } as unknown as KubeAccess;
+  kube = { kubeConfig: async () => kc, requestTimeoutMs: 0, impersonationHeaders: () => ({}) } as unknown as KubeAccess;
 });
 
 after(() => new Promise<void>((r) => server.close(() => r())));
@@ -377,7 +380,7 @@ describe('the guard and its wording', () => {
   test('nothing used but something unseen: still a refusal, saying what', () => {
     const r: ScanResult = { uses: [], unseen: [{ kind: 'Pod', scope: ALL_NAMESPACES, reason: 'Error from server (Forbidden): no' }], scanned };
     const refusal = inUseRefusal('delete it', r, render(r));
-    assert.equal(refusal?.kind, 'in-use');
+    assert.equal(refusal?.kind, 'unverified', 'could not verify, which scripts tell from "in use" by the exit code');
     assert.match(refusal?.message ?? '', /an unseen Pod is not a safe Pod/);
     assert.equal(refusal?.details[0], '  Pod in all namespaces: Error from server (Forbidden): no');
   });
