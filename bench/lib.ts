@@ -222,3 +222,32 @@ export async function startCountingProxy(cp: ControlPlaneInfo): Promise<{ kubeco
       }),
   };
 }
+
+/**
+ * The least a mutating webhook can be: a Node HTTPS server (keep-alive, like the helper's) that answers every
+ * AdmissionReview with the same JSON patch, parsing only the uid. Registered in place of the helper, it shows what any
+ * webhook costs on this machine, apart from what the helper itself adds.
+ */
+export async function startFixedWebhook(patch: readonly object[]): Promise<{ port: number; caBundle: string; close(): Promise<void> }> {
+  const tls = makeServingCert();
+  const encoded = Buffer.from(JSON.stringify(patch)).toString('base64');
+  const server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), keepAlive: true }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const uid = /"uid":"([^"]+)"/.exec(Buffer.concat(chunks).toString())?.[1] ?? '';
+      const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true, patchType: 'JSONPatch', patch: encoded } });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    caBundle: tls.caBundle,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
