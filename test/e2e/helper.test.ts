@@ -3,17 +3,14 @@
 // left alone, dry-run, garbage over HTTPS, certificate rotation, graceful shutdown and fail-open.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFileSync, readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import { setTimeout as delay } from 'node:timers/promises';
-import * as yaml from 'js-yaml';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
-import { helmBinary } from '../controlplane/testbin.ts';
+import { chartWebhookConfiguration } from '../helpers/webhook.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { makeServingCert } from '../helpers/tls.ts';
 import { ACCELERATION_LABEL } from '../../lib/affinity.ts';
@@ -70,27 +67,6 @@ async function createPod(ns: string, name: string, image: string, labels: Record
 
 const required = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ACCELERATION_LABEL, operator: 'In', values: ['true'] }] }] } } };
 
-/** The chart's MutatingWebhookConfiguration, restricted to this file's namespaces, calling the helper on loopback. */
-async function chartWebhookConfiguration(): Promise<object> {
-  const home = mkdtempSync(join(tmpdir(), 'uimgacc-helm-'));
-  const out = await new Promise<string>((resolve, reject) =>
-    execFile(
-      helmBinary(),
-      ['template', 'e2e', 'charts/uimgacc', '--kube-version', '1.36.0', '--show-only', 'templates/webhook.yaml', '--set', 'credentials.publicKey=a', '--set', 'credentials.privateKey=b', '--set-string', `webhook.namespaceSelector.matchLabels.uimgacc-e2e=${RUN}`],
-      { env: { PATH: process.env['PATH'], HOME: home, HELM_CACHE_HOME: join(home, 'c'), HELM_CONFIG_HOME: join(home, 'f'), HELM_DATA_HOME: join(home, 'd') } },
-      (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)),
-    ),
-  );
-  const config = (yaml.loadAll(out) as { kind?: string; metadata: { name: string }; webhooks: { clientConfig: Record<string, unknown> }[] }[]).find((d) => d?.kind === 'MutatingWebhookConfiguration');
-  assert.ok(config, out);
-  config.metadata.name = WEBHOOK;
-  for (const hook of config.webhooks) {
-    const service = hook.clientConfig['service'] as { path: string };
-    hook.clientConfig = { url: `https://127.0.0.1:${port}${service.path}`, caBundle: tls.caBundle };
-  }
-  return config;
-}
-
 before(async () => {
   const cp = await sharedControlPlane();
   tls = makeServingCert();
@@ -117,7 +93,9 @@ before(async () => {
   }
   plainNs = await uniqueNamespace('hook', { 'uimgacc-e2e': RUN });
   rewriteNs = await uniqueNamespace('hook-rw', { 'uimgacc-e2e': RUN, 'uimgacc.ucloud.cn/rewrite': 'enabled' });
-  await kubectlAdmin(['create', '-f', '-'], JSON.stringify(await chartWebhookConfiguration()));
+  // The chart's configuration, restricted to this file's namespaces, calling the helper on loopback.
+  const config = await chartWebhookConfiguration({ name: WEBHOOK, baseUrl: `https://127.0.0.1:${port}`, caBundle: tls.caBundle, kubeVersion: cp.version, setString: [`webhook.namespaceSelector.matchLabels.uimgacc-e2e=${RUN}`] });
+  await kubectlAdmin(['create', '-f', '-'], JSON.stringify(config));
   // The apiserver picks up webhook configurations asynchronously: wait until a probe Pod is mutated.
   for (let i = 0; ; i++) {
     const probe = await createPod(plainNs, `probe-${i}`, `${APP}-acc`);

@@ -1,13 +1,20 @@
-// `npm run sandbox`: a local UK8S look-alike for trying the plugin. Starts a real kube-apiserver + etcd and the UCloud
-// API simulator, fills them with a realistic cluster, writes .sandbox/{kubeconfig,env,bin/}, writes .sandbox/ready
-// last, and stays in the foreground until Ctrl-C, cleaning up on exit.
+// `npm run sandbox`: a local UK8S look-alike for trying the plugin. Starts a real control plane (kube-apiserver, etcd,
+// kube-scheduler, kube-controller-manager) with kwok nodes, the UCloud API simulator, and the helper built from this
+// repository as a local process, registered through the chart's own webhook configuration; fills them with a
+// realistic cluster whose Pods are scheduled and Running; writes .sandbox/{kubeconfig,env,bin/}, writes .sandbox/ready
+// last, and stays in the foreground until Ctrl-C, cleaning up on exit. UIMGACC_KUBE_VERSION picks the Kubernetes
+// version (default: the newest in test/testbin/versions.env).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { kubeconfigYaml, kubectl, startControlPlane } from '../controlplane/controlplane.ts';
+import { createNodes } from '../controlplane/nodes.ts';
 import { kubectlBinary } from '../controlplane/testbin.ts';
 import { startSimulator } from '../simulator/server.ts';
-import { ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL } from '../../lib/affinity.ts';
+import { makeServingCert } from '../helpers/tls.ts';
+import { chartWebhookConfiguration } from '../helpers/webhook.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = process.env['UIMGACC_SANDBOX_DIR'] ? resolve(process.env['UIMGACC_SANDBOX_DIR']) : join(root, '.sandbox');
@@ -20,8 +27,8 @@ const UHUB = 'uhub.service.ucloud.cn/demo';
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(join(dir, 'bin'), { recursive: true });
 
-process.stderr.write('Starting kube-apiserver + etcd…\n');
-const cp = await startControlPlane();
+process.stderr.write('Starting kube-apiserver, etcd, kube-scheduler, kube-controller-manager and kwok…\n');
+const cp = await startControlPlane({ scheduler: true, controllerManager: true, kwok: true });
 process.stderr.write(`  ${cp.version} at ${cp.server} (${cp.startMs}ms)\n`);
 const sim = await startSimulator({
   accounts: [{ publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY }],
@@ -48,14 +55,46 @@ const sim = await startSimulator({
 });
 process.stderr.write(`UCloud API simulator at ${sim.url}\n`);
 
+// The helper as the chart runs it, but as a local process of this repository's build (dist/helper.mjs). It reads the
+// cluster ID from ConfigMap kube-system/uk8sconfig, so it starts once the cluster has it.
+const tls = makeServingCert();
+let helperLog = '';
+let helper: ChildProcess | undefined;
+
+async function startHelper(): Promise<number> {
+  const child = spawn(process.execPath, [join(root, 'dist', 'helper.mjs'), '--port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--poll-interval', '2s', '--shutdown-delay', '1s', '--kubeconfig', cp.kubeconfigPath], {
+    env: { PATH: process.env['PATH'], HOME: tls.dir, UCLOUD_PUBLIC_KEY: PUBLIC_KEY, UCLOUD_PRIVATE_KEY: PRIVATE_KEY, UCLOUD_API_BASE_URL: sim.url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  helper = child;
+  child.stdout.on('data', (c: Buffer) => (helperLog += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (helperLog += c.toString()));
+  for (let i = 0; ; i++) {
+    const m = /"msg":"listening","port":(\d+)/.exec(helperLog);
+    if (m) return Number(m[1]);
+    if (i > 300 || child.exitCode !== null) throw new Error(`the helper did not start:\n${helperLog}`);
+    await delay(100);
+  }
+}
+
+async function stopHelper(): Promise<void> {
+  const child = helper;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   process.stderr.write('\nStopping the sandbox…\n');
+  await stopHelper();
   await sim.close();
   await cp.stop();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(tls.dir, { recursive: true, force: true });
   process.exit(code);
 }
 process.once('SIGINT', () => void shutdown(0));
@@ -74,14 +113,55 @@ function template(app: string, image: string): object {
   return { metadata: { labels: { app } }, spec: podSpec(image) };
 }
 
+interface PodOut {
+  metadata: { namespace: string; name: string };
+  spec: { nodeName?: string; affinity?: unknown };
+  status: { phase: string };
+}
+
+async function pods(args: string[]): Promise<PodOut[]> {
+  const r = await kubectl(cp.kubeconfigPath, ['get', 'pods', ...args, '-o', 'json']);
+  if (r.code !== 0) throw new Error(`kubectl get pods: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { items: PodOut[] }).items;
+}
+
+/** Registers the chart's webhook configuration and waits until the apiserver calls the helper with it. */
+async function registerHelper(port: number): Promise<void> {
+  const config = await chartWebhookConfiguration({ name: 'uimgacc', baseUrl: `https://127.0.0.1:${port}`, caBundle: tls.caBundle, kubeVersion: cp.version });
+  const r = await kubectl(cp.kubeconfigPath, ['apply', '-f', '-'], JSON.stringify(config));
+  if (r.code !== 0) throw new Error(`kubectl apply MutatingWebhookConfiguration: ${r.stderr}`);
+  // The apiserver picks up webhook configurations asynchronously, and the helper must have read UCloud's list and the
+  // nodes: probe with a server-side dry run until a Pod using a target image gets the affinity.
+  const probe = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe', namespace: 'default' }, spec: podSpec(`${UHUB}/app:v1-acc`) });
+  for (let i = 0; ; i++) {
+    const out = await kubectl(cp.kubeconfigPath, ['create', '--dry-run=server', '-o', 'json', '-f', '-'], probe);
+    if (out.code === 0 && (JSON.parse(out.stdout) as PodOut).spec.affinity) return;
+    if (i > 240) throw new Error(`the apiserver never got an affinity from the helper:\n${out.stderr}${helperLog.slice(-3000)}`);
+    await delay(250);
+  }
+}
+
+/** Every Pod of the sandbox scheduled and Running (kwok runs what the scheduler binds). */
+async function waitRunning(expected: number): Promise<void> {
+  for (let i = 0; ; i++) {
+    const all = (await pods(['-A'])).filter((p) => !['kube-system', 'kube-node-lease', 'kube-public'].includes(p.metadata.namespace));
+    if (all.length === expected && all.every((p) => p.status.phase === 'Running')) return;
+    if (i > 480) throw new Error(`Pods not Running after 2 minutes: ${all.map((p) => `${p.metadata.namespace}/${p.metadata.name} ${p.status.phase}`).join(', ')}`);
+    await delay(250);
+  }
+}
+
 try {
   const ns = (name: string): object => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  const nodes = [
-    ['10.9.1.11', { [ACCELERATION_LABEL]: 'true' }],
-    ['10.9.1.12', { [LEGACY_ACCELERATION_LABEL]: 'true' }],
-    ['10.9.1.13', {}],
-    ['10.9.1.14', {}],
-  ] as const;
+  // Nodes named like UK8S names them (their IPs): two accelerated with the current label, one carrying only the old
+  // spelling (the helper requires the spelling most Ready nodes carry; `doctor` points at this one), two plain.
+  await createNodes(cp, [
+    { name: '10.9.1.11', acceleration: 'new', zone: 'cn-bj2-04' },
+    { name: '10.9.1.12', acceleration: 'new', zone: 'cn-bj2-05' },
+    { name: '10.9.1.13', acceleration: 'old', zone: 'cn-bj2-04' },
+    { name: '10.9.1.14', zone: 'cn-bj2-04' },
+    { name: '10.9.1.15', zone: 'cn-bj2-05' },
+  ]);
   await apply([
     ns('web'),
     ns('ml'),
@@ -98,7 +178,10 @@ try {
       metadata: { name: 'uimgacc-credentials', namespace: 'kube-system' },
       stringData: { UCLOUD_PUBLIC_KEY: PUBLIC_KEY, UCLOUD_PRIVATE_KEY: PRIVATE_KEY, UHUB_USERNAME: 'sandbox-pusher', UHUB_PASSWORD: 'sandbox-uhub-password' },
     },
-    ...nodes.map(([name, labels]) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } } })),
+  ]);
+  process.stderr.write('Starting the helper (dist/helper.mjs) and registering the chart\'s webhook configuration…\n');
+  await registerHelper(await startHelper());
+  await apply([
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -126,13 +209,8 @@ try {
     { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'frontend-manual', namespace: 'web' }, spec: podSpec(`${UHUB}/app:v1-acc`) },
     { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug', namespace: 'default' }, spec: podSpec('nginx:1.27') },
   ]);
-  // Nodes are only schedulable targets when Ready; there is no kubelet here to say so.
-  for (const [name] of nodes) {
-    const patch = JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'sandbox', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }] } });
-    const r = await kubectl(cp.kubeconfigPath, ['patch', 'node', name, '--subresource=status', '--type=merge', '-p', patch]);
-    if (r.code !== 0) throw new Error(`mark node ${name} Ready: ${r.stderr}`);
-  }
-
+  // frontend 3 + api 2 + trainer 1 + frontend-manual + debug.
+  await waitRunning(8);
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigYaml(cp, 'admin', cp.adminToken), { mode: 0o600 });
   // `kubectl uimgacc` finds the plugin on PATH as kubectl-uimgacc; run it with the repository's Node 24.
@@ -162,9 +240,12 @@ try {
       'Sandbox ready. In another terminal:',
       '',
       `  source ${join(dir, 'env')}`,
+      '  kubectl get pods -A -o wide                 # frontend runs on the accelerated nodes 10.9.1.11/12',
       '  kubectl uimgacc status',
-      '  kubectl uimgacc list -o wide',
-      `  kubectl uimgacc create ${UHUB}/app:v2`,
+      '  kubectl uimgacc patch deploy/api -n web     # api moves onto accelerated nodes',
+      '  kubectl uimgacc who-uses',
+      '',
+      'README "Try it" walks through the rest.',
       '',
       'Press Ctrl-C to stop.',
       '',
