@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
-import { helmBinary } from '../controlplane/testbin.ts';
+import { helmBinary, kubernetesMinor } from '../controlplane/testbin.ts';
 
 const RUN = randomBytes(3).toString('hex');
 const RELEASE = `uimgacc-${RUN}`;
@@ -105,14 +105,21 @@ test('helm template renders a restricted, fail-open webhook; missing credentials
 
   const old = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.29.0', ...VALUES]);
   assert.doesNotMatch(old.stdout, /matchConditions/, 'matchConditions only where the server supports them');
-  const bad = await helm(['template', 'x', 'charts/uimgacc']);
+  // Chart.yaml's kubeVersion: the supported range starts at 1.26 (lib/kube/support.ts).
+  const oldest = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.26.0', ...VALUES]);
+  assert.equal(oldest.code, 0, oldest.stderr);
+  const tooOld = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.25.16', ...VALUES]);
+  assert.notEqual(tooOld.code, 0);
+  assert.match(tooOld.stderr, /chart requires kubeVersion: >=1\.26\.0-0 which is incompatible with Kubernetes v1\.25\.16/);
+  const bad = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.36.0']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /set credentials.existingSecret, or both credentials.publicKey and credentials.privateKey/);
-  const schema = await helm(['template', 'x', 'charts/uimgacc', ...VALUES, '--set', 'webhook.failurePolicy=Sometimes']);
+  const schema = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.36.0', ...VALUES, '--set', 'webhook.failurePolicy=Sometimes']);
   assert.notEqual(schema.code, 0, 'values.schema.json rejects bad values');
   assert.match(schema.stderr, /failurePolicy/);
-  const typo = await helm(['template', 'x', 'charts/uimgacc', ...VALUES, '--set', 'pollIntervall=10s']);
+  const typo = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.36.0', ...VALUES, '--set', 'pollIntervall=10s']);
   assert.notEqual(typo.code, 0, 'unknown values are rejected');
+  assert.match(typo.stderr, /pollIntervall/);
 });
 
 test('helm template: an existing Secret, cert-manager', async () => {
@@ -145,7 +152,9 @@ test('helm install into the real apiserver; certificates stay stable across upgr
     return { secret: secret.data['ca.crt'] as string, cert: secret.data['tls.crt'] as string, bundles: hook.webhooks.map((w) => w.clientConfig.caBundle) };
   };
   const installed = JSON.parse(await kubectlAdmin(['get', 'mutatingwebhookconfiguration', RELEASE, '-o', 'json'])) as { webhooks: { matchConditions?: unknown[]; clientConfig: { service: { namespace: string; path: string } } }[] };
-  assert.deepEqual(installed.webhooks.map((w) => [w.clientConfig.service.namespace, w.clientConfig.service.path, w.matchConditions?.length]), [[ns, '/mutate', 1], [ns, '/mutate/rewrite', 1]], 'the server kept the matchConditions');
+  // helm asks the server for its version: matchConditions (GA in 1.30) only where the server has them, and kept there.
+  const conditions = kubernetesMinor() >= 30 ? 1 : undefined;
+  assert.deepEqual(installed.webhooks.map((w) => [w.clientConfig.service.namespace, w.clientConfig.service.path, w.matchConditions?.length]), [[ns, '/mutate', conditions], [ns, '/mutate/rewrite', conditions]]);
   const first = await caOf();
   assert.deepEqual(first.bundles, [first.secret, first.secret], 'both webhooks trust the CA that signed the serving certificate');
   const ca = new X509Certificate(Buffer.from(first.secret, 'base64'));
