@@ -73,7 +73,7 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
     .version(false)
     .exitProcess(false)
     .wrap(Math.min(120, (streams.err as { columns?: number }).columns ?? 100))
-    .epilog('Exit codes: 0 ok, 1 error, 3 refused because the image is in use (--force overrides), 4 timed out waiting (the operation may still finish).')
+    .epilog('Exit codes: 0 ok, 1 error, 3 refused because the image is in use (--force overrides), 4 timed out (the operation may still finish), 5 could not verify that nothing uses the image (part of the cluster could not be seen), 130/143 interrupted.')
     .fail((msg, err) => {
       if (failed) return;
       failed = true;

@@ -5,6 +5,9 @@
 //   npm run package -- --host                only this machine's platform (tests, quick checks)
 //   npm run package -- --platforms=linux/arm64,windows/amd64 --out=DIR
 //
+// A full release (no --host or --platforms) also packages the chart into out/charts/ and builds the helper image into
+// out/image/ (scripts/chart.ts, scripts/image.ts; `--no-image` leaves the image out).
+//
 // Node binaries for other platforms come from npm (`npm pack`) into ~/.cache/uimgacc-node/. A SEA blob has to be made
 // by the same Node version as the binary it is injected into: where npm lacks a platform's build of our Node version,
 // the newest 24.x it has is used and the blob is made by the linux build of that same version.
@@ -18,6 +21,8 @@ import { Script } from 'node:vm';
 import { build, type Plugin } from 'esbuild';
 import { lazyStringWidth, yargsAssert } from './esbuild-plugins.ts';
 import { rcodesignBinary } from '../test/controlplane/testbin.ts';
+import { packageChart } from './chart.ts';
+import { buildImage } from './image.ts';
 
 interface Target {
   readonly os: 'linux' | 'darwin' | 'windows';
@@ -74,7 +79,7 @@ function nodePackage(name: string, version: string): string {
   return dir;
 }
 
-function nodeBinary(t: Target): string {
+export function nodeBinary(t: Target): string {
   if (t.os === HOST.os && t.arch === HOST.arch && t.nodeVersion === process.versions.node) return process.execPath;
   return join(nodePackage(t.nodePackage, t.nodeVersion), 'bin', t.os === 'windows' ? 'node.exe' : 'node');
 }
@@ -311,10 +316,11 @@ export function krewManifest(archives: readonly Pick<Built, 'target' | 'archive'
   ].join('\n');
 }
 
-function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; codeCache: boolean } {
+function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; codeCache: boolean; image: boolean } {
   let targets = [...TARGETS];
   let out = join(ROOT, 'out', 'release');
   let codeCache = true;
+  let image = true;
   for (const a of argv) {
     if (a === '--host') targets = TARGETS.filter((t) => t.os === HOST.os && t.arch === HOST.arch);
     else if (a.startsWith('--platforms=')) {
@@ -323,14 +329,15 @@ function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; c
       if (targets.length !== want.length) throw new Error(`unknown platform in ${a}; known: ${TARGETS.map((t) => `${t.os}/${t.arch}`).join(', ')}`);
     } else if (a.startsWith('--out=')) out = resolve(a.slice('--out='.length));
     else if (a === '--no-code-cache') codeCache = false;
+    else if (a === '--no-image') image = false;
     else throw new Error(`unknown argument ${a}`);
   }
   if (targets.length === 0) throw new Error(`no target for this platform (${HOST.os}/${HOST.arch})`);
-  return { targets, out, codeCache };
+  return { targets, out, codeCache, image };
 }
 
 async function main(): Promise<void> {
-  const { targets, out, codeCache } = parseArgs(process.argv.slice(2));
+  const { targets, out, codeCache, image } = parseArgs(process.argv.slice(2));
   const started = Date.now();
   mkdirSync(out, { recursive: true });
   const work = join(out, '.work');
@@ -348,7 +355,11 @@ async function main(): Promise<void> {
   const manifest = krewManifest(built);
   writeFileSync(join(out, 'uimgacc.yaml'), manifest);
   // The committed manifest describes a full release only.
-  if (built.length === TARGETS.length) writeFileSync(join(ROOT, 'krew-manifest.yaml'), manifest);
+  if (built.length === TARGETS.length) {
+    writeFileSync(join(ROOT, 'krew-manifest.yaml'), manifest);
+    console.log(`chart: ${packageChart()}`);
+    if (image) console.log(`image: ${buildImage().archive}`);
+  }
   console.log(`packaged ${built.length} platform(s) into ${out} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 

@@ -20,7 +20,7 @@ export function testbinRoot(): string {
   return process.env['UIMGACC_TESTBIN'] ?? join(homedir(), '.cache', 'uimgacc-testbin');
 }
 
-function locate(tool: 'kubernetes' | 'helm' | 'krew' | 'rcodesign' | 'kwok', version: string, binary: string): string {
+function locate(tool: 'kubernetes' | 'helm' | 'krew' | 'rcodesign' | 'kwok' | 'distribution', version: string, binary: string): string {
   const file = join(testbinRoot(), `${tool}-${version}`, binary);
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`bash test/testbin/build.sh all\` first`);
   return file;
@@ -63,3 +63,4 @@ export const helmBinary = (): string => locate('helm', pinned('HELM_VERSION'), '
 export const krewBinary = (): string => locate('krew', pinned('KREW_VERSION'), 'krew');
 export const validateKrewManifestBinary = (): string => locate('krew', pinned('KREW_VERSION'), 'validate-krew-manifest');
 export const rcodesignBinary = (): string => locate('rcodesign', pinned('RCODESIGN_VERSION'), 'rcodesign');
+export const registryBinary = (): string => locate('distribution', pinned('DISTRIBUTION_VERSION'), 'registry');

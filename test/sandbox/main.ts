@@ -4,7 +4,6 @@
 // realistic cluster whose Pods are scheduled and Running; writes .sandbox/{kubeconfig,env,bin/}, writes .sandbox/ready
 // last, and stays in the foreground until Ctrl-C, cleaning up on exit. UIMGACC_KUBE_VERSION picks the Kubernetes
 // version (default: the newest in test/testbin/versions.env).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -13,8 +12,7 @@ import { kubeconfigYaml, kubectl, startControlPlane } from '../controlplane/cont
 import { createNodes } from '../controlplane/nodes.ts';
 import { kubectlBinary } from '../controlplane/testbin.ts';
 import { startSimulator } from '../simulator/server.ts';
-import { makeServingCert } from '../helpers/tls.ts';
-import { chartWebhookConfiguration } from '../helpers/webhook.ts';
+import { registerHelper, startHelper, type RunningHelper } from '../helpers/helper-process.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = process.env['UIMGACC_SANDBOX_DIR'] ? resolve(process.env['UIMGACC_SANDBOX_DIR']) : join(root, '.sandbox');
@@ -55,46 +53,19 @@ const sim = await startSimulator({
 });
 process.stderr.write(`UCloud API simulator at ${sim.url}\n`);
 
-// The helper as the chart runs it, but as a local process of this repository's build (dist/helper.mjs). It reads the
-// cluster ID from ConfigMap kube-system/uk8sconfig, so it starts once the cluster has it.
-const tls = makeServingCert();
-let helperLog = '';
-let helper: ChildProcess | undefined;
-
-async function startHelper(): Promise<number> {
-  const child = spawn(process.execPath, [join(root, 'dist', 'helper.mjs'), '--port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--poll-interval', '2s', '--shutdown-delay', '1s', '--kubeconfig', cp.kubeconfigPath], {
-    env: { PATH: process.env['PATH'], HOME: tls.dir, UCLOUD_PUBLIC_KEY: PUBLIC_KEY, UCLOUD_PRIVATE_KEY: PRIVATE_KEY, UCLOUD_API_BASE_URL: sim.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  helper = child;
-  child.stdout.on('data', (c: Buffer) => (helperLog += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (helperLog += c.toString()));
-  for (let i = 0; ; i++) {
-    const m = /"msg":"listening","port":(\d+)/.exec(helperLog);
-    if (m) return Number(m[1]);
-    if (i > 300 || child.exitCode !== null) throw new Error(`the helper did not start:\n${helperLog}`);
-    await delay(100);
-  }
-}
-
-async function stopHelper(): Promise<void> {
-  const child = helper;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  await exited;
-}
+// The helper as the chart runs it, but as a local process of this repository's build (dist/helper.mjs), registered
+// through the chart's own webhook configuration once the cluster has what it reads.
+let helper: RunningHelper | undefined;
 
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   process.stderr.write('\nStopping the sandbox…\n');
-  await stopHelper();
+  await helper?.stop();
   await sim.close();
   await cp.stop();
   rmSync(dir, { recursive: true, force: true });
-  rmSync(tls.dir, { recursive: true, force: true });
   process.exit(code);
 }
 process.once('SIGINT', () => void shutdown(0));
@@ -125,22 +96,6 @@ async function pods(args: string[]): Promise<PodOut[]> {
   return (JSON.parse(r.stdout) as { items: PodOut[] }).items;
 }
 
-/** Registers the chart's webhook configuration and waits until the apiserver calls the helper with it. */
-async function registerHelper(port: number): Promise<void> {
-  const config = await chartWebhookConfiguration({ name: 'uimgacc', baseUrl: `https://127.0.0.1:${port}`, caBundle: tls.caBundle, kubeVersion: cp.version });
-  const r = await kubectl(cp.kubeconfigPath, ['apply', '-f', '-'], JSON.stringify(config));
-  if (r.code !== 0) throw new Error(`kubectl apply MutatingWebhookConfiguration: ${r.stderr}`);
-  // The apiserver picks up webhook configurations asynchronously, and the helper must have read UCloud's list and the
-  // nodes: probe with a server-side dry run until a Pod using a target image gets the affinity.
-  const probe = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe', namespace: 'default' }, spec: podSpec(`${UHUB}/app:v1-acc`) });
-  for (let i = 0; ; i++) {
-    const out = await kubectl(cp.kubeconfigPath, ['create', '--dry-run=server', '-o', 'json', '-f', '-'], probe);
-    if (out.code === 0 && (JSON.parse(out.stdout) as PodOut).spec.affinity) return;
-    if (i > 240) throw new Error(`the apiserver never got an affinity from the helper:\n${out.stderr}${helperLog.slice(-3000)}`);
-    await delay(250);
-  }
-}
-
 /** Every Pod of the sandbox scheduled and Running (kwok runs what the scheduler binds). */
 async function waitRunning(expected: number): Promise<void> {
   for (let i = 0; ; i++) {
@@ -153,8 +108,8 @@ async function waitRunning(expected: number): Promise<void> {
 
 try {
   const ns = (name: string): object => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  // Nodes named like UK8S names them (their IPs): two accelerated with the current label, one carrying only the old
-  // spelling (the helper requires the spelling most Ready nodes carry; `doctor` points at this one), two plain.
+  // Nodes named like UK8S names them (their IPs): two accelerated with the current label, one with the old spelling
+  // only (older UK8S nodes; the helper and patch accept either), two plain.
   await createNodes(cp, [
     { name: '10.9.1.11', acceleration: 'new', zone: 'cn-bj2-04' },
     { name: '10.9.1.12', acceleration: 'new', zone: 'cn-bj2-05' },
@@ -180,7 +135,8 @@ try {
     },
   ]);
   process.stderr.write('Starting the helper (dist/helper.mjs) and registering the chart\'s webhook configuration…\n');
-  await registerHelper(await startHelper());
+  helper = await startHelper({ kubeconfig: cp.kubeconfigPath, ucloudUrl: sim.url, publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, clusterId: CLUSTER_ID, region: REGION, pollInterval: '2s' });
+  await registerHelper(cp.kubeconfigPath, helper, { name: 'uimgacc', probeNamespace: 'default', probeImage: `${UHUB}/app:v1-acc` });
   await apply([
     {
       apiVersion: 'apps/v1',
@@ -240,7 +196,7 @@ try {
       'Sandbox ready. In another terminal:',
       '',
       `  source ${join(dir, 'env')}`,
-      '  kubectl get pods -A -o wide                 # frontend runs on the accelerated nodes 10.9.1.11/12',
+      '  kubectl get pods -A -o wide                 # frontend runs on the accelerated nodes 10.9.1.11-13',
       '  kubectl uimgacc status',
       '  kubectl uimgacc patch deploy/api -n web     # api moves onto accelerated nodes',
       '  kubectl uimgacc who-uses',
