@@ -63,6 +63,10 @@ function localBase(engine: string, arch: string, log: (line: string) => void): s
   } finally {
     rmSync(rootfs, { recursive: true, force: true });
   }
+  // Bases of earlier versions of the script are of no further use.
+  for (const old of run(engine, ['images', '--format', '{{.Repository}}:{{.Tag}}', BASE_REPOSITORY]).split('\n')) {
+    if (old.endsWith(`-${arch}`) && old !== ref) spawnSync(engine, ['rmi', old], { stdio: 'ignore' });
+  }
   log(`base ${ref} made from Debian packages in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return ref;
 }

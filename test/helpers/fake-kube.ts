@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeAccess } from '../../lib/kube/access.ts';
 
-/** A KubeAccess talking plain HTTP to a fake apiserver listening on 127.0.0.1; raw reads need only these two members. */
+/** A KubeAccess talking plain HTTP to a fake apiserver listening on 127.0.0.1; raw reads need only these members. */
 export function fakeKubeAccess(server: Server): KubeAccess {
   const kc = new KubeConfig();
   kc.loadFromOptions({
@@ -12,5 +12,5 @@ export function fakeKubeAccess(server: Server): KubeAccess {
     contexts: [{ name: 'fake', cluster: 'fake', user: 'u' }],
     currentContext: 'fake',
   });
-  return { kubeConfig: async () => kc, requestTimeoutMs: 0 } as unknown as KubeAccess;
+  return { kubeConfig: async () => kc, requestTimeoutMs: 0, impersonationHeaders: () => ({}) } as unknown as KubeAccess;
 }
