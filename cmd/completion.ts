@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from './commands/index.ts';
+import { safeField } from './safe-text.ts';
 import type { KubeFlags } from '../lib/kube/kubeconfig.ts';
 
 /** cobra's ShellCompDirectiveNoFileComp: none of our arguments is a file. */
@@ -147,7 +148,8 @@ function matching(values: readonly string[], prefix: string): string[] {
 
 async function safely(call: () => Promise<readonly string[]> | undefined): Promise<readonly string[]> {
   try {
-    return (await call()) ?? [];
+    // Names from the cluster or UCloud: one candidate is one line, and nothing in it may act on the terminal.
+    return ((await call()) ?? []).map(safeField);
   } catch {
     // Completion never prints errors: a TAB that finds nothing is better than noise in the prompt.
     return [];

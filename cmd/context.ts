@@ -18,6 +18,11 @@ export interface Streams {
   readonly err: Writable;
   /** Whether stderr is a terminal (live progress) and whether to colour. */
   readonly interactive: boolean;
+  /**
+   * stderr without escaping, for the spinner's own control sequences; `out`/`err` escape control characters (cmd/
+   * safe-text.ts). Defaults to `err`.
+   */
+  readonly terminal?: Writable | undefined;
 }
 
 /** Everything a command touches, injected so commands run the same under tests as in a terminal. */

@@ -3,6 +3,7 @@ import type { Progress, WaitOptions } from '../lib/operations.ts';
 import { waitOptions, type WaitSettings } from './args.ts';
 import { formatDuration } from '../lib/duration.ts';
 import type { Context, Streams } from './context.ts';
+import { safeField } from './safe-text.ts';
 
 export interface ProgressDisplay {
   readonly onProgress: (p: Progress) => void;
@@ -22,12 +23,14 @@ function describe(p: Progress): string {
 }
 
 /** A live spinner on a terminal; elsewhere one plain line on stderr whenever the state changes. */
-export function startProgress(streams: Streams, what: string): ProgressDisplay {
+export function startProgress(streams: Streams, rawWhat: string): ProgressDisplay {
+  // The spinner writes to the terminal itself, so what it shows is escaped here (image names come from UCloud).
+  const what = safeField(rawWhat);
   if (streams.interactive) {
-    const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.err }).start();
+    const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.terminal ?? streams.err }).start();
     return {
       onProgress: (p) => {
-        spinner.text = `${what} (${formatDuration(p.elapsedMs)}, ${describe(p)})`;
+        spinner.text = `${what} (${formatDuration(p.elapsedMs)}, ${safeField(describe(p))})`;
       },
       succeed: (text) => void spinner.success(text),
       fail: () => void spinner.stop(),

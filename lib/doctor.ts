@@ -192,7 +192,7 @@ async function checkHelper(kube: KubeAccess, add: Add, probe: HttpsProbe): Promi
     ca = new X509Certificate(Buffer.from(hook.clientConfig.caBundle, 'base64'));
     if (Date.parse(ca.validTo) < Date.now()) throw new Error(`the CA expired on ${ca.validTo}`);
   } catch (err) {
-    add('Webhook caBundle', 'fail', `not a valid certificate: ${err instanceof Error ? err.message : String(err)}`, 'helm upgrade the chart (or let cert-manager inject the CA)');
+    add('Webhook caBundle', 'fail', `not a valid certificate: ${err instanceof Error ? err.message : String(err)}`, 'the helper writes its CA there once it runs (check its Pods and logs); with tls.mode=certManager, check the Certificate and cert-manager\'s CA injector');
     ca = undefined;
   }
   const svc = hook.clientConfig?.service;
@@ -216,11 +216,11 @@ async function checkHelper(kube: KubeAccess, add: Add, probe: HttpsProbe): Promi
         const names = cert.checkHost(host) !== undefined;
         const left = Date.parse(cert.validTo) - Date.now();
         if (!signed || !names) {
-          add('Webhook caBundle', 'fail', `${signed ? '' : 'does not sign the serving certificate; '}${names ? '' : `the serving certificate is not valid for ${host}`}`.replace(/; $/, ''), 'helm upgrade the chart to regenerate matching certificates');
+          add('Webhook caBundle', 'fail', `${signed ? '' : 'does not sign the serving certificate; '}${names ? '' : `the serving certificate is not valid for ${host}`}`.replace(/; $/, ''), `the helper replaces a mismatched certificate and caBundle within a minute; if it does not, check its logs (kubectl -n ${svc.namespace} logs deploy/${svc.name})`);
         } else if (left < 0) {
-          add('Webhook caBundle', 'fail', `the serving certificate for ${host} expired on ${cert.validTo}`, `kubectl -n ${svc.namespace} delete secret ${secretName}, then helm upgrade the chart`);
+          add('Webhook caBundle', 'fail', `the serving certificate for ${host} expired on ${cert.validTo}`, `the helper renews it before it expires: check that it runs (kubectl -n ${svc.namespace} logs deploy/${svc.name})`);
         } else {
-          add('Webhook caBundle', left < EXPIRY_WARNING_MS ? 'warn' : 'ok', `signs the serving certificate for ${host} (valid until ${cert.validTo})`, left < EXPIRY_WARNING_MS ? `renew it: kubectl -n ${svc.namespace} delete secret ${secretName}, then helm upgrade the chart` : undefined);
+          add('Webhook caBundle', left < EXPIRY_WARNING_MS ? 'warn' : 'ok', `signs the serving certificate for ${host} (valid until ${cert.validTo})`, left < EXPIRY_WARNING_MS ? `the helper (or cert-manager) renews it before it expires: check that it runs (kubectl -n ${svc.namespace} logs deploy/${svc.name})` : undefined);
         }
       }
     } catch (err) {

@@ -4,6 +4,7 @@ import { UserError } from '../../lib/errors.ts';
 import { scanImageUses } from '../../lib/inuse/scan.ts';
 import { describeKubeError, isKubeError } from '../../lib/kube/errors.ts';
 import type { Context } from '../context.ts';
+import { safeField } from '../safe-text.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { API_VERSION, imagesTable, imageView, imagesUnknownReason } from '../views.ts';
 
@@ -51,7 +52,8 @@ export async function run(o: ListOptions, ctx: Context): Promise<number> {
     return 0;
   }
   if (o.output === 'name') {
-    for (const v of views) ctx.out.write(`${v.originalImage}\n`);
+    // Exactly the name `delete` takes, one per line: nothing in it may forge another line.
+    for (const v of views) ctx.out.write(`${safeField(v.originalImage)}\n`);
   } else if (views.length > 0) {
     ctx.out.write(imagesTable(views, o.output === 'wide', inUseComplete));
   }

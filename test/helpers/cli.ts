@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(root, 'dist', 'kubectl-uimgacc.mjs');
+/** The completion executable kubectl runs on TAB. */
+export const COMPLETE_CLI = join(root, 'dist', 'kubectl_complete-uimgacc.mjs');
 
 export interface CliResult {
   readonly code: number;
@@ -15,9 +17,9 @@ export interface CliResult {
  * Runs the built plugin as a real process (what kubectl would exec) with a clean environment: only what the test
  * passes, plus PATH, and HOME pointing at an empty directory unless given, so no developer config leaks in.
  */
-export function runCli(args: readonly string[], env: Record<string, string | undefined> = {}, opts: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], env: Record<string, string | undefined> = {}, opts: { input?: string; timeoutMs?: number; entry?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [opts.entry ?? CLI, ...args], {
       env: { PATH: process.env['PATH'], HOME: '/nonexistent-uimgacc-home', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
