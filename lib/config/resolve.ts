@@ -65,6 +65,10 @@ function nonEmpty(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 }
 
+function rawNonEmpty(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -126,9 +130,10 @@ export class ConfigResolver {
     return () => (nonEmpty(value) ? { value: (value as string).trim(), source: `flag --${flag}` } : undefined);
   }
 
-  #fromEnv(name: string): Candidate {
+  /** `raw`: the value exactly as set (a password), not trimmed. */
+  #fromEnv(name: string, raw = false): Candidate {
     return () => {
-      const v = nonEmpty(this.#env[name]);
+      const v = raw ? rawNonEmpty(this.#env[name]) : nonEmpty(this.#env[name]);
       return v ? { value: v, source: `env ${name}` } : undefined;
     };
   }
@@ -148,9 +153,10 @@ export class ConfigResolver {
     };
   }
 
-  #fromSecret(key: string): Candidate {
+  #fromSecret(key: string, raw = false): Candidate {
     return async () => {
-      const v = nonEmpty((await this.secret())?.[key]);
+      const value = (await this.secret())?.[key];
+      const v = raw ? rawNonEmpty(value) : nonEmpty(value);
       return v ? { value: v, source: `Secret ${this.secretRef.namespace}/${this.secretRef.name}` } : undefined;
     };
   }
@@ -424,10 +430,12 @@ export class ConfigResolver {
   async enableValue(key: 'nfsAddr' | 'subnetId' | 'uhubUsername' | 'uhubPassword', flagValue: string | undefined, flag: string, envName: string): Promise<Sourced | undefined> {
     // The NFS address and subnet belong to one cluster's VPC; the UHub account does not.
     const perCluster = key === 'nfsAddr' || key === 'subnetId';
+    // A password is used exactly as given: a space at either end is part of it.
+    const raw = key === 'uhubPassword';
     const candidates: Candidate[] = [
       this.#fromFlag(flagValue, flag),
-      this.#fromEnv(envName),
-      perCluster ? this.#fromClusterObject('secret', SECRET_KEYS[key]) : this.#fromSecret(SECRET_KEYS[key]),
+      this.#fromEnv(envName, raw),
+      perCluster ? this.#fromClusterObject('secret', SECRET_KEYS[key]) : this.#fromSecret(SECRET_KEYS[key], raw),
     ];
     // The cluster's own subnet is the natural default for the acceleration's UFS mount.
     if (key === 'subnetId') candidates.push(this.#fromClusterObject('configMap', UK8S_CONFIGMAP_KEYS.subnetId));

@@ -90,6 +90,30 @@ test('the endpoint configure stored is used by later commands; --profile beats t
   assert.match(profile.stderr, new RegExp(`project ID: org-x \\(from ucloud-cli profile "other" \\(${home}/\\.ucloud/config\\.json\\)\\)`));
 });
 
+test('the UHub password is never trimmed: stored and sent exactly as given', async () => {
+  const secret = `${ns}/spaced`;
+  const password = '  pass word\t ';
+  const r = await runCli(['configure', '--kubeconfig', kubeconfig, '--credentials-secret', secret, '--cluster-id', CLUSTER, '--region', 'cn-sh2', '--uhub-username', ' pusher ', '--record-context=false'], {
+    UCLOUD_PUBLIC_KEY: PUBLIC,
+    UCLOUD_PRIVATE_KEY: PRIVATE,
+    UHUB_PASSWORD: password,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const stored = JSON.parse(await kubectlAdmin(['-n', ns, 'get', 'secret', 'spaced', '-o', 'json'])) as { data: Record<string, string> };
+  assert.equal(Buffer.from(stored.data['UHUB_PASSWORD'] as string, 'base64').toString(), password);
+  assert.equal(Buffer.from(stored.data['UHUB_USERNAME'] as string, 'base64').toString(), 'pusher', 'other values are trimmed');
+  sim.setCluster(CLUSTER, { Enable: false, NfsReady: false, AgentReady: false });
+  try {
+    sim.clearRequests();
+    const enable = await runCli(['enable', '--no-wait', '--kubeconfig', kubeconfig, '--credentials-secret', secret, '--nfs-addr', '10.9.0.10', '--subnet-id', 'subnet-x'], { UCLOUD_API_BASE_URL: sim.url, UCLOUD_UK8S_CLUSTER_ID: CLUSTER });
+    assert.equal(enable.code, 0, enable.stderr);
+    assert.equal(sim.requests().find((q) => q.action === 'EnableUK8SImageAccelerate')?.params['UHubPassword'], password);
+    assert.ok(!(enable.stdout + enable.stderr + r.stdout + r.stderr).includes('pass word'));
+  } finally {
+    sim.setCluster(CLUSTER, { Enable: true, NfsReady: true, AgentReady: true });
+  }
+});
+
 test('configure without a key pair and without a terminal fails clearly and writes nothing', async () => {
   const r = await runCli(['configure', '--kubeconfig', kubeconfig, '--credentials-secret', `${ns}/empty`, '--cluster-id', CLUSTER], {});
   assert.equal(r.code, 1);
