@@ -157,7 +157,7 @@ export class NodeWatcher {
     url.searchParams.set('resourceVersion', since);
     url.searchParams.set('allowWatchBookmarks', 'true');
     url.searchParams.set('timeoutSeconds', String(seconds));
-    const opts: RequestOptions & { headers: Record<string, string> } = { method: 'GET', headers: { Accept: 'application/json' } };
+    const opts: RequestOptions & { headers: Record<string, string | string[]> } = { method: 'GET', headers: { Accept: 'application/json', ...this.#opts.kube.impersonationHeaders() } };
     await kc.applyToHTTPSOptions(opts);
     this.stats.watches++;
     const nodes = this.#bySelector.get(selector) ?? new Map<string, NodeInfo>();
