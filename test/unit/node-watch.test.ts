@@ -3,10 +3,9 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeAccess } from '../../lib/kube/access.ts';
+import { fakeKubeAccess } from '../helpers/fake-kube.ts';
 import { NodeWatcher } from '../../lib/nodes.ts';
 import type { NodeInfo } from '../../lib/affinity.ts';
 
@@ -77,14 +76,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 before(async () => {
   server = createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'not-a-secret' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'u' }],
-    currentContext: 'fake',
-  });
-  kube = { kubeConfig: async () => kc, requestTimeoutMs: 0, impersonationHeaders: () => ({}) } as unknown as KubeAccess;
+  kube = fakeKubeAccess(server);
 });
 
 after(() => {
