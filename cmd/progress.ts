@@ -1,5 +1,6 @@
 import yoctoSpinner, { type Spinner } from 'yocto-spinner';
-import type { Progress, WaitOptions } from '../lib/operations.ts';
+import { busyReason, settled, waitUntilSettled, type Progress, type WaitOptions } from '../lib/operations.ts';
+import type { AccelerationApi, AccelerationState } from '../lib/ucloud/acceleration.ts';
 import { waitOptions, type WaitSettings } from './args.ts';
 import { formatDuration } from '../lib/duration.ts';
 import type { Context, Streams } from './context.ts';
@@ -16,7 +17,9 @@ function describe(p: Progress): string {
   const parts: string[] = [];
   if (s) {
     parts.push(`status ${s.status}`);
-    if (s.enabled && !s.agentReady) parts.push('agent not ready yet');
+    // What enable waits for, and what UCloud says went wrong, as it happens.
+    if (s.enabled) parts.push(`NFS ${s.nfsReady ? 'ready' : 'not ready'}`, `agent ${s.agentReady ? 'ready' : 'not ready yet'}`);
+    if (s.error) parts.push(`error: ${s.error}`);
   }
   if (p.readError) parts.push(`status read failed, retrying: ${p.readError.split('\n')[0] ?? ''}`);
   return parts.join(', ');
@@ -71,5 +74,28 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
   if (result.finished) progress?.succeed(doneText);
   else progress?.fail();
   if (result.recoveredFrom) ctx.warn(`${result.recoveredFrom}; the status shows UCloud accepted the request anyway`);
+  return result;
+}
+
+/**
+ * Queues behind an operation in progress (UCloud runs one per cluster at a time), with progress saying what it waits
+ * for. Without --wait it returns at once and the command's own checks refuse, as they always did.
+ */
+export async function waitForTurn(
+  ctx: Context,
+  api: AccelerationApi,
+  state: AccelerationState,
+  wait: WaitSettings | undefined,
+): Promise<{ state: AccelerationState; waited: boolean }> {
+  if (!wait || settled(state)) return { state, waited: false };
+  const progress = startProgress(ctx.streams, `Waiting for ${busyReason(state)}`);
+  let result: { state: AccelerationState; waited: boolean };
+  try {
+    result = await waitUntilSettled(api, state, waitOptions(wait, ctx.pollIntervalMs(), progress.onProgress));
+  } catch (err) {
+    progress.fail();
+    throw err;
+  }
+  progress.succeed('its turn came');
   return result;
 }

@@ -7,6 +7,7 @@ import { describeKubeError } from './kube/errors.ts';
 import { getObject, listPages } from './kube/rawlist.ts';
 import { listNodes } from './nodes.ts';
 import type { AccelerationApi } from './ucloud/acceleration.ts';
+import { checkClusterIdentity, describeMismatch, mismatchHints } from './config/identity.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -100,6 +101,14 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
       'ok',
       `cluster ${from(id)}, region ${from(region)}, ${project ? `project ${from(project)}, ` : ''}endpoint ${from(endpoint)}, key pair from ${creds.publicKey.source}`,
     );
+    const identity = checkClusterIdentity(id, await deps.config.kubernetesIdentity());
+    if (identity.kind === 'different') {
+      add('Cluster identity', 'fail', describeMismatch(identity), mismatchHints(identity).map((h) => h.replace(/^hint: /, '')).join('; '));
+      // Every further check would mix one cluster's Kubernetes objects with another's UCloud state.
+      return checks;
+    }
+    if (identity.kind === 'same') add('Cluster identity', 'ok', `the context's cluster is ${from(identity.kubernetes)}`);
+    else add('Cluster identity', 'warn', `unknown: ${identity.why}`, `kubectl uimgacc configure --cluster-id ${id.value} (delete and disable refuse without it unless --force)`);
   } catch (err) {
     const notes = err instanceof Error && err.name === 'UserError' ? ((err as { details?: readonly string[] }).details ?? []) : [];
     add('UCloud configuration', 'fail', [reason(err), ...notes].join('; '), 'run `kubectl uimgacc configure`, or set UCLOUD_PUBLIC_KEY, UCLOUD_PRIVATE_KEY and --cluster-id');

@@ -38,6 +38,7 @@ export function validate(args: Args): WhoUsesOptions {
 
 export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
   const api = await ctx.ucloud();
+  await ctx.requireSameCluster({ what: 'tell who uses the accelerated images', refuseUnknown: false, force: false });
   const state = await api.get();
   let targets: string[];
   if (o.image) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { kubectl, startControlPlane, type ControlPlane } from '../controlplane/controlplane.ts';
 import { helmBinary } from '../controlplane/testbin.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
-import { runCli, type CliResult } from '../helpers/cli.ts';
+import { kubeconfigRecording, runCli, type CliResult } from '../helpers/cli.ts';
 import { createCa, createServingCert, serviceNames } from '../../helper/certs.ts';
 import { makeServingCert } from '../helpers/tls.ts';
 
@@ -25,7 +25,8 @@ async function k(args: string[], input?: string): Promise<string> {
 }
 
 function doctor(extra: string[] = []): Promise<CliResult> {
-  return runCli(['doctor', '--kubeconfig', cp.kubeconfigPath, ...extra], {
+  // The context records its cluster, as `configure` does: otherwise doctor warns that its identity is unknown.
+  return runCli(['doctor', '--kubeconfig', kubeconfigRecording(cp.kubeconfigPath, CLUSTER), ...extra], {
     UCLOUD_PUBLIC_KEY: 'doc-pub',
     UCLOUD_PRIVATE_KEY: 'doc-priv',
     UCLOUD_API_BASE_URL: sim.url,
@@ -48,6 +49,7 @@ test('doctor names what is missing, with a fix, and exits 1', async () => {
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /✓ Kubernetes: reachable, v1\.36/);
   assert.match(r.stdout, /✓ UCloud configuration: cluster uk8s-doctor001 \(from env UCLOUD_UK8S_CLUSTER_ID\), region cn-bj2 \(from env UCLOUD_REGION\), endpoint http:\/\/127\.0\.0\.1:\d+ \(from env UCLOUD_API_BASE_URL\), key pair from env UCLOUD_PUBLIC_KEY/);
+  assert.match(r.stdout, /✓ Cluster identity: the context's cluster is uk8s-doctor001 \(from kubeconfig context "test"\)/);
   assert.match(r.stdout, /✓ Image acceleration: enabled; NFS ready \(10\.9\.0\.10\)/);
   assert.match(r.stdout, /✓ Acceleration agent \(UCloud\): ready/);
   assert.match(r.stdout, /✓ UCloud API: reachable, signature accepted/);

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as yaml from 'js-yaml';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(root, 'dist', 'kubectl-uimgacc.mjs');
@@ -46,4 +49,19 @@ export function ucloudEnv(o: { publicKey: string; privateKey: string; apiUrl: st
     ...(o.clusterId === undefined ? {} : { UCLOUD_UK8S_CLUSTER_ID: o.clusterId, UCLOUD_REGION: 'cn-bj2' }),
     KUBECONFIG: o.kubeconfig,
   };
+}
+
+/**
+ * A copy of the kubeconfig (a path, or the YAML itself) whose current context records `clusterId` the way
+ * `kubectl uimgacc configure` does, so that delete/disable know which UK8S cluster the context is.
+ */
+export function kubeconfigRecording(kubeconfig: string, clusterId: string): string {
+  const text = kubeconfig.includes('\n') ? kubeconfig : readFileSync(kubeconfig, 'utf8');
+  const doc = yaml.load(text) as { 'current-context': string; contexts: { name: string; context: Record<string, unknown> }[] };
+  const ctx = doc.contexts.find((c) => c.name === doc['current-context']);
+  if (!ctx) throw new Error('the kubeconfig has no current context');
+  ctx.context['extensions'] = [{ name: 'uimgacc.ucloud.cn', extension: { clusterId } }];
+  const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-kubeconfig-')), 'config');
+  writeFileSync(file, yaml.dump(doc), { mode: 0o600 });
+  return file;
 }
