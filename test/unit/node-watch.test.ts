@@ -141,6 +141,8 @@ test('410 Gone (resourceVersion compacted) relists, then watches again', async (
   try {
     await until('relisted', () => w.stats.relists >= 2);
     compactedBelow = 0;
+    // (The fake does not replay events to a watch that starts later, as the apiserver would: wait for both.)
+    await until('watching again', () => watchers.length === 2);
     change(node('e', { [L]: 'true' }), 'e');
     await until('watching again and e seen', () => names(seen()).includes('e'));
     assert.ok(requests.filter((r) => r === `LIST ${L}=true`).length >= 2, requests.join(', '));
