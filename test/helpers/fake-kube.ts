@@ -3,10 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeAccess } from '../../lib/kube/access.ts';
 
-/**
- * A KubeAccess for a fake apiserver listening on `server` (plain HTTP): the raw list/watch code reads only the
- * KubeConfig, the request timeout and the impersonation headers.
- */
+/** A KubeAccess talking plain HTTP to a fake apiserver listening on 127.0.0.1; raw reads need only these members. */
 export function fakeKubeAccess(server: Server): KubeAccess {
   const kc = new KubeConfig();
   kc.loadFromOptions({
