@@ -1,4 +1,4 @@
-import yoctoSpinner, { type Spinner } from 'yocto-spinner';
+import type { Spinner } from 'yocto-spinner';
 import type { Progress, WaitOptions } from '../lib/operations.ts';
 import { waitOptions, type WaitSettings } from './args.ts';
 import { formatDuration } from '../lib/duration.ts';
@@ -22,8 +22,11 @@ function describe(p: Progress): string {
 }
 
 /** A live spinner on a terminal; elsewhere one plain line on stderr whenever the state changes. */
-export function startProgress(streams: Streams, what: string): ProgressDisplay {
+export async function startProgress(streams: Streams, what: string): Promise<ProgressDisplay> {
   if (streams.interactive) {
+    // Imported here: yocto-spinner decides colour and Unicode support from the environment when it is evaluated, which
+    // must happen at run time, not when the single executable's start-up snapshot is built (scripts/sea-entry.ts).
+    const { default: yoctoSpinner } = await import('yocto-spinner');
     const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.err }).start();
     return {
       onProgress: (p) => {
@@ -57,7 +60,7 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
   wait: WaitSettings | undefined,
   op: (options: WaitOptions | undefined) => Promise<T>,
 ): Promise<T> {
-  const progress = wait ? startProgress(ctx.streams, what) : undefined;
+  const progress = wait ? await startProgress(ctx.streams, what) : undefined;
   let result: T;
   try {
     result = await op(wait && progress ? waitOptions(wait, ctx.pollIntervalMs(), progress.onProgress) : undefined);
