@@ -3,9 +3,8 @@
 // Usage: node bench/scan.ts [N ...]   (default 1000 5000 10000; needs `npm run build` and the test binaries)
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { startControlPlane } from '../test/controlplane/controlplane.ts';
-import { kubectlBinary } from '../test/controlplane/testbin.ts';
 import { startSimulator } from '../test/simulator/server.ts';
-import { createAll, measure, median } from './lib.ts';
+import { createAll, measureScanCommands, scanTable, type ScanRow } from './lib.ts';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const NS = 100;
@@ -25,9 +24,7 @@ const env = {
   UCLOUD_UK8S_CLUSTER_ID: 'uk8s-bench0001',
   UCLOUD_REGION: 'cn-bj2',
 };
-const node = process.execPath;
-const cli = 'dist/kubectl-uimgacc.mjs';
-const rows: Record<string, number | string>[] = [];
+const rows: ScanRow[] = [];
 try {
   await createAll(cp, Array.from({ length: NS }, (_, i) => ({ path: '/api/v1/namespaces', body: { metadata: { name: `bench-${i}` } } })));
   let pods = 0;
@@ -48,28 +45,12 @@ try {
     const seeded = Date.now();
     await createAll(cp, items);
     process.stderr.write(`seeded ${n} Pods and ${workloads} Deployments in ${((Date.now() - seeded) / 1000).toFixed(1)}s\n`);
-    const run = async (label: string, cmd: string, args: string[]): Promise<void> => {
-      const results = [];
-      for (let i = 0; i < RUNS; i++) results.push(await measure(cmd, args, env));
-      const row = { pods: n, command: label, seconds: median(results.map((r) => r.seconds)), maxRssMiB: Math.round(median(results.map((r) => r.maxRssKiB)) / 1024), exit: results[0]?.code ?? -1 };
-      rows.push(row);
-      process.stderr.write(`${JSON.stringify(row)}\n`);
-    };
-    await run('kubectl get pods,deploy,sts,ds,rs,rc,job,cronjob -A -o json', kubectlBinary(), ['get', 'pods,deploy,sts,ds,rs,rc,job,cronjob', '-A', '-o', 'json']);
-    await run('kubectl uimgacc delete IMAGE --dry-run', node, [cli, 'delete', TARGET, '--dry-run']);
-    await run('kubectl uimgacc who-uses -A', node, [cli, 'who-uses', '-A', '-o', 'json']);
-    // Proof that what the scan keeps does not grow with N: it must still pass with the V8 heap capped at 48 MiB.
-    await run('kubectl uimgacc who-uses -A (heap capped at 48 MiB)', node, ['--max-old-space-size=48', cli, 'who-uses', '-A', '-o', 'json']);
+    rows.push(...(await measureScanCommands(env, TARGET, n, RUNS, (row) => process.stderr.write(`${JSON.stringify(row)}\n`))));
   }
 } finally {
   await sim.close();
   await cp.stop();
 }
-const base = new Map(rows.filter((r) => String(r['command']).startsWith('kubectl get')).map((r) => [r['pods'], r]));
-process.stdout.write('| Pods | command | seconds | × kubectl | peak RSS MiB |\n|---:|---|---:|---:|---:|\n');
-for (const r of rows) {
-  const k = base.get(r['pods']) as Record<string, number>;
-  process.stdout.write(`| ${r['pods']} | ${r['command']} | ${r['seconds']} | ${(Number(r['seconds']) / (k['seconds'] as number)).toFixed(2)} | ${r['maxRssMiB']} |\n`);
-}
+process.stdout.write(scanTable(rows));
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/scan.json', JSON.stringify(rows, null, 2) + '\n');

@@ -5,17 +5,36 @@ import type { WaitOptions } from '../lib/operations.ts';
 /** Parsed yargs arguments before validation; validators narrow them into typed options objects. */
 export type Args = Readonly<Record<string, unknown>>;
 
+/** Flags whose bare form means something (kubectl's NoOptDefVal): `--dry-run` is client, `-v` is level 1. */
+const BARE_ALLOWED = new Set(['dry-run', 'v']);
+
+/** Positionals are upper case (ORIGINAL, IMAGE, TARGET); flags are not. */
+function isFlag(key: string): boolean {
+  return key !== key.toUpperCase();
+}
+
+/**
+ * A string flag's value. yargs turns `--no-region` into false and a flag with no value into "": kubectl (pflag) knows
+ * neither, and taking "false" or "" as a value would silently do something else than asked, so both are errors.
+ */
+function checked(key: string, v: unknown): string {
+  if (v === false && isFlag(key)) throw invalid(`unknown flag: --no-${key} (--${key} takes a value; it cannot be negated)`);
+  const text = String(v);
+  if (text === '' && isFlag(key) && !BARE_ALLOWED.has(key)) throw invalid(`flag needs an argument: --${key}`);
+  return text;
+}
+
 export function str(args: Args, key: string): string | undefined {
   const v = args[key];
   if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v)) return v.length ? String(v[v.length - 1]) : undefined;
-  return String(v);
+  if (Array.isArray(v)) return v.length ? checked(key, v[v.length - 1]) : undefined;
+  return checked(key, v);
 }
 
 export function strings(args: Args, key: string): string[] {
   const v = args[key];
   if (v === undefined || v === null) return [];
-  return (Array.isArray(v) ? v : [v]).map(String);
+  return (Array.isArray(v) ? v : [v]).map((item: unknown) => checked(key, item));
 }
 
 export function bool(args: Args, key: string): boolean {

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from './commands/index.ts';
+import type { KubeFlags } from '../lib/kube/kubeconfig.ts';
 
 /** cobra's ShellCompDirectiveNoFileComp: none of our arguments is a file. */
 export const NO_FILE_COMP = 4;
@@ -61,10 +62,12 @@ export const COMMAND_SPECS: readonly CommandSpec[] = COMMANDS.map((e) => {
 /** Flags every command accepts (cmd/main.ts addGlobalOptions). */
 export const GLOBAL_FLAGS: Readonly<Record<string, 'value' | 'bool'>> = {
   kubeconfig: 'value', context: 'value', cluster: 'value', user: 'value', namespace: 'value', 'request-timeout': 'value',
+  server: 'value', 'certificate-authority': 'value', 'insecure-skip-tls-verify': 'bool', 'tls-server-name': 'value', token: 'value',
+  as: 'value', 'as-group': 'value', 'as-uid': 'value',
   'cluster-id': 'value', region: 'value', 'project-id': 'value', 'api-endpoint': 'value', 'credentials-secret': 'value', profile: 'value',
   v: 'value', help: 'bool',
 };
-const GLOBAL_SHORT: Readonly<Record<string, string>> = { n: 'namespace', h: 'help' };
+const GLOBAL_SHORT: Readonly<Record<string, string>> = { n: 'namespace', h: 'help', s: 'server' };
 
 /** The flag values that decide which cluster and which UCloud account a dynamic look-up talks to. */
 export type SeenFlags = Readonly<Record<string, string>>;
@@ -230,7 +233,7 @@ export function cacheDir(env: NodeJS.ProcessEnv, home: string = homedir()): stri
 
 /** One cache file per cluster/account selection, so switching contexts never offers another cluster's images. */
 export function cacheKey(flags: SeenFlags, env: NodeJS.ProcessEnv): string {
-  const relevant = ['kubeconfig', 'context', 'cluster', 'user', 'cluster-id', 'region', 'project-id', 'api-endpoint', 'credentials-secret', 'profile'];
+  const relevant = ['kubeconfig', 'context', 'cluster', 'server', 'user', 'cluster-id', 'region', 'project-id', 'api-endpoint', 'credentials-secret', 'profile'];
   const selection = {
     flags: relevant.map((k) => flags[k] ?? ''),
     env: ['KUBECONFIG', 'UCLOUD_UK8S_CLUSTER_ID', 'UCLOUD_REGION', 'UCLOUD_PROJECT_ID', 'UCLOUD_API_BASE_URL', 'UCLOUD_PROFILE'].map((k) => env[k] ?? ''),
@@ -299,8 +302,12 @@ export async function cachedImages(fetch: () => Promise<readonly string[]>, o: C
 
 // ---- the real sources, loaded only when a TAB needs the cluster or UCloud ----
 
-function kubeFlags(seen: SeenFlags): Record<string, string | undefined> {
-  return { kubeconfig: seen['kubeconfig'], context: seen['context'], cluster: seen['cluster'], user: seen['user'], namespace: seen['namespace'], requestTimeout: seen['request-timeout'] };
+function kubeFlags(seen: SeenFlags): KubeFlags {
+  return {
+    kubeconfig: seen['kubeconfig'], context: seen['context'], cluster: seen['cluster'], user: seen['user'], namespace: seen['namespace'], requestTimeout: seen['request-timeout'],
+    server: seen['server'], certificateAuthority: seen['certificate-authority'], insecureSkipTlsVerify: seen['insecure-skip-tls-verify'] === 'true',
+    tlsServerName: seen['tls-server-name'], token: seen['token'], as: seen['as'], asGroups: seen['as-group'] === undefined ? [] : [seen['as-group']], asUid: seen['as-uid'],
+  };
 }
 
 async function names(seen: SeenFlags, env: NodeJS.ProcessEnv, path: (namespace: string) => string): Promise<string[]> {

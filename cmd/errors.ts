@@ -9,18 +9,32 @@ export const EXIT = {
   error: 1,
   /** Refused because something still uses the image; --force overrides. */
   inUse: 3,
-  /** Gave up waiting; the operation may still finish in UCloud. */
+  /** Gave up waiting (or --timeout ran out); the operation may still finish in UCloud. */
   timeout: 4,
+  /**
+   * Could not verify: the in-use check (or who-uses) could not see the whole cluster, so "nothing uses it" cannot be
+   * said; --force overrides for delete/disable.
+   */
+  unverified: 5,
+  /** Interrupted by SIGINT (Ctrl-C) / SIGTERM, as shells report a process killed by that signal. */
+  interrupted: 130,
+  terminated: 143,
 } as const;
+
+/** The exit code of a UserError kind. */
+export function exitCodeOf(kind: UserError['kind']): number {
+  if (kind === 'in-use') return EXIT.inUse;
+  if (kind === 'unverified') return EXIT.unverified;
+  if (kind === 'timeout') return EXIT.timeout;
+  return EXIT.error;
+}
 
 /** Writes an error the way kubectl does and returns the exit code. Never prints a raw stack or client exception. */
 export function reportError(err: unknown, write: (text: string) => void, verbosity = 0, server?: string): number {
   if (err instanceof UserError) {
     write(`error: ${err.message}\n`);
     for (const line of err.details) write(`${line}\n`);
-    if (err.kind === 'in-use') return EXIT.inUse;
-    if (err.kind === 'timeout') return EXIT.timeout;
-    return EXIT.error;
+    return exitCodeOf(err.kind);
   }
   if (err instanceof InvalidReferenceError) {
     write(`error: ${err.message}\n`);

@@ -4,7 +4,7 @@ import { scanImageUses } from '../lib/inuse/scan.ts';
 import { describeKubeError, isKubeError } from '../lib/kube/errors.ts';
 import type { Context } from './context.ts';
 import { unseenLines, usesTable } from './views.ts';
-import { EXIT } from './errors.ts';
+import { exitCodeOf } from './errors.ts';
 
 /** What the in-use guard decided for delete/disable. */
 export type GuardOutcome = { readonly proceed: true; readonly forced: boolean } | { readonly proceed: false; readonly refusal: InUseRefusal };
@@ -24,9 +24,12 @@ export async function guardInUse(ctx: Context, targets: readonly string[], what:
   } catch (err) {
     if (!(err instanceof UserError) && !isKubeError(err)) throw err;
     const reason = err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl());
-    refusal = new InUseRefusal(what, `the in-use check could not read the cluster: ${reason}`, [
-      'hint: fix the cluster access (--kubeconfig, --context), or pass --force if you are sure nothing uses the image',
-    ]);
+    refusal = new InUseRefusal(
+      what,
+      `the in-use check could not read the cluster: ${reason}`,
+      ['hint: fix the cluster access (--kubeconfig, --context), or pass --force if you are sure nothing uses the image'],
+      'unverified',
+    );
   }
   if (!refusal) return { proceed: true, forced: false };
   if (!force) return { proceed: false, refusal };
@@ -38,13 +41,14 @@ export async function guardInUse(ctx: Context, targets: readonly string[], what:
 
 /**
  * --dry-run=client for a guarded operation: every check runs, nothing changes, and the exit code is the one the real
- * run would have (3 if it would be refused), so a script can ask "would this be safe?".
+ * run would have (3 if it would be refused as in use, 5 if it would be refused as unverifiable), so a script can ask
+ * "would this be safe?".
  */
 export function reportGuardDryRun(ctx: Context, outcome: GuardOutcome, wouldDo: string, safe = 'nothing uses the target image'): number {
   if (!outcome.proceed) {
     for (const line of outcome.refusal.details) ctx.streams.err.write(`${line}\n`);
     ctx.out.write(`${wouldDo} would be refused: ${outcome.refusal.reason} (dry run)\n`);
-    return EXIT.inUse;
+    return exitCodeOf(outcome.refusal.kind);
   }
   ctx.out.write(`${wouldDo} would proceed${outcome.forced ? ' (--force)' : `: ${safe}`} (dry run)\n`);
   return 0;

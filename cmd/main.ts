@@ -1,6 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import type { Args } from './args.ts';
-import { str } from './args.ts';
+import { bool, str, strings } from './args.ts';
 import type { Context, GlobalFlags, Streams } from './context.ts';
 import { EXIT, reportError } from './errors.ts';
 import { invalid } from '../lib/errors.ts';
@@ -25,6 +25,14 @@ export function globalFlags(args: Args): GlobalFlags {
     user: str(args, 'user'),
     namespace: str(args, 'namespace'),
     requestTimeout: str(args, 'request-timeout'),
+    server: str(args, 'server'),
+    certificateAuthority: str(args, 'certificate-authority'),
+    insecureSkipTlsVerify: bool(args, 'insecure-skip-tls-verify'),
+    tlsServerName: str(args, 'tls-server-name'),
+    token: str(args, 'token'),
+    as: str(args, 'as'),
+    asGroups: strings(args, 'as-group'),
+    asUid: str(args, 'as-uid'),
     clusterId: str(args, 'cluster-id'),
     region: str(args, 'region'),
     projectId: str(args, 'project-id'),
@@ -45,7 +53,15 @@ function addGlobalOptions(y: Argv): Argv {
     .option('cluster', { type: 'string', group, describe: 'The kubeconfig cluster to use' })
     .option('user', { type: 'string', group, describe: 'The kubeconfig user to use' })
     .option('namespace', { alias: 'n', type: 'string', group, describe: 'The namespace scope for this request' })
-    .option('request-timeout', { type: 'string', group, describe: 'How long to wait for a single Kubernetes request (e.g. 30s)' })
+    .option('request-timeout', { type: 'string', group, describe: 'How long to wait for a single request, to Kubernetes and to UCloud (e.g. 30s; 0 = no limit)' })
+    .option('server', { alias: 's', type: 'string', group, describe: 'The address and port of the Kubernetes API server' })
+    .option('certificate-authority', { type: 'string', group, describe: 'Path to a cert file for the certificate authority' })
+    .option('insecure-skip-tls-verify', { type: 'boolean', group, describe: "If true, the server's certificate will not be checked for validity (insecure)" })
+    .option('tls-server-name', { type: 'string', group, describe: 'Server name to use for server certificate validation' })
+    .option('token', { type: 'string', group, describe: 'Bearer token for authentication to the API server' })
+    .option('as', { type: 'string', group, describe: 'Username to impersonate for the operation (the in-use scan and patch run as this user)' })
+    .option('as-group', { type: 'string', array: true, group, describe: 'Group to impersonate for the operation, repeatable' })
+    .option('as-uid', { type: 'string', group, describe: 'UID to impersonate for the operation' })
     .option('cluster-id', { type: 'string', group: ucloud, describe: 'UK8S cluster ID (default: UCLOUD_UK8S_CLUSTER_ID, the context, or ConfigMap kube-system/uk8sconfig)' })
     .option('region', { type: 'string', group: ucloud, describe: 'UCloud region, e.g. cn-bj2 (default: UCLOUD_REGION, the context, the cluster)' })
     .option('project-id', { type: 'string', group: ucloud, describe: 'UCloud project ID (default: UCLOUD_PROJECT_ID, the context, the cluster)' })
@@ -54,6 +70,21 @@ function addGlobalOptions(y: Argv): Argv {
     .option('profile', { type: 'string', group: ucloud, describe: 'ucloud-cli profile to take the key pair from (default: UCLOUD_PROFILE or the active one)' })
     .option('v', { type: 'string', describe: 'Log level: -v explains where each setting came from, -v=2 also logs API calls (secrets never)' })
     .option('poll-interval', { type: 'string', hidden: true });
+}
+
+/** yargs' usage errors in kubectl's (pflag's) words, each unknown flag named once with its dashes. */
+function kubectlWording(msg: string, argv: readonly string[]): string {
+  const unknown = /^Unknown arguments?: (.*)$/.exec(msg);
+  if (unknown) {
+    const names = [...new Set((unknown[1] ?? '').split(', ').filter((n) => n !== ''))];
+    // yargs reports extra positionals the same way: only a word given with dashes is a flag.
+    return names
+      .map((n) => (argv.includes(n) ? `unexpected argument "${n}"` : `unknown flag: ${n.length === 1 ? '-' : '--'}${n}`))
+      .join('\nerror: ');
+  }
+  const missing = /^Not enough arguments following: (.*)$/.exec(msg);
+  if (missing) return `flag needs an argument: --${missing[1] ?? ''}`;
+  return msg;
 }
 
 /** Runs the plugin with the given arguments; returns the exit code instead of exiting, so tests can call it. */
@@ -72,8 +103,10 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
     .alias('help', 'h')
     .version(false)
     .exitProcess(false)
+    // Flags are read by their kubectl names only: camel-case twins would make yargs name an unknown flag twice.
+    .parserConfiguration({ 'camel-case-expansion': false })
     .wrap(Math.min(120, (streams.err as { columns?: number }).columns ?? 100))
-    .epilog('Exit codes: 0 ok, 1 error, 3 refused because the image is in use (--force overrides), 4 timed out waiting (the operation may still finish).')
+    .epilog('Exit codes: 0 ok, 1 error, 3 refused because the image is in use (--force overrides), 4 timed out (the operation may still finish), 5 could not verify that nothing uses the image (part of the cluster could not be seen), 130/143 interrupted.')
     .fail((msg, err) => {
       if (failed) return;
       failed = true;
@@ -86,7 +119,7 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
       if (first !== undefined && cmd === undefined && /^Did you mean/.test(msg)) {
         write(`error: unknown command "${first}" for "${PROGRAM}"\n${msg}\n`);
       } else {
-        write(`error: ${msg}\n`);
+        write(`error: ${kubectlWording(msg, argv)}\n`);
       }
       write(`See '${PROGRAM}${cmd ? ` ${cmd}` : ''} --help' for usage.\n`);
       exitCode = EXIT.error;

@@ -43,14 +43,24 @@ export function statusView(state: AccelerationState): Record<string, unknown> {
   };
 }
 
-export function imagesTable(views: readonly ImageView[], wide: boolean): string {
+/**
+ * IN USE: a count from a complete scan; from a partial one "?" (none seen, which is not none) or "N+" (at least N);
+ * "?" too when the scan could not run. `inUseComplete` says whether the scan saw everything.
+ */
+function inUseCell(v: ImageView, inUseComplete: boolean): string {
+  if (v.inUseBy === undefined) return inUseComplete ? '-' : '?';
+  if (inUseComplete) return String(v.inUseBy);
+  return v.inUseBy === 0 ? '?' : `${v.inUseBy}+`;
+}
+
+export function imagesTable(views: readonly ImageView[], wide: boolean, inUseComplete = true): string {
   const head = ['ORIGINAL IMAGE', 'TARGET IMAGE', 'SIZE', 'LAYERS', 'STATUS'];
   if (wide) head.push('SIZE (BYTES)', 'IN USE');
   return renderTable(
     head,
     views.map((v) => {
       const row = [v.originalImage, v.targetImage, humanBytes(v.sizeBytes), String(v.layers), v.status];
-      if (wide) row.push(String(v.sizeBytes), v.inUseBy === undefined ? '-' : String(v.inUseBy));
+      if (wide) row.push(String(v.sizeBytes), inUseCell(v, inUseComplete));
       return row;
     }),
   );

@@ -1,4 +1,4 @@
-import { addAccelerationAffinity, type Affinity } from '../lib/affinity.ts';
+import { addAccelerationAffinity, describeLabels, requiresAcceleratedNode, type Affinity } from '../lib/affinity.ts';
 import { ImageMatcher } from '../lib/inuse/scan.ts';
 import { tryParseImageReference } from '../lib/image/reference.ts';
 
@@ -14,19 +14,38 @@ export interface AccelerationSnapshot {
   /** Original image (as UCloud lists it) → target, only for accelerations that may be rewritten to right now. */
   readonly rewrites: ReadonlyMap<string, string>;
   readonly originals: ImageMatcher;
-  /** The node label that marks accelerated nodes in this cluster. */
-  readonly label: string;
+  /** Node labels (=true) that mark accelerated nodes; Pods are required to land on a node carrying one of them. */
+  readonly labels: readonly string[];
+  /**
+   * Rewriting stops at this time (ms since the epoch): the accelerations list is then older than maxRewriteStaleness,
+   * and a delete may have started meanwhile. Checked when each request is answered, not when the poller runs: a
+   * hung poll cannot extend it. Undefined = no limit.
+   */
+  readonly rewriteUntil?: number | undefined;
 }
 
-export function snapshotOf(images: readonly { originalImage: string; targetImage: string }[], rewritable: boolean, label: string): AccelerationSnapshot {
+export interface SnapshotOptions {
+  readonly rewritable: boolean;
+  readonly labels: readonly string[];
+  readonly rewriteUntil?: number | undefined;
+}
+
+export function snapshotOf(images: readonly { originalImage: string; targetImage: string }[], opts: SnapshotOptions): AccelerationSnapshot {
   // UCloud validates what it stores, but one unparsable entry must not cost the webhook every other acceleration.
   const usable = images.filter((i) => tryParseImageReference(i.originalImage) !== undefined && tryParseImageReference(i.targetImage) !== undefined);
+  const rewritable = opts.rewritable;
   return {
     targets: new ImageMatcher(usable.map((i) => i.targetImage)),
     rewrites: new Map(rewritable ? usable.map((i) => [i.originalImage, i.targetImage]) : []),
     originals: new ImageMatcher(rewritable ? usable.map((i) => i.originalImage) : []),
-    label,
+    labels: opts.labels,
+    rewriteUntil: opts.rewriteUntil,
   };
+}
+
+/** Rewriting is allowed for this request: there is something to rewrite to and the list is fresh enough. */
+export function mayRewrite(snapshot: AccelerationSnapshot, now: number): boolean {
+  return snapshot.rewrites.size > 0 && (snapshot.rewriteUntil === undefined || now <= snapshot.rewriteUntil);
 }
 
 export interface JsonPatchOp {
@@ -49,6 +68,9 @@ export interface AdmissionResponse {
 
 export type Mutation = 'affinity' | 'rewrite';
 
+/** Something the user should know about a request that was allowed (counted in metrics). */
+export type Notice = 'digest pinned' | 'stale' | 'placement not guaranteed' | 'conflict';
+
 /** Why a request was left alone; `malformed` and `error` come with a warning to the user. */
 export type Skip = 'malformed' | 'unexpected' | 'opted out' | 'mirror pod' | 'error';
 
@@ -64,12 +86,15 @@ export interface ReviewOutcome {
   readonly pod?: string | undefined;
   readonly dryRun?: boolean | undefined;
   readonly error?: string | undefined;
+  readonly notices?: readonly Notice[] | undefined;
 }
 
 /** How the request reached us: the chart registers namespaces that opted in to rewriting under a separate path. */
 export interface ReviewOptions {
   /** The Pod's namespace carries `uimgacc.ucloud.cn/rewrite=enabled` (decided by the apiserver's namespaceSelector). */
   readonly namespaceRewrite: boolean;
+  /** When the request is answered (ms since the epoch); defaults to Date.now(). */
+  readonly now?: number | undefined;
 }
 
 interface Container {
@@ -82,7 +107,9 @@ interface PodLike {
   spec?: { containers?: unknown; initContainers?: unknown; ephemeralContainers?: unknown; affinity?: Affinity };
 }
 
-const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+/** A Pod cannot be created with ephemeral containers: they arrive later, as UPDATE pods/ephemeralcontainers. */
+const CONTAINER_LISTS = ['initContainers', 'containers'] as const;
+const ALL_CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
 /** RFC 6901: `~` → `~0`, `/` → `~1`. */
 export function escapePointer(key: string): string {
@@ -144,9 +171,12 @@ function decide(body: unknown, snapshot: AccelerationSnapshot, options: ReviewOp
   const uid = typeof request['uid'] === 'string' ? request['uid'] : '';
   const kind = isRecord(request['kind']) ? request['kind'] : {};
   const operation = request['operation'];
-  if (kind['kind'] !== 'Pod' || (kind['group'] ?? '') !== '' || operation !== 'CREATE') {
-    const what = `${typeof operation === 'string' ? operation : '?'} ${typeof kind['kind'] === 'string' ? kind['kind'] : '?'}`;
-    return leave(uid, 'unexpected', `uimgacc: the webhook only handles Pod CREATE, not ${what}; allowed unchanged`);
+  const subResource = typeof request['subResource'] === 'string' ? request['subResource'] : '';
+  const isPod = kind['kind'] === 'Pod' && (kind['group'] ?? '') === '';
+  const isUpdate = operation === 'UPDATE' && (subResource === '' || subResource === 'ephemeralcontainers');
+  if (!isPod || (operation !== 'CREATE' && !isUpdate) || (operation === 'CREATE' && subResource !== '')) {
+    const what = `${typeof operation === 'string' ? operation : '?'} ${typeof kind['kind'] === 'string' ? kind['kind'] : '?'}${subResource ? `/${subResource}` : ''}`;
+    return leave(uid, 'unexpected', `uimgacc: the webhook only handles Pod CREATE and UPDATE, not ${what}; allowed unchanged`);
   }
   const dryRun = request['dryRun'] === true;
   if (!isRecord(request['object'])) return leave(uid, 'malformed', 'uimgacc: the request has no Pod; allowed unchanged', { dryRun });
@@ -161,10 +191,14 @@ function decide(body: unknown, snapshot: AccelerationSnapshot, options: ReviewOp
   if (annotations?.[MIRROR_ANNOTATION] !== undefined) return leave(uid, 'mirror pod', undefined, about);
   const spec = pod.spec;
   if (!isRecord(spec)) return leave(uid, 'malformed', 'uimgacc: the Pod has no spec; allowed unchanged', about);
+  if (operation === 'UPDATE') return reviewUpdate(uid, request['oldObject'], spec, subResource, snapshot, about);
   const rewriteOptIn = labels[REWRITE_LABEL] === 'enabled' || options.namespaceRewrite;
+  const rewriteNow = mayRewrite(snapshot, options.now ?? Date.now());
 
   const ops: JsonPatchOp[] = [];
   const rewritten: Record<string, string> = {};
+  const warnings: string[] = [];
+  const notices: Notice[] = [];
   let usesTarget = false;
   for (const list of CONTAINER_LISTS) {
     const containers = spec[list];
@@ -182,8 +216,20 @@ function decide(body: unknown, snapshot: AccelerationSnapshot, options: ReviewOp
       const original = snapshot.originals.match(image);
       const target = original === undefined ? undefined : snapshot.rewrites.get(original);
       if (target === undefined) return;
+      const where = `${list}/${typeof container.name === 'string' ? container.name : i}`;
+      // A digest pins exactly what runs; the target is another image, so swapping would silently unpin it.
+      if (tryParseImageReference(image)?.digest !== undefined) {
+        warnings.push(`uimgacc: ${where} is pinned by digest (${image}); it is not rewritten to ${target}. To use the accelerated image, set it yourself (without the digest of the original)`);
+        notices.push('digest pinned');
+        return;
+      }
+      if (!rewriteNow) {
+        warnings.push(`uimgacc: the accelerations list is older than maxRewriteStaleness (UCloud has not answered); ${where} is not rewritten to ${target}`);
+        notices.push('stale');
+        return;
+      }
       ops.push({ op: 'replace', path: `/spec/${list}/${i}/image`, value: target });
-      rewritten[`${list}/${typeof container.name === 'string' ? container.name : i}`] = image;
+      rewritten[where] = image;
       usesTarget = true;
     });
   }
@@ -196,18 +242,69 @@ function decide(body: unknown, snapshot: AccelerationSnapshot, options: ReviewOp
     else if (metadata) ops.push({ op: 'add', path: '/metadata/annotations', value: { [ORIGINAL_IMAGES_ANNOTATION]: value } });
     else ops.push({ op: 'add', path: '/metadata', value: { annotations: { [ORIGINAL_IMAGES_ANNOTATION]: value } } });
   }
-  const warnings: string[] = [];
   if (usesTarget) {
     const affinity = spec['affinity'];
-    const change = addAccelerationAffinity(isRecord(affinity) ? (affinity as Affinity) : undefined, snapshot.label);
-    if (change.conflicts.length) warnings.push(`uimgacc: the Pod's node affinity contradicts ${snapshot.label}=true (${change.conflicts.join('; ')}); it may not be schedulable`);
+    const change = addAccelerationAffinity(isRecord(affinity) ? (affinity as Affinity) : undefined, snapshot.labels);
+    if (change.conflicts.length) {
+      warnings.push(`uimgacc: the Pod's node affinity contradicts ${describeLabels(snapshot.labels)} (${change.conflicts.join('; ')}); it may not be schedulable`);
+      notices.push('conflict');
+    }
     if (change.changed) {
       // One `add` of the whole affinity is valid whether or not it existed, and replaying it changes nothing.
       ops.push({ op: 'add', path: '/spec/affinity', value: change.affinity });
       mutations.push('affinity');
     }
   }
-  return { response: answer(uid, ops, warnings), mutations, rewritten: mutations.includes('rewrite') ? rewritten : undefined, ...about };
+  return {
+    response: answer(uid, ops, warnings),
+    mutations,
+    rewritten: mutations.includes('rewrite') ? rewritten : undefined,
+    notices: notices.length ? [...new Set(notices)] : undefined,
+    ...about,
+  };
+}
+
+/** container path (`containers/web`) → image, over every list (ephemeral containers included). */
+function imagesOf(spec: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!isRecord(spec)) return out;
+  for (const list of ALL_CONTAINER_LISTS) {
+    const containers = spec[list];
+    if (!Array.isArray(containers)) continue;
+    containers.forEach((c: unknown, i) => {
+      if (!isRecord(c) || typeof c['image'] !== 'string') return;
+      out.set(`${list}/${typeof c['name'] === 'string' ? c['name'] : i}`, c['image']);
+    });
+  }
+  return out;
+}
+
+/**
+ * `kubectl set image` (UPDATE pods) and `kubectl debug --image` (UPDATE pods/ephemeralcontainers) can put a target
+ * image on an existing Pod. Its node affinity cannot be changed any more, so nothing is patched: when the Pod's
+ * placement does not guarantee an accelerated node, the answer carries a warning that says so and what to do. Never
+ * denies (fail-open, and the user may know the node is accelerated).
+ */
+function reviewUpdate(uid: string, oldObject: unknown, spec: Record<string, unknown>, subResource: string, snapshot: AccelerationSnapshot, about: Partial<ReviewOutcome>): ReviewOutcome {
+  const before = imagesOf(isRecord(oldObject) ? oldObject['spec'] : undefined);
+  const added: string[] = [];
+  for (const [where, image] of imagesOf(spec)) {
+    if (before.get(where) === image || snapshot.targets.match(image) === undefined) continue;
+    added.push(`${where} (${image})`);
+  }
+  const affinity = spec['affinity'];
+  if (added.length === 0 || requiresAcceleratedNode(isRecord(affinity) ? (affinity as Affinity) : undefined, snapshot.labels)) {
+    return { response: answer(uid, [], []), mutations: [], ...about };
+  }
+  const fix =
+    subResource === 'ephemeralcontainers'
+      ? 'Debug with the original image, or debug a copy (kubectl debug --copy-to=NAME), which is created with the affinity'
+      : 'Change the image in the workload instead (kubectl uimgacc patch), or delete the Pod so that it is recreated with the affinity';
+  const warning =
+    `uimgacc: ${added.join(', ')} now uses an accelerated target image, but this Pod's node affinity does not require ` +
+    `${describeLabels(snapshot.labels)} and cannot be changed on an existing Pod: on a node without acceleration the image ` +
+    `may start slowly or fail. ${fix}`;
+  return { response: answer(uid, [], [warning]), mutations: [], notices: ['placement not guaranteed'], ...about };
 }
 
 function recordedOriginals(text: unknown): Record<string, string> {

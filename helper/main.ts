@@ -10,19 +10,25 @@ import { parseDuration } from '../lib/duration.ts';
 import { PLUGIN_VERSION } from '../lib/version.ts';
 import { AccelerationCache } from './cache.ts';
 import { jsonLog } from './log.ts';
-import { HelperMetrics, startHelperServer } from './server.ts';
+import { fileTlsSource, HelperMetrics, startHelperServer } from './server.ts';
+import { clusterIdentityMismatch } from '../lib/helper-identity.ts';
 
 const USAGE = `uimgacc-helper: fail-open admission webhook for UCloud UK8S image acceleration
 
 Options (each also read from the environment variable in brackets):
-  --port N                    HTTPS port (8443) [UIMGACC_PORT]
+  --port N                    HTTPS port for admission and health (8443) [UIMGACC_PORT]
+  --metrics-port N            plain-HTTP port for /metrics (9090; 0 = any free port, -1 = none) [UIMGACC_METRICS_PORT]
   --cert-file, --key-file     serving certificate and key, reloaded when they change (/etc/uimgacc/tls/tls.{crt,key})
                               [UIMGACC_TLS_CERT, UIMGACC_TLS_KEY]
   --poll-interval D           how often GetUK8SImageAccelerate is read (30s) [UIMGACC_POLL_INTERVAL]
-  --node-label L              acceleration node label; empty = detect from the nodes [UIMGACC_NODE_LABEL]
+  --node-label L              require only this node label (=true); empty = either spelling,
+                              node.uk8s.ucloud.cn/image_accel or node.uk8s.ucloud.cn/uimgacc [UIMGACC_NODE_LABEL]
+  --node-watch BOOL           watch labelled Nodes (true) or list every Node on every poll (false) [UIMGACC_NODE_WATCH]
+  --max-in-flight N           requests reviewed at once; beyond, admitted unchanged (64) [UIMGACC_MAX_IN_FLIGHT]
   --max-rewrite-staleness D   stop rewriting when UCloud has not answered for this long (5m)
                               [UIMGACC_MAX_REWRITE_STALENESS]
-  --ready-grace D             /readyz waits this long for the first list, then serves anyway (60s) [UIMGACC_READY_GRACE]
+  --ready-grace D             /readyz waits this long for the accelerations list, then serves anyway (60s); never
+                              before the first UCloud read has finished [UIMGACC_READY_GRACE]
   --shutdown-delay D          on SIGTERM, keep answering this long while /readyz fails (5s) [UIMGACC_SHUTDOWN_DELAY]
   --cert-reload-interval D    how often the certificate files are checked (5s) [UIMGACC_CERT_RELOAD_INTERVAL]
   --kubeconfig FILE           outside a cluster only [UIMGACC_KUBECONFIG]
@@ -37,6 +43,9 @@ try {
   ({ values } = parseArgs({
     options: {
       port: { type: 'string', default: env['UIMGACC_PORT'] ?? '8443' },
+      'metrics-port': { type: 'string', default: env['UIMGACC_METRICS_PORT'] ?? '9090' },
+      'node-watch': { type: 'string', default: env['UIMGACC_NODE_WATCH'] ?? 'true' },
+      'max-in-flight': { type: 'string', default: env['UIMGACC_MAX_IN_FLIGHT'] ?? '64' },
       'cert-file': { type: 'string', default: env['UIMGACC_TLS_CERT'] ?? '/etc/uimgacc/tls/tls.crt' },
       'key-file': { type: 'string', default: env['UIMGACC_TLS_KEY'] ?? '/etc/uimgacc/tls/tls.key' },
       'poll-interval': { type: 'string', default: env['UIMGACC_POLL_INTERVAL'] ?? '30s' },
@@ -63,20 +72,37 @@ if (values.version) {
   process.exit(0);
 }
 
+function portOf(name: string, value: string, allowNone = false): number | undefined {
+  const n = Number(value);
+  if (allowNone && n === -1) return undefined;
+  if (!/^-?\d+$/.test(value) || n < 0 || n > 65535) throw new Error(`invalid --${name} "${value}"`);
+  return n;
+}
+
 try {
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port "${values.port}"`);
+  const port = portOf('port', values.port) ?? 0;
+  const metricsPort = portOf('metrics-port', values['metrics-port'], true);
   const intervalMs = parseDuration(values['poll-interval']);
   if (intervalMs < 1) throw new Error(`invalid --poll-interval "${values['poll-interval']}"`);
   const shutdownDelayMs = parseDuration(values['shutdown-delay']);
-  const kube = new KubeAccess({ kubeconfig: values.kubeconfig }, env);
+  const maxInFlight = Number(values['max-in-flight']);
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new Error(`invalid --max-in-flight "${values['max-in-flight']}"`);
+  if (!['true', 'false'].includes(values['node-watch'])) throw new Error(`invalid --node-watch "${values['node-watch']}": use true or false`);
+  // Every Kubernetes call of the helper gives up after 10 s: a hung apiserver cannot freeze start-up or the cache.
+  const kube = new KubeAccess({ kubeconfig: values.kubeconfig, requestTimeout: '10s' }, env);
   const resolver = new ConfigResolver({ flags: {}, env, cluster: kube });
   const clusterId = await resolver.clusterId();
   const region = await resolver.region();
   const projectId = await resolver.projectId();
   const credentials = await resolver.credentials();
+  const uk8sconfig = await resolver.configMap();
+  const mismatch = clusterIdentityMismatch(clusterId, uk8sconfig);
+  if (mismatch) {
+    log.error('cannot start: wrong cluster', { error: mismatch, clusterId: clusterId.value, clusterIdFrom: clusterId.source });
+    process.exit(1);
+  }
   // In the cluster the VPC-internal endpoint is the right default, and uk8sconfig names it.
-  const configMapEndpoint = (await resolver.configMap())?.[UK8S_CONFIGMAP_KEYS.apiEndpoint];
+  const configMapEndpoint = uk8sconfig?.[UK8S_CONFIGMAP_KEYS.apiEndpoint];
   const baseUrl = env['UCLOUD_API_BASE_URL'] || configMapEndpoint || INTERNAL_API_BASE_URL;
   log.info('starting', {
     version: PLUGIN_VERSION,
@@ -105,22 +131,26 @@ try {
     intervalMs,
     maxRewriteStalenessMs: parseDuration(values['max-rewrite-staleness']),
     labelOverride: values['node-label'] || undefined,
+    nodeWatch: values['node-watch'] === 'true',
+    kubeTimeoutMs: 10_000,
+    // Retries included (3 attempts of 10 s plus backoff): past this, the poll counts as failed.
+    ucloudTimeoutMs: 45_000,
     log,
     onApiError: () => metrics.apiErrors.inc(),
   });
   cache.start();
   const server = await startHelperServer({
     port,
-    certFile: values['cert-file'],
-    keyFile: values['key-file'],
+    metricsPort,
+    tls: fileTlsSource(values['cert-file'], values['key-file'], parseDuration(values['cert-reload-interval'])),
+    maxInFlight,
     cache,
     log,
     metrics,
     readyGraceMs: parseDuration(values['ready-grace']),
-    certPollMs: parseDuration(values['cert-reload-interval']),
     shutdownDelayMs,
   });
-  log.info('listening', { port: server.port });
+  log.info('listening', { port: server.port, metricsPort: server.metricsPort });
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
     cache.stop();

@@ -6,6 +6,10 @@
 export const ACCELERATION_LABEL = 'node.uk8s.ucloud.cn/image_accel';
 /** The spelling of older clusters and of the original script. */
 export const LEGACY_ACCELERATION_LABEL = 'node.uk8s.ucloud.cn/uimgacc';
+/**
+ * Both spellings, in the order their terms are written. Clusters labelled before and after UCloud's rename carry
+ * both, so requiring one spelling would exclude (or, when the other pool is all there is, strand) Pods.
+ */
 export const ACCELERATION_LABELS = [ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL] as const;
 
 export interface NodeSelectorRequirement {
@@ -30,12 +34,23 @@ export interface Affinity {
   podAntiAffinity?: unknown;
 }
 
-/** What addAccelerationAffinity created, so that removal restores the original exactly. */
+/** One term after the change: the term it was copied from, and the label expression appended to the copy. */
+export interface RecordedTerm {
+  /** Index of the term before the change (-1 when the required section was created). */
+  readonly source: number;
+  /** The label whose expression was appended; absent when the term already required an acceleration label. */
+  readonly label?: string | undefined;
+  /** The copy's matchExpressions list was created for the expression. */
+  readonly createdList: boolean;
+}
+
+/** What addAccelerationAffinity did, so that removal restores the original exactly. */
 export interface AffinityRecord {
-  readonly label: string;
-  /** Indices of the terms that received the expression, and whether their matchExpressions list was created. */
-  readonly terms: readonly { readonly index: number; readonly createdList: boolean }[];
-  /** The required section did not exist: it was created with one term holding only our expression. */
+  /** The labels required (one term per label for every term that did not require one already). */
+  readonly labels: readonly string[];
+  /** The terms after the change, in order. */
+  readonly terms: readonly RecordedTerm[];
+  /** The required section did not exist: it was created with one term per label holding only its expression. */
   readonly createdRequired: boolean;
   readonly createdNodeAffinity: boolean;
   readonly createdAffinity: boolean;
@@ -45,7 +60,7 @@ export interface AffinityChange {
   readonly affinity: Affinity;
   readonly changed: boolean;
   readonly record: AffinityRecord;
-  /** Expressions on the same label that contradict ours (e.g. NotIn ["true"]): the Pod could not be scheduled. */
+  /** Terms whose every copy contradicts its label (e.g. NotIn ["true"]): no accelerated node can match them. */
   readonly conflicts: readonly string[];
 }
 
@@ -57,9 +72,18 @@ export function isAccelerationRequirement(req: NodeSelectorRequirement, label: s
   return req.key === label && req.operator === 'In' && Array.isArray(req.values) && req.values.length === 1 && req.values[0] === 'true';
 }
 
-/** A term already restricted to nodes with label=true (ours, or an equivalent the user wrote). */
-function termRequiresLabel(term: NodeSelectorTerm, label: string): boolean {
-  return (term.matchExpressions ?? []).some((r) => isAccelerationRequirement(r, label));
+/** A term already restricted to nodes with one of `labels`=true (ours, or an equivalent the user wrote). */
+export function termRequiresLabel(term: NodeSelectorTerm, labels: readonly string[]): boolean {
+  return (term.matchExpressions ?? []).some((r) => labels.some((l) => isAccelerationRequirement(r, l)));
+}
+
+/**
+ * Every term of the required node affinity admits only nodes with one of `labels`=true: the Pod cannot land on an
+ * unlabelled node. False without a required section.
+ */
+export function requiresAcceleratedNode(affinity: Affinity | undefined, labels: readonly string[]): boolean {
+  const terms = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  return Array.isArray(terms) && terms.length > 0 && terms.every((t) => termRequiresLabel(t, labels));
 }
 
 function contradiction(term: NodeSelectorTerm, label: string): string | undefined {
@@ -76,11 +100,20 @@ function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
+function withRequirement(term: NodeSelectorTerm, label: string): NodeSelectorTerm {
+  const copy = clone(term);
+  (copy.matchExpressions ??= []).push(accelerationRequirement(label));
+  return copy;
+}
+
 /**
- * Requires nodes with `label=true`. nodeSelectorTerms are ORed, so the expression is ANDed into every existing term;
- * appending a new term would instead let Pods land on any node that matched before. Idempotent.
+ * Requires nodes with one of `labels`=true. nodeSelectorTerms are ORed, so each existing term is replaced by one copy
+ * per label with that label's expression ANDed in (T becomes T∧L1 ∨ T∧L2): appending new terms would instead let
+ * Pods land on any node that matched before, and one expression per term could only name one spelling. Terms that
+ * already require one of the labels are kept as they are. Idempotent.
  */
-export function addAccelerationAffinity(input: Affinity | undefined, label: string): AffinityChange {
+export function addAccelerationAffinity(input: Affinity | undefined, labels: readonly string[]): AffinityChange {
+  if (labels.length === 0) throw new Error('addAccelerationAffinity: no label');
   const affinity: Affinity = clone(input) ?? {};
   const createdAffinity = input === undefined;
   const createdNodeAffinity = affinity.nodeAffinity === undefined;
@@ -88,28 +121,37 @@ export function addAccelerationAffinity(input: Affinity | undefined, label: stri
   const required = nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
   const conflicts: string[] = [];
   if (!required || !Array.isArray(required.nodeSelectorTerms) || required.nodeSelectorTerms.length === 0) {
-    nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution = { nodeSelectorTerms: [{ matchExpressions: [accelerationRequirement(label)] }] };
+    nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution = { nodeSelectorTerms: labels.map((l) => ({ matchExpressions: [accelerationRequirement(l)] })) };
     return {
       affinity,
       changed: true,
       conflicts,
-      record: { label, terms: [], createdRequired: true, createdNodeAffinity, createdAffinity },
+      record: { labels: [...labels], terms: labels.map((label) => ({ source: -1, label, createdList: true })), createdRequired: true, createdNodeAffinity, createdAffinity },
     };
   }
-  const terms: { index: number; createdList: boolean }[] = [];
+  const out: NodeSelectorTerm[] = [];
+  const terms: RecordedTerm[] = [];
+  let changed = false;
   required.nodeSelectorTerms.forEach((term, index) => {
-    const c = contradiction(term, label);
-    if (c) conflicts.push(`term ${index}: ${c}`);
-    if (termRequiresLabel(term, label)) return;
-    const createdList = term.matchExpressions === undefined;
-    (term.matchExpressions ??= []).push(accelerationRequirement(label));
-    terms.push({ index, createdList });
+    if (termRequiresLabel(term, labels)) {
+      out.push(term);
+      terms.push({ source: index, createdList: false });
+      return;
+    }
+    const contradicted = labels.map((l) => contradiction(term, l));
+    if (contradicted.every((c) => c !== undefined)) conflicts.push(`term ${index}: ${contradicted.join(', ')}`);
+    for (const label of labels) {
+      out.push(withRequirement(term, label));
+      terms.push({ source: index, label, createdList: term.matchExpressions === undefined });
+    }
+    changed = true;
   });
+  required.nodeSelectorTerms = out;
   return {
-    affinity: terms.length > 0 ? affinity : (clone(input) as Affinity),
-    changed: terms.length > 0,
+    affinity: changed ? affinity : (clone(input) as Affinity),
+    changed,
     conflicts,
-    record: { label, terms, createdRequired: false, createdNodeAffinity: false, createdAffinity: false },
+    record: { labels: [...labels], terms, createdRequired: false, createdNodeAffinity: false, createdAffinity: false },
   };
 }
 
@@ -120,39 +162,59 @@ export class AffinityRestoreError extends Error {
   }
 }
 
+/** Removes the expression `entry` says was appended to `term`; throws when it is gone. */
+function stripRecorded(term: NodeSelectorTerm | undefined, entry: RecordedTerm, at: number): NodeSelectorTerm {
+  if (!term) throw new AffinityRestoreError(`node selector term ${at} is gone`);
+  if (entry.label === undefined) return term;
+  const i = term.matchExpressions?.findIndex((r) => isAccelerationRequirement(r, entry.label as string)) ?? -1;
+  if (i < 0) throw new AffinityRestoreError(`node selector term ${at} no longer has the ${entry.label} expression that patch added`);
+  const copy = clone(term);
+  copy.matchExpressions?.splice(i, 1);
+  if (entry.createdList && copy.matchExpressions?.length === 0) delete copy.matchExpressions;
+  return copy;
+}
+
 /**
- * Undoes exactly what `record` says was added. Throws AffinityRestoreError when the affinity was changed since in a
- * way that makes that ambiguous (the expression is gone, or terms were added or removed).
+ * Undoes exactly what `record` says was added: the appended expressions go, and the copies of each original term
+ * (identical once stripped) become that one term again. Throws AffinityRestoreError when the affinity was changed
+ * since in a way that makes that ambiguous (an expression is gone, terms were added, removed or edited apart).
  */
 export function removeAccelerationAffinity(input: Affinity | undefined, record: AffinityRecord): Affinity | undefined {
   const affinity = clone(input);
   const terms = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (!affinity || !terms) {
-    if (record.createdRequired || record.terms.length > 0) {
+  if (!affinity || !Array.isArray(terms)) {
+    if (record.createdRequired || record.terms.some((t) => t.label !== undefined)) {
       throw new AffinityRestoreError('the required node affinity that patch added is no longer there');
     }
     return affinity;
   }
+  const expected = record.createdRequired ? `exactly ${record.terms.length} term(s), one per acceleration label` : `${record.terms.length} term(s)`;
+  if (terms.length !== record.terms.length) {
+    throw new AffinityRestoreError(`the required node affinity has ${terms.length} term(s) where patch left ${expected}: terms were added or removed since`);
+  }
   const nodeAffinity = affinity.nodeAffinity as NodeAffinity;
+  const stripped = record.terms.map((entry, at) => stripRecorded(terms[at], entry, at));
   if (record.createdRequired) {
-    const only = terms.length === 1 ? terms[0] : undefined;
-    const exprs = only?.matchExpressions ?? [];
-    if (!only || only.matchFields?.length || exprs.length !== 1 || !isAccelerationRequirement(exprs[0] as NodeSelectorRequirement, record.label)) {
-      throw new AffinityRestoreError(
-        `the required node affinity was changed after patch created it (expected exactly one term with only ${record.label} In [true])`,
-      );
+    if (stripped.some((t) => (t.matchExpressions?.length ?? 0) > 0 || (t.matchFields?.length ?? 0) > 0)) {
+      throw new AffinityRestoreError(`the required node affinity was changed after patch created it (expected ${expected} holding only its expression)`);
     }
     delete nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
   } else {
-    for (const { index, createdList } of record.terms) {
-      const term = terms[index];
-      const at = term?.matchExpressions?.findIndex((r) => isAccelerationRequirement(r, record.label)) ?? -1;
-      if (!term || at < 0) {
-        throw new AffinityRestoreError(`node selector term ${index} no longer has the ${record.label} expression that patch added`);
+    const restored: NodeSelectorTerm[] = [];
+    let last = -1;
+    stripped.forEach((term, at) => {
+      const source = record.terms[at]?.source ?? -1;
+      if (source === last) {
+        // Another copy of the same original term: once stripped it must be the same term, or it was edited since.
+        if (JSON.stringify(term) !== JSON.stringify(restored.at(-1))) {
+          throw new AffinityRestoreError(`node selector term ${at} was changed after patch copied it (it no longer matches the other copies of the original term ${source})`);
+        }
+        return;
       }
-      term.matchExpressions?.splice(at, 1);
-      if (createdList && term.matchExpressions?.length === 0) delete term.matchExpressions;
-    }
+      restored.push(term);
+      last = source;
+    });
+    (nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution as { nodeSelectorTerms: NodeSelectorTerm[] }).nodeSelectorTerms = restored;
   }
   if (record.createdNodeAffinity && Object.keys(nodeAffinity).length === 0) delete affinity.nodeAffinity;
   if (record.createdAffinity && Object.keys(affinity).length === 0) return undefined;
@@ -165,27 +227,51 @@ export interface NodeInfo {
   readonly ready: boolean;
 }
 
-export interface LabelChoice {
+export interface LabelCount {
   readonly label: string;
-  readonly source: 'flag' | 'detected' | 'default';
-  /** Ready nodes carrying label=true. */
+  /** Nodes carrying label=true, Ready or not (a pool being replaced or scaled to zero still tells the spelling). */
+  readonly nodes: number;
   readonly readyNodes: number;
-  /** Ready nodes that carry only the other spelling and so will not be used. */
-  readonly otherSpellingOnly: number;
+}
+
+export interface LabelDetection {
+  /** What Pods are required to carry (one of): the forced label, else both spellings. */
+  readonly labels: readonly string[];
+  readonly source: 'flag' | 'both spellings';
+  /** Per spelling (and the forced label), over all nodes. */
+  readonly counts: readonly LabelCount[];
+  /** Nodes carrying an acceleration label, any spelling (Ready or not). */
+  readonly labelledNodes: number;
+  readonly readyLabelledNodes: number;
+  /** Nodes carrying an acceleration spelling but not the forced label: Pods are never placed there. */
+  readonly excluded: readonly string[];
 }
 
 /**
- * Which label to require: the override, else the spelling most Ready nodes carry (the current one on a tie),
- * else the current spelling.
+ * Which labels Pods require and what the nodes carry. Without an override, both spellings are always required
+ * (any node labelled either way is accelerated); detection only reports. `--node-label`/`nodeLabel` forces one.
  */
-export function chooseAccelerationLabel(nodes: readonly NodeInfo[], override?: string): LabelChoice {
-  const count = (label: string): number => nodes.filter((n) => n.ready && n.labels[label] === 'true').length;
-  const onlyOther = (label: string): number =>
-    nodes.filter((n) => n.ready && n.labels[label] !== 'true' && ACCELERATION_LABELS.some((l) => l !== label && n.labels[l] === 'true')).length;
-  if (override) return { label: override, source: 'flag', readyNodes: count(override), otherSpellingOnly: 0 };
-  const current = count(ACCELERATION_LABEL);
-  const legacy = count(LEGACY_ACCELERATION_LABEL);
-  if (current === 0 && legacy === 0) return { label: ACCELERATION_LABEL, source: 'default', readyNodes: 0, otherSpellingOnly: 0 };
-  const label = legacy > current ? LEGACY_ACCELERATION_LABEL : ACCELERATION_LABEL;
-  return { label, source: 'detected', readyNodes: count(label), otherSpellingOnly: onlyOther(label) };
+export function detectAccelerationLabels(nodes: readonly NodeInfo[], override?: string): LabelDetection {
+  const labels: readonly string[] = override ? [override] : ACCELERATION_LABELS;
+  const carries = (n: NodeInfo, l: string): boolean => n.labels[l] === 'true';
+  const spellings = [...new Set([...ACCELERATION_LABELS, ...labels])];
+  const counts = spellings.map((label) => {
+    const with_ = nodes.filter((n) => carries(n, label));
+    return { label, nodes: with_.length, readyNodes: with_.filter((n) => n.ready).length };
+  });
+  const labelled = nodes.filter((n) => labels.some((l) => carries(n, l)));
+  const excluded = nodes.filter((n) => !labels.some((l) => carries(n, l)) && ACCELERATION_LABELS.some((l) => carries(n, l))).map((n) => n.name);
+  return {
+    labels,
+    source: override ? 'flag' : 'both spellings',
+    counts,
+    labelledNodes: labelled.length,
+    readyLabelledNodes: labelled.filter((n) => n.ready).length,
+    excluded,
+  };
+}
+
+/** `a=true or b=true`, for messages. */
+export function describeLabels(labels: readonly string[]): string {
+  return labels.map((l) => `${l}=true`).join(' or ');
 }

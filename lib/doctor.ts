@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { chooseAccelerationLabel } from './affinity.ts';
+import { request } from 'node:https';
+import { describeLabels, detectAccelerationLabels } from './affinity.ts';
 import type { ConfigResolver, Sourced } from './config/resolve.ts';
 import type { KubeAccess } from './kube/access.ts';
 import { describeKubeError } from './kube/errors.ts';
@@ -45,6 +46,24 @@ interface Listed {
 
 type Add = (name: string, status: CheckStatus, detail: string, fix?: string) => void;
 
+/** An HTTPS GET trusting `ca` (when given): how doctor reaches a helper the webhook names by URL. */
+export type HttpsProbe = (url: URL, ca: Buffer | undefined) => Promise<{ status: number; body: string }>;
+
+const PROBE_TIMEOUT_MS = 5000;
+
+export const probeHttps: HttpsProbe = (url, ca) =>
+  new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', ...(ca ? { ca } : {}), agent: false, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c.slice(0, 4096 - body.length)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
 const reason = (err: unknown): string => (err instanceof Error && err.name === 'UserError' ? err.message : describeKubeError(err));
 const from = (v: Sourced): string => `${v.value} (from ${v.source})`;
 
@@ -52,7 +71,7 @@ const from = (v: Sourced): string => `${v.value} (from ${v.source})`;
  * Everything that has to be right for image acceleration to work, each with a one-line fix. Runs every check it can;
  * a failed one does not stop the rest.
  */
-export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver; ucloud: () => Promise<AccelerationApi> }): Promise<Check[]> {
+export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver; ucloud: () => Promise<AccelerationApi>; probe?: HttpsProbe }): Promise<Check[]> {
   const checks: Check[] = [];
   const add: Add = (name, status, detail, fix) => void checks.push({ name, status, detail, fix });
 
@@ -116,18 +135,19 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
 
   try {
     const nodes = await listNodes(deps.kube);
-    const choice = chooseAccelerationLabel(nodes);
-    if (choice.readyNodes === 0) add('Accelerated nodes', 'fail', `no Ready node carries ${choice.label}=true (${nodes.length} nodes)`, 'only nodes added after enabling acceleration get the label: add a node to the cluster');
-    else add('Accelerated nodes', choice.otherSpellingOnly ? 'warn' : 'ok', `${choice.readyNodes} of ${nodes.length} nodes carry ${choice.label}=true${choice.otherSpellingOnly ? `; ${choice.otherSpellingOnly} carry only the other spelling` : ''}`, choice.otherSpellingOnly ? 'pass --node-label to patch (nodeLabel for the helper), or relabel nodes consistently' : undefined);
+    const d = detectAccelerationLabels(nodes);
+    const bySpelling = d.counts.filter((c) => c.nodes > 0).map((c) => `${c.readyNodes} Ready with ${c.label}`).join(', ');
+    if (d.readyLabelledNodes === 0) add('Accelerated nodes', 'fail', `no Ready node carries ${describeLabels(d.labels)} (${nodes.length} nodes${bySpelling ? `; ${bySpelling}` : ''})`, 'only nodes added after enabling acceleration get the label: add a node to the cluster');
+    else add('Accelerated nodes', 'ok', `${d.readyLabelledNodes} of ${nodes.length} nodes are Ready and accelerated (${bySpelling})`);
   } catch (err) {
     add('Accelerated nodes', 'warn', reason(err), 'doctor needs list on nodes');
   }
 
-  await checkHelper(deps.kube, add);
+  await checkHelper(deps.kube, add, deps.probe ?? probeHttps);
   return checks;
 }
 
-async function checkHelper(kube: KubeAccess, add: Add): Promise<void> {
+async function checkHelper(kube: KubeAccess, add: Add, probe: HttpsProbe): Promise<void> {
   let found: { config: string; hooks: Webhook[] } | undefined;
   try {
     for await (const page of listPages<WebhookConfig>(kube, '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations')) {
@@ -174,7 +194,9 @@ async function checkHelper(kube: KubeAccess, add: Add): Promise<void> {
   }
   const svc = hook.clientConfig?.service;
   if (!svc?.name || !svc.namespace) {
-    if (ca) add('Webhook caBundle', 'ok', `valid CA until ${ca.validTo}; the webhook calls ${hook.clientConfig?.url ?? 'a URL'} (not a Service: endpoints not checked)`);
+    if (ca) add('Webhook caBundle', 'ok', `valid CA until ${ca.validTo}`);
+    const url = hook.clientConfig?.url;
+    if (url) await checkHelperUrl(url, ca, probe, add);
     return;
   }
   const host = `${svc.name}.${svc.namespace}.svc`;
@@ -222,5 +244,29 @@ async function checkHelper(kube: KubeAccess, add: Add): Promise<void> {
     );
   } catch (err) {
     add('Helper endpoints', 'warn', reason(err), `doctor needs list on endpointslices in ${svc.namespace}`);
+  }
+}
+
+/**
+ * A webhook that names its helper by URL (a helper outside the cluster, or reached through a proxy) has no endpoints
+ * to count: ask the helper itself, on the URL's origin, whether it is ready.
+ */
+async function checkHelperUrl(url: string, ca: X509Certificate | undefined, probe: HttpsProbe, add: Add): Promise<void> {
+  let readyz: URL;
+  try {
+    readyz = new URL('/readyz', url);
+  } catch {
+    add('Helper endpoints', 'fail', `the webhook URL ${url} is not a valid URL`, 'helm upgrade the chart (or fix clientConfig.url)');
+    return;
+  }
+  const failOpen = 'while it is down, Pods are admitted without the affinity and without the rewrite (fail-open)';
+  try {
+    const r = await probe(readyz, ca ? Buffer.from(ca.toString()) : undefined);
+    const first = r.body.split('\n')[0]?.trim() ?? '';
+    if (r.status === 200) add('Helper endpoints', 'ok', `the helper at ${readyz.origin} is ready${first ? ` (${first})` : ''}`);
+    else add('Helper endpoints', 'fail', `the helper at ${readyz.origin} is not ready: HTTP ${r.status}${first ? ` ${first}` : ''}; ${failOpen}`, `check the helper's log; ${readyz.href} says why it is not ready`);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    add('Helper endpoints', 'fail', `the helper is missing: ${url} does not answer (${why}); ${failOpen}`, `start the helper, or point the webhook at a running one (doctor called it from this machine: if only the apiserver can reach ${readyz.origin}, check from there)`);
   }
 }

@@ -3,9 +3,11 @@
  * - invalid: bad input (flags, references, configuration)
  * - refused: the operation would hurt something (e.g. the target image is in use) or the state forbids it
  * - failed: UCloud reported the operation failed (CreateError / DeleteError)
+ * - in-use: refused because something uses the target image (--force overrides)
+ * - unverified: refused because whether anything uses it could not be checked completely (--force overrides)
  * - timeout: we stopped waiting; the operation may still finish
  */
-export type UserErrorKind = 'invalid' | 'refused' | 'in-use' | 'failed' | 'timeout' | 'not-found';
+export type UserErrorKind = 'invalid' | 'refused' | 'in-use' | 'unverified' | 'failed' | 'timeout' | 'not-found';
 
 export class UserError extends Error {
   readonly kind: UserErrorKind;

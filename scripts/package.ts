@@ -7,6 +7,10 @@
 //   npm run package -- --host --no-snapshot  without the V8 start-up snapshot (compare, or rule it out)
 //
 // The executable for the platform that builds carries a V8 start-up snapshot (see Startup below); the others cannot.
+//
+// A full release (no --host or --platforms) also packages the chart into out/charts/ and builds the helper image into
+// out/image/ (scripts/chart.ts, scripts/image.ts; `--no-image` leaves the image out).
+//
 // Node binaries for other platforms come from npm (`npm pack`) into ~/.cache/uimgacc-node/. A SEA blob has to be made
 // by the same Node version as the binary it is injected into: where npm lacks a platform's build of our Node version,
 // the newest 24.x it has is used and the blob is made by the linux build of that same version.
@@ -20,6 +24,8 @@ import { Script } from 'node:vm';
 import { build, type Plugin } from 'esbuild';
 import { lazyStringWidth, yargsAssert, yargsPatches } from './esbuild-plugins.ts';
 import { rcodesignBinary } from '../test/controlplane/testbin.ts';
+import { packageChart } from './chart.ts';
+import { buildImage } from './image.ts';
 
 interface Target {
   readonly os: 'linux' | 'darwin' | 'windows';
@@ -76,7 +82,7 @@ function nodePackage(name: string, version: string): string {
   return dir;
 }
 
-function nodeBinary(t: Target): string {
+export function nodeBinary(t: Target): string {
   if (t.os === HOST.os && t.arch === HOST.arch && t.nodeVersion === process.versions.node) return process.execPath;
   return join(nodePackage(t.nodePackage, t.nodeVersion), 'bin', t.os === 'windows' ? 'node.exe' : 'node');
 }
@@ -337,10 +343,11 @@ export function krewManifest(archives: readonly Pick<Built, 'target' | 'archive'
   ].join('\n');
 }
 
-function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; snapshot: boolean } {
+function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; snapshot: boolean; image: boolean } {
   let targets = [...TARGETS];
   let out = join(ROOT, 'out', 'release');
   let snapshot = true;
+  let image = true;
   for (const a of argv) {
     if (a === '--host') targets = TARGETS.filter((t) => t.os === HOST.os && t.arch === HOST.arch);
     else if (a.startsWith('--platforms=')) {
@@ -349,14 +356,15 @@ function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; s
       if (targets.length !== want.length) throw new Error(`unknown platform in ${a}; known: ${TARGETS.map((t) => `${t.os}/${t.arch}`).join(', ')}`);
     } else if (a.startsWith('--out=')) out = resolve(a.slice('--out='.length));
     else if (a === '--no-snapshot') snapshot = false;
+    else if (a === '--no-image') image = false;
     else throw new Error(`unknown argument ${a}`);
   }
   if (targets.length === 0) throw new Error(`no target for this platform (${HOST.os}/${HOST.arch})`);
-  return { targets, out, snapshot };
+  return { targets, out, snapshot, image };
 }
 
 async function main(): Promise<void> {
-  const { targets, out, snapshot } = parseArgs(process.argv.slice(2));
+  const { targets, out, snapshot, image } = parseArgs(process.argv.slice(2));
   const started = Date.now();
   mkdirSync(out, { recursive: true });
   const work = join(out, '.work');
@@ -374,7 +382,11 @@ async function main(): Promise<void> {
   const manifest = krewManifest(built);
   writeFileSync(join(out, 'uimgacc.yaml'), manifest);
   // The committed manifest describes a full release only.
-  if (built.length === TARGETS.length) writeFileSync(join(ROOT, 'krew-manifest.yaml'), manifest);
+  if (built.length === TARGETS.length) {
+    writeFileSync(join(ROOT, 'krew-manifest.yaml'), manifest);
+    console.log(`chart: ${packageChart()}`);
+    if (image) console.log(`image: ${buildImage().archive}`);
+  }
   console.log(`packaged ${built.length} platform(s) into ${out} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 

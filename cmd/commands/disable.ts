@@ -46,9 +46,12 @@ export async function run(o: DisableOptions, ctx: Context): Promise<number> {
   let outcome: GuardOutcome;
   if (!before.imagesKnown) {
     // Without the list there is no telling which target images to look for.
-    const refusal = new InUseRefusal(what, `the accelerated images are not known right now (${imagesUnknownReason(before) ?? before.status}), so their users cannot be checked`, [
-      'hint: retry when `kubectl uimgacc status` lists the images, or pass --force',
-    ]);
+    const refusal = new InUseRefusal(
+      what,
+      `the accelerated images are not known right now (${imagesUnknownReason(before) ?? before.status}), so their users cannot be checked`,
+      ['hint: retry when `kubectl uimgacc status` lists the images, or pass --force'],
+      'unverified',
+    );
     if (o.force) ctx.warn(refusal.reason);
     outcome = o.force ? { proceed: true, forced: true } : { proceed: false, refusal };
   } else if (before.images.length) {

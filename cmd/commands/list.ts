@@ -26,16 +26,22 @@ export async function run(o: ListOptions, ctx: Context): Promise<number> {
   const api = await ctx.ucloud();
   const state = await api.get();
   let inUse: Map<string, number> | undefined;
+  // False when the scan could not see everything: a count of 0 then means "none seen", not "none".
+  let inUseComplete = true;
   if (o.output === 'wide' && state.images.length > 0) {
-    // IN USE needs the cluster; without it the column shows "-" and says why, rather than failing the listing.
+    // IN USE needs the cluster; without it the column shows "?" and says why, rather than failing the listing.
     try {
       const scan = await scanImageUses(ctx.kube, state.images.map((i) => i.targetImage));
       inUse = new Map(state.images.map((i) => [i.targetImage, 0]));
       for (const u of scan.uses) inUse.set(u.target, (inUse.get(u.target) ?? 0) + 1);
-      if (scan.unseen.length) ctx.warn(`IN USE counts only what could be listed: ${scan.unseen.length} kind/namespace combination(s) were not visible (see \`kubectl uimgacc who-uses -A\`)`);
+      if (scan.unseen.length) {
+        inUseComplete = false;
+        ctx.warn(`IN USE counts only what could be listed ("?" = none seen, "N+" = at least N): ${scan.unseen.length} kind/namespace combination(s) were not visible (see \`kubectl uimgacc who-uses\`)`);
+      }
     } catch (err) {
       if (!(err instanceof UserError) && !isKubeError(err)) throw err;
-      ctx.warn(`IN USE unknown: ${err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl())}`);
+      inUseComplete = false;
+      ctx.warn(`IN USE unknown ("?"): ${err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl())}`);
     }
   }
   const views = state.images.map((img) => imageView(state, img, inUse?.get(img.targetImage)));
@@ -47,7 +53,7 @@ export async function run(o: ListOptions, ctx: Context): Promise<number> {
   if (o.output === 'name') {
     for (const v of views) ctx.out.write(`${v.originalImage}\n`);
   } else if (views.length > 0) {
-    ctx.out.write(imagesTable(views, o.output === 'wide'));
+    ctx.out.write(imagesTable(views, o.output === 'wide', inUseComplete));
   }
   if (reason) ctx.streams.err.write(`No images listed: ${reason}.\n`);
   else if (views.length === 0 && o.output !== 'name') ctx.streams.err.write(`No accelerated images on cluster ${state.clusterId}.\n`);

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { chooseAccelerationLabel, type LabelChoice, type NodeInfo } from '../../lib/affinity.ts';
+import { describeLabels, detectAccelerationLabels, type LabelDetection, type NodeInfo } from '../../lib/affinity.ts';
 import { invalid, refused } from '../../lib/errors.ts';
 import { parseImageReference, sameImageString } from '../../lib/image/reference.ts';
 import { describeKubeError, isForbidden } from '../../lib/kube/errors.ts';
@@ -57,7 +57,7 @@ export function builder(y: Argv): Argv {
   return commonOptions(y, 'patch')
     .option('container', { alias: 'c', type: 'string', array: true, describe: 'Only these containers or init containers (repeatable)' })
     .option('image', { type: 'string', array: true, describe: 'ORIGINAL=TARGET: use this pair instead of the accelerations UCloud lists (repeatable)' })
-    .option('node-label', { type: 'string', describe: 'Node label (=true) to require (default: detected from the Ready nodes: node.uk8s.ucloud.cn/image_accel or the legacy node.uk8s.ucloud.cn/uimgacc)' })
+    .option('node-label', { type: 'string', describe: 'Require this node label (=true) only (default: either spelling, node.uk8s.ucloud.cn/image_accel or the legacy node.uk8s.ucloud.cn/uimgacc, so every accelerated node qualifies)' })
     .example('$0 patch deploy/web', 'Use the accelerated image for every container of deployment web that has one')
     .example('$0 patch deploy/web sts/db -n shop', 'Several workloads at once')
     .example('$0 patch deployments -l app=web --dry-run=client --diff', 'Preview the change to the pod templates')
@@ -122,8 +122,8 @@ async function nodesOrUndefined(ctx: Context): Promise<NodeInfo[] | undefined> {
   }
 }
 
-function countReady(nodes: readonly NodeInfo[], label: string): number {
-  return nodes.filter((n) => n.ready && n.labels[label] === 'true').length;
+function countReady(nodes: readonly NodeInfo[], labels: readonly string[]): number {
+  return nodes.filter((n) => n.ready && labels.some((l) => n.labels[l] === 'true')).length;
 }
 
 /** Everything both commands print for one workload. */
@@ -172,7 +172,7 @@ function describePlan(plan: PatchPlan): string[] {
   const lines = plan.containers
     .filter((c) => c.outcome === 'patched')
     .map((c) => `${c.list === 'initContainers' ? 'init container' : 'container'} ${c.name}: ${c.image} -> ${c.target ?? ''}`);
-  if (plan.affinityChanged) lines.push(`node affinity: requires ${plan.label ?? ''}=true`);
+  if (plan.affinityChanged) lines.push(`node affinity: requires ${describeLabels(plan.labels ?? [])}`);
   return lines;
 }
 
@@ -185,19 +185,19 @@ export async function run(o: PatchOptions, ctx: Context): Promise<number> {
   }
   const accs = await accelerations(o, ctx);
   const nodes = await nodesOrUndefined(ctx);
-  const choice: LabelChoice = chooseAccelerationLabel(nodes ?? [], o.nodeLabel);
-  if (!nodes && !o.nodeLabel) ctx.warn(`cannot list Nodes (forbidden), so the node label cannot be detected: requiring ${choice.label}=true (--node-label sets another)`);
-  if (choice.otherSpellingOnly > 0) {
-    ctx.warn(`${choice.otherSpellingOnly} Ready node(s) carry only the other acceleration label, not ${choice.label}=true: Pods will not be scheduled there (--node-label chooses the label)`);
+  const choice: LabelDetection = detectAccelerationLabels(nodes ?? [], o.nodeLabel);
+  if (!nodes) ctx.debug(1, `cannot list Nodes (forbidden): requiring ${describeLabels(choice.labels)} without checking the nodes`);
+  if (choice.excluded.length > 0) {
+    ctx.warn(`${choice.excluded.length} node(s) carry an acceleration label but not ${o.nodeLabel ?? ''}=true: Pods will not be scheduled there (without --node-label either spelling qualifies)`);
   }
-  ctx.debug(1, `node label: ${choice.label} (${choice.source}; ${choice.readyNodes} Ready node(s) carry it)`);
+  ctx.debug(1, `node labels: ${describeLabels(choice.labels)} (${choice.source}; ${choice.counts.map((c) => `${c.label}: ${c.readyNodes}/${c.nodes} Ready`).join(', ')})`);
 
   const results: Printed[] = [];
   let failures = 0;
   let changedAny = false;
   for (const t of targets) {
     try {
-      const r = await patchOne(ctx, o, t, namespace, accs, choice.label);
+      const r = await patchOne(ctx, o, t, namespace, accs, choice.labels);
       results.push(r.printed);
       changedAny ||= r.printed.changed;
       warnAbout(ctx, r.printed.name, r.plan, r.replicas, nodes);
@@ -220,7 +220,7 @@ interface PatchOutcome {
   readonly replicas: number | undefined;
 }
 
-async function patchOne(ctx: Context, o: PatchOptions, t: NamedTarget, namespace: string, accs: readonly Acceleration[], label: string): Promise<PatchOutcome> {
+async function patchOne(ctx: Context, o: PatchOptions, t: NamedTarget, namespace: string, accs: readonly Acceleration[], labels: readonly string[]): Promise<PatchOutcome> {
   const name = objectName(t.info, t.name);
   const res = await applyPlan(ctx.kube, {
     info: t.info,
@@ -228,7 +228,7 @@ async function patchOne(ctx: Context, o: PatchOptions, t: NamedTarget, namespace
     name: t.name,
     dryRun: o.dryRun,
     fieldManager: o.fieldManager,
-    plan: (obj: Workload): PatchPlan => planPatch(t.info, obj, { accelerations: accs, containers: o.containers, label }),
+    plan: (obj: Workload): PatchPlan => planPatch(t.info, obj, { accelerations: accs, containers: o.containers, labels }),
   });
   if (res.attempts > 1) ctx.debug(1, `${name}: written after ${res.attempts} attempts (it changed concurrently)`);
   const { before, after, plan: p } = res;
@@ -272,12 +272,13 @@ function noteOwnership(ctx: Context, r: Printed, dryRun: DryRun): void {
 }
 
 function warnAbout(ctx: Context, name: string, plan: PatchPlan, replicas: number | undefined, nodes: readonly NodeInfo[] | undefined): void {
-  for (const c of plan.conflicts) ctx.warn(`${name}: its node affinity contradicts ${plan.label ?? ''}=true (${c}): Pods could not be scheduled`);
-  if (plan.label === undefined || nodes === undefined) return;
-  const ready = countReady(nodes, plan.label);
+  const labels = plan.labels;
+  for (const c of plan.conflicts) ctx.warn(`${name}: its node affinity contradicts ${describeLabels(labels ?? [])} (${c}): Pods matching that term could not be scheduled`);
+  if (labels === undefined || nodes === undefined) return;
+  const ready = countReady(nodes, labels);
   if (ready === 0) {
-    ctx.warn(`no Ready node carries ${plan.label}=true: Pods of ${name} will stay Pending until such nodes join (only nodes added after acceleration was enabled get the label)`);
+    ctx.warn(`no Ready node carries ${describeLabels(labels)}: Pods of ${name} will stay Pending until such nodes join (only nodes added after acceleration was enabled get the label)`);
   } else if (replicas !== undefined && replicas > ready) {
-    ctx.warn(`${name} wants ${replicas} replicas but only ${ready} Ready node(s) carry ${plan.label}=true: they all run there (anti-affinity or spread constraints may leave some Pending)`);
+    ctx.warn(`${name} wants ${replicas} replicas but only ${ready} Ready node(s) carry ${describeLabels(labels)}: they all run there (anti-affinity or spread constraints may leave some Pending)`);
   }
 }

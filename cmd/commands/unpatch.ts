@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { objectName, type NamedTarget } from '../../lib/workload/kinds.ts';
-import { planUnpatch, type UnpatchPlan } from '../../lib/workload/plan.ts';
+import { unpatchPlanner, type UnpatchPlan } from '../../lib/workload/plan.ts';
 import { PATCHED_ANNOTATION } from '../../lib/workload/annotation.ts';
 import { readWorkload, resolveTargets } from '../../lib/workload/resolve.ts';
 import type { Workload } from '../../lib/workload/template.ts';
@@ -54,6 +54,7 @@ export async function run(o: UnpatchOptions, ctx: Context): Promise<number> {
 async function unpatchOne(ctx: Context, o: UnpatchOptions, t: NamedTarget, namespace: string): Promise<Printed | undefined> {
   const name = objectName(t.info, t.name);
   const read = (): Promise<Workload> => readWorkload(ctx.kube, t.info, namespace, t.name);
+  let seenPatched = false;
   if (o.targets.mode === 'select') {
     // Selecting many workloads: the ones uimgacc never patched are simply not ours to undo.
     const current = await read();
@@ -61,6 +62,7 @@ async function unpatchOne(ctx: Context, o: UnpatchOptions, t: NamedTarget, names
       ctx.streams.err.write(`${name} skipped: not patched by uimgacc\n`);
       return undefined;
     }
+    seenPatched = true;
   }
   const { before, after, plan: p } = await applyPlan(ctx.kube, {
     info: t.info,
@@ -68,7 +70,10 @@ async function unpatchOne(ctx: Context, o: UnpatchOptions, t: NamedTarget, names
     name: t.name,
     dryRun: o.dryRun,
     fieldManager: o.fieldManager,
-    plan: (obj: Workload): UnpatchPlan & { changed: true } => ({ ...planUnpatch(t.info, obj), changed: true }),
+    plan: unpatchPlanner(t.info, seenPatched),
   });
+  if (p.alreadyDone) {
+    return { name, changed: false, object: before, before, info: t.info, lines: [], unchangedReason: 'already unpatched (another run restored the original images meanwhile)' };
+  }
   return { name, changed: true, object: after ?? p.object, before, info: t.info, lines: describeUnpatch(p) };
 }

@@ -1,8 +1,10 @@
 import type { Argv } from 'yargs';
-import { invalid } from '../../lib/errors.ts';
 import { parseImageReference } from '../../lib/image/reference.ts';
 import { summarizeUses } from '../../lib/inuse/guard.ts';
-import { ALL_NAMESPACES, emptyScanResult, scanImageUses, type ScanResult } from '../../lib/inuse/scan.ts';
+import { ALL_NAMESPACES, emptyScanResult, SCANNED_KINDS, scanImageUses, type ScanResult } from '../../lib/inuse/scan.ts';
+import { describeKubeError, isKubeError } from '../../lib/kube/errors.ts';
+import { UserError, invalid } from '../../lib/errors.ts';
+import { EXIT } from '../errors.ts';
 import { findAcceleration, requireImagesKnown } from '../../lib/operations.ts';
 import { bool, str, type Args } from '../args.ts';
 import type { Context } from '../context.ts';
@@ -48,22 +50,39 @@ export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
   }
   // Unlike kubectl get, all namespaces by default: "who uses it?" is asked before deleting, which is cluster-wide.
   const scope = o.namespace === undefined ? ALL_NAMESPACES : `namespace ${o.namespace}`;
-  const scan: ScanResult = targets.length ? await scanImageUses(ctx.kube, targets, { namespace: o.namespace }) : emptyScanResult();
-  if (printMachine(ctx.out, o.output, { apiVersion: API_VERSION, kind: 'ImageUsage', targets, scope: o.namespace ?? ALL_NAMESPACES, items: scan.uses, unseen: scan.unseen })) {
-    if (scan.unseen.length > 0) ctx.warn(`the scan could not see ${scan.unseen.length} kind/namespace combination(s): see "unseen"`);
-    return 0;
+  let scan: ScanResult;
+  let unreadable: string | undefined;
+  try {
+    scan = targets.length ? await scanImageUses(ctx.kube, targets, { namespace: o.namespace }) : emptyScanResult();
+  } catch (err) {
+    if (!(err instanceof UserError) && !isKubeError(err)) throw err;
+    // Nothing could be seen: every kind is unseen, for the same reason, and the answer is "unknown", never "nothing".
+    unreadable = err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl());
+    scan = { ...emptyScanResult(), unseen: SCANNED_KINDS.map((kind) => ({ kind, scope: o.namespace ?? ALL_NAMESPACES, reason: unreadable ?? '' })) };
+  }
+  const complete = scan.unseen.length === 0;
+  const code = complete ? EXIT.ok : EXIT.unverified;
+  const report = { apiVersion: API_VERSION, kind: 'ImageUsage', targets, scope: o.namespace ?? ALL_NAMESPACES, complete, items: scan.uses, unseen: scan.unseen };
+  if (printMachine(ctx.out, o.output, report)) {
+    if (!complete) ctx.warn(`the scan could not see ${scan.unseen.length} kind/namespace combination(s) (see "unseen"): the list may be incomplete`);
+    return code;
   }
   const what = targets.length === 1 ? (targets[0] as string) : targets.length ? 'the accelerated images' : 'any accelerated image (there are none)';
   if (scan.uses.length > 0) {
     ctx.out.write(usesTable(scan.uses, o.output === 'wide' || targets.length > 1));
-    ctx.streams.err.write(`${summarizeUses(scan.uses, what)} (in ${scope}).\n`);
-  } else {
+    // A partial scan names no scope: "in all namespaces" would claim what it did not see.
+    ctx.streams.err.write(`${summarizeUses(scan.uses, what)} (${complete ? `in ${scope}` : 'in what could be listed; more may use it where the scan could not see'}).\n`);
+  } else if (complete) {
     ctx.streams.err.write(`Nothing uses ${what} in ${scope}.\n`);
+  } else {
+    ctx.streams.err.write(`No use of ${what} found in what could be listed, which is not everything: it is unknown whether anything uses it.\n`);
   }
   if (o.namespace !== undefined) ctx.streams.err.write(`(namespace ${o.namespace} only; without -n, who-uses looks in all namespaces)\n`);
-  if (scan.unseen.length > 0) {
+  if (unreadable !== undefined) {
+    ctx.warn(`the cluster could not be read: ${unreadable}`);
+  } else if (!complete) {
     ctx.warn('the scan could not see:');
     for (const line of unseenLines(scan.unseen)) ctx.streams.err.write(`${line}\n`);
   }
-  return 0;
+  return code;
 }

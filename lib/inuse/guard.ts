@@ -8,8 +8,12 @@ import type { ImageUse, ScanResult } from './scan.ts';
 export class InUseRefusal extends UserError {
   /** The message without "refusing to …:", for use as a warning under --force. */
   readonly reason: string;
-  constructor(what: string, reason: string, details: readonly string[]) {
-    super('in-use', `refusing to ${what}: ${reason}`, details);
+  /**
+   * 'in-use': something was seen using the image. 'unverified': nothing was seen, but part of the cluster could not be
+   * (or nothing could be checked at all). Scripts get a different exit code for each.
+   */
+  constructor(what: string, reason: string, details: readonly string[], kind: 'in-use' | 'unverified' = 'in-use') {
+    super(kind, `refusing to ${what}: ${reason}`, details);
     this.reason = reason;
   }
 }
@@ -49,10 +53,15 @@ export function inUseRefusal(
     ]);
   }
   if (scan.unseen.length > 0) {
-    return new InUseRefusal(what, 'the in-use check could not see everything, and an unseen Pod is not a safe Pod', [
-      ...render.unseen(),
-      'hint: run it as a user who can list these (cluster-wide list of Pods and workloads), or pass --force if you are sure nothing there uses the image',
-    ]);
+    return new InUseRefusal(
+      what,
+      'the in-use check could not see everything, and an unseen Pod is not a safe Pod',
+      [
+        ...render.unseen(),
+        'hint: run it as a user who can list these (cluster-wide list of Pods and workloads), or pass --force if you are sure nothing there uses the image',
+      ],
+      'unverified',
+    );
   }
   return undefined;
 }

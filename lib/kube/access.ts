@@ -1,6 +1,5 @@
 import type { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { effectiveKubeconfigYaml, loadKubeconfig, type KubeFlags, type LoadedKubeconfig } from './kubeconfig.ts';
-import { isNotFound } from './errors.ts';
+import { effectiveKubeconfigYaml, impersonationOf, loadKubeconfig, serverOf, type Impersonation, type KubeFlags, type LoadedKubeconfig } from './kubeconfig.ts';
 import { parseDuration } from '../duration.ts';
 import { invalid } from '../errors.ts';
 
@@ -64,28 +63,50 @@ export class KubeAccess {
 
   /** kubectl falls back to the Pod's service account when no kubeconfig exists and it runs inside a cluster. */
   inCluster(): boolean {
-    return !this.flags.kubeconfig && Boolean(this.#env['KUBERNETES_SERVICE_HOST']) && this.loaded.files.length === 0;
+    return !this.flags.kubeconfig && !this.flags.server && Boolean(this.#env['KUBERNETES_SERVICE_HOST']) && this.loaded.files.length === 0;
+  }
+
+  /** Who every request impersonates (--as, --as-group, --as-uid, or the kubeconfig user's `as…` fields). */
+  impersonation(): Impersonation {
+    if (this.inCluster()) return { user: this.flags.as, groups: [...(this.flags.asGroups ?? [])], uid: this.flags.asUid };
+    return impersonationOf(this.loaded);
+  }
+
+  /** The impersonation headers, one line per group as the apiserver expects. */
+  impersonationHeaders(): Record<string, string | string[]> {
+    const imp = this.impersonation();
+    if (!imp.user) return {};
+    return { 'Impersonate-User': imp.user, ...(imp.groups.length ? { 'Impersonate-Group': [...imp.groups] } : {}), ...(imp.uid ? { 'Impersonate-Uid': imp.uid } : {}) };
   }
 
   kubeConfig(): Promise<KubeConfig> {
     this.#kc ??= (async () => {
       // A missing or broken kubeconfig fails here, before paying for client-node's import.
       const yaml = this.inCluster() ? undefined : effectiveKubeconfigYaml(this.loaded);
+      const headers = this.impersonationHeaders();
       const k8s = await import('@kubernetes/client-node');
       const kc = new k8s.KubeConfig();
       if (yaml === undefined) kc.loadFromCluster();
       else kc.loadFromString(yaml);
+      if (Object.keys(headers).length) {
+        // client-node knows only Impersonate-User; its typed calls (configure, version) get all three here. Their
+        // header API takes one value per name, so several groups travel comma-joined on that path; the scan and
+        // patch/unpatch (lib/kube/rawlist.ts) send one line per group.
+        const apply = kc.applySecurityAuthentication.bind(kc);
+        kc.applySecurityAuthentication = async (context) => {
+          await apply(context);
+          for (const [k, v] of Object.entries(headers)) context.setHeaderParam(k, Array.isArray(v) ? v.join(',') : v);
+        };
+      }
       return kc;
     })();
     return this.#kc;
   }
 
-  /** The API server URL of the effective context, for error messages; undefined when unknown. */
+  /** The API server URL of the effective context (after --server), for error messages; undefined when unknown. */
   serverUrl(): string | undefined {
-    if (!this.#loaded) return undefined;
-    const cluster = this.#loaded.merged.clusters.find((c) => c.name === this.#loaded?.clusterName);
-    const server = (cluster?.['cluster'] as { server?: unknown } | undefined)?.server;
-    return typeof server === 'string' ? server : undefined;
+    if (this.flags.server) return this.flags.server;
+    return this.#loaded ? serverOf(this.#loaded) : undefined;
   }
 
   async core(): Promise<CoreV1Api> {
@@ -108,28 +129,20 @@ export class KubeAccess {
 
   /** The ConfigMap's data, or undefined when it does not exist. Other errors propagate. */
   async readConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined> {
-    const core = await this.core();
-    try {
-      const cm = await this.timed(core.readNamespacedConfigMap({ namespace, name }));
-      return { ...(cm.data ?? {}) };
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    // Raw, like every other read: impersonation headers and connection errors that name the server.
+    const { getObject } = await import('./rawlist.ts');
+    const cm = await getObject<{ data?: Record<string, string> }>(this, `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`);
+    return cm ? { ...(cm.data ?? {}) } : undefined;
   }
 
   /** The Secret's data, decoded, or undefined when it does not exist. Other errors propagate. */
   async readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
-    const core = await this.core();
-    try {
-      const secret = await this.timed(core.readNamespacedSecret({ namespace, name }));
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
-      for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
-      return out;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const { getObject } = await import('./rawlist.ts');
+    const secret = await getObject<{ data?: Record<string, string>; stringData?: Record<string, string> }>(this, `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`);
+    if (!secret) return undefined;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+    for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
+    return out;
   }
 }

@@ -71,18 +71,22 @@ export function describeKubeError(err: unknown, server?: string): string {
     return `Error from server (${status.reason ?? 'Unknown'}): ${message}`;
   }
   const { code, message } = causeCode(err);
-  const host = server ? server.replace(/^https?:\/\//, '') : 'the server';
-  if (code === 'ECONNREFUSED') return `The connection to the server ${host} was refused - did you specify the right host or port?`;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Unable to connect to the server: dial tcp: lookup ${host}: no such host`;
-  if (code === 'UND_ERR_REQUEST_TIMEOUT') return `Unable to connect to the server: ${host}: ${message}`;
-  if (code && code.startsWith('UND_ERR_') && code.includes('TIMEOUT')) return `Unable to connect to the server: ${host}: timeout`;
+  const carried = typeof err === 'object' && err !== null && typeof (err as { server?: unknown }).server === 'string' ? (err as { server: string }).server : undefined;
+  const known = server ?? carried;
+  // kubectl names the server (host:port); when it is not known, the sentence must still read right.
+  const host = known ? known.replace(/^https?:\/\//, '').replace(/\/+$/, '') : undefined;
+  const at = host ? `${host}: ` : '';
+  if (code === 'ECONNREFUSED') return `The connection to the server ${host ?? ''}${host ? ' ' : ''}was refused - did you specify the right host or port?`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Unable to connect to the server: dial tcp: lookup ${host ?? 'the server\'s host'}: no such host`;
+  if (code === 'UND_ERR_REQUEST_TIMEOUT') return `Unable to connect to the server: ${at}${message}`;
+  if (code && code.startsWith('UND_ERR_') && code.includes('TIMEOUT')) return `Unable to connect to the server: ${at}timeout`;
   if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return `Unable to connect to the server: ${host}: request timed out`;
+    return `Unable to connect to the server: ${at}request timed out`;
   }
   if (err instanceof TypeError && err.message === 'fetch failed' && err.cause instanceof Error) {
-    return `Unable to connect to the server: ${host}: ${err.cause.message}`;
+    return `Unable to connect to the server: ${at}${err.cause.message}`;
   }
-  return `Unable to connect to the server: ${message}`;
+  return `Unable to connect to the server: ${at}${message}`;
 }
 
 /** True when the thing raised came from talking to Kubernetes (so cmd/ can word it like kubectl). */

@@ -12,6 +12,23 @@ export interface KubeFlags {
   readonly user?: string | undefined;
   readonly namespace?: string | undefined;
   readonly requestTimeout?: string | undefined;
+  /** kubectl's overrides of the effective cluster and user (clientcmd's ConfigOverrides). */
+  readonly server?: string | undefined;
+  readonly certificateAuthority?: string | undefined;
+  readonly insecureSkipTlsVerify?: boolean | undefined;
+  readonly tlsServerName?: string | undefined;
+  readonly token?: string | undefined;
+  /** Impersonation: --as, --as-group (repeatable), --as-uid. */
+  readonly as?: string | undefined;
+  readonly asGroups?: readonly string[] | undefined;
+  readonly asUid?: string | undefined;
+}
+
+/** Who the requests impersonate (kubectl's --as/--as-group/--as-uid, or the user's `as`, `as-groups`, `as-uid`). */
+export interface Impersonation {
+  readonly user: string | undefined;
+  readonly groups: readonly string[];
+  readonly uid: string | undefined;
 }
 
 type YamlMap = Record<string, unknown>;
@@ -50,6 +67,8 @@ export interface LoadedKubeconfig {
   readonly extension: ContextExtension | undefined;
   /** The file where the effective context is defined (where `configure` writes). */
   readonly contextFile: string | undefined;
+  /** The flags that override the effective cluster and user, applied by effectiveKubeconfigYaml. */
+  readonly overrides: KubeFlags;
 }
 
 const PATH_FIELDS: Readonly<Record<'clusters' | 'users', readonly string[]>> = {
@@ -162,6 +181,13 @@ export function loadKubeconfig(flags: KubeFlags, env: NodeJS.ProcessEnv, home: s
   if (flags.user && !merged.users.some((u) => u.name === flags.user)) {
     throw invalid(`user "${flags.user}" not found in kubeconfig`);
   }
+  // clientcmd's validation: trusting a CA and skipping verification contradict each other.
+  if (flags.insecureSkipTlsVerify && flags.certificateAuthority) {
+    throw invalid('specifying a root certificates file with the insecure flag is not allowed (--certificate-authority with --insecure-skip-tls-verify)');
+  }
+  if ((flags.asGroups?.length || flags.asUid) && !flags.as) {
+    throw invalid('requesting uid or groups without impersonating a user is not allowed: add --as');
+  }
   return {
     merged,
     files,
@@ -172,6 +198,7 @@ export function loadKubeconfig(flags: KubeFlags, env: NodeJS.ProcessEnv, home: s
     namespaceSource: flags.namespace ? 'flag --namespace' : ctxNamespace ? `kubeconfig context "${contextName}"` : 'default',
     extension: ctx ? readExtension(ctx) : undefined,
     contextFile: contextName ? contextFiles.get(contextName) : undefined,
+    overrides: flags,
   };
 }
 
@@ -187,25 +214,61 @@ function readExtension(ctx: YamlMap): ContextExtension | undefined {
   return undefined;
 }
 
-/** A kubeconfig containing only what the effective context needs, ready for client-node's loadFromString. */
+/** The impersonation in effect: the flags, else what the kubeconfig user says. */
+export function impersonationOf(loaded: LoadedKubeconfig): Impersonation {
+  const o = loaded.overrides;
+  if (o.as) return { user: o.as, groups: [...(o.asGroups ?? [])], uid: o.asUid };
+  const user = loaded.merged.users.find((u) => u.name === loaded.userName)?.['user'];
+  if (!isMap(user)) return { user: undefined, groups: [], uid: undefined };
+  const groups = Array.isArray(user['as-groups']) ? user['as-groups'].filter((g): g is string => typeof g === 'string') : [];
+  return { user: typeof user['as'] === 'string' && user['as'] !== '' ? user['as'] : undefined, groups, uid: typeof user['as-uid'] === 'string' && user['as-uid'] !== '' ? user['as-uid'] : undefined };
+}
+
+/** The API server the effective context talks to, after --server; undefined when unknown. */
+export function serverOf(loaded: LoadedKubeconfig): string | undefined {
+  if (loaded.overrides.server) return loaded.overrides.server;
+  const cluster = loaded.merged.clusters.find((c) => c.name === loaded.clusterName)?.['cluster'];
+  return isMap(cluster) && typeof cluster['server'] === 'string' ? cluster['server'] : undefined;
+}
+
+/**
+ * A kubeconfig containing only what the effective context needs, with kubectl's overrides applied (--server,
+ * --certificate-authority, --insecure-skip-tls-verify, --tls-server-name, --token), ready for client-node's
+ * loadFromString. Impersonation is not in it: client-node knows only `as`, so requests add the headers themselves.
+ */
 export function effectiveKubeconfigYaml(loaded: LoadedKubeconfig): string {
-  const { merged, clusterName, userName, contextName } = loaded;
-  if (!contextName && !clusterName) {
+  const { merged, clusterName, userName, contextName, overrides: o } = loaded;
+  if (!contextName && !clusterName && !o.server) {
     throw invalid(
       loaded.files.length === 0
-        ? 'no kubeconfig found: set --kubeconfig or KUBECONFIG, or create ~/.kube/config'
+        ? 'no kubeconfig found: set --kubeconfig or KUBECONFIG, or create ~/.kube/config (or give --server)'
         : 'no current context is set in the kubeconfig: use --context or `kubectl config use-context`',
     );
   }
-  const cluster = merged.clusters.find((c) => c.name === clusterName);
-  if (!cluster) throw invalid(`cluster "${clusterName ?? ''}" of context "${contextName ?? ''}" not found in kubeconfig`);
+  const found = merged.clusters.find((c) => c.name === clusterName);
+  if (!found && !o.server) throw invalid(`cluster "${clusterName ?? ''}" of context "${contextName ?? ''}" not found in kubeconfig`);
+  const clusterFields: YamlMap = { ...(found && isMap(found['cluster']) ? found['cluster'] : {}) };
+  if (o.server) clusterFields['server'] = o.server;
+  if (o.certificateAuthority) {
+    clusterFields['certificate-authority'] = resolve(o.certificateAuthority);
+    delete clusterFields['certificate-authority-data'];
+  }
+  if (o.insecureSkipTlsVerify) {
+    clusterFields['insecure-skip-tls-verify'] = true;
+    delete clusterFields['certificate-authority'];
+    delete clusterFields['certificate-authority-data'];
+  }
+  if (o.tlsServerName) clusterFields['tls-server-name'] = o.tlsServerName;
   const user = merged.users.find((u) => u.name === userName) ?? { name: userName ?? 'anonymous', user: {} };
+  const userFields: YamlMap = { ...(isMap(user['user']) ? user['user'] : {}) };
+  if (o.token) userFields['token'] = o.token;
+  delete userFields['as'];
   const name = 'uimgacc-effective';
   return yaml.dump({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ ...cluster, name }],
-    users: [{ ...user, name }],
+    clusters: [{ name, cluster: clusterFields }],
+    users: [{ name, user: userFields }],
     contexts: [{ name, context: { cluster: name, user: name, namespace: loaded.namespace } }],
     'current-context': name,
   });

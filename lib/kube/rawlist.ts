@@ -38,12 +38,12 @@ export async function rawRequest(kube: KubeAccess, path: string, init: RawReques
   if (!server) throw new Error('the kubeconfig context has no cluster server');
   const url = new URL(server.replace(/\/+$/, '') + path);
   for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string | string[]> = { Accept: 'application/json', ...kube.impersonationHeaders() };
   if (init.body !== undefined) {
     headers['Content-Type'] = init.contentType ?? 'application/json';
     headers['Content-Length'] = String(Buffer.byteLength(init.body));
   }
-  const opts: RequestOptions & { headers: Record<string, string> } = { method: init.method ?? 'GET', headers };
+  const opts: RequestOptions & { headers: Record<string, string | string[]> } = { method: init.method ?? 'GET', headers };
   await kc.applyToHTTPSOptions(opts);
   // Imported on use: node:http cannot be part of a V8 start-up snapshot, and the single executable's snapshot holds
   // every command module (scripts/sea-entry.ts).
@@ -62,7 +62,8 @@ export async function rawRequest(kube: KubeAccess, path: string, init: RawReques
       res.on('error', reject);
     });
     if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeoutError(timeoutMs)));
-    req.on('error', (err) => reject(Object.assign(new TypeError('fetch failed'), { cause: err })));
+    // The server travels with the error, so that every message can name it as kubectl does.
+    req.on('error', (err) => reject(Object.assign(new TypeError('fetch failed'), { cause: err, server: url.host })));
     req.end(init.body);
   });
 }

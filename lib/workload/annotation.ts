@@ -41,11 +41,19 @@ function affinityRecord(v: unknown): AffinityRecord | null {
   if (v === null || v === undefined) return null;
   const r = v as Record<string, unknown>;
   const terms = r['terms'];
+  const labels = r['labels'];
+  const isTerm = (t: unknown): boolean => {
+    if (typeof t !== 'object' || t === null) return false;
+    const e = t as Record<string, unknown>;
+    return typeof e['source'] === 'number' && (e['label'] === undefined || typeof e['label'] === 'string') && typeof e['createdList'] === 'boolean';
+  };
   if (
     typeof v !== 'object' ||
-    typeof r['label'] !== 'string' ||
+    !Array.isArray(labels) ||
+    labels.length === 0 ||
+    !labels.every((l: unknown) => typeof l === 'string') ||
     !Array.isArray(terms) ||
-    !terms.every((t: unknown) => typeof t === 'object' && t !== null && typeof (t as Record<string, unknown>)['index'] === 'number' && typeof (t as Record<string, unknown>)['createdList'] === 'boolean') ||
+    !terms.every(isTerm) ||
     typeof r['createdRequired'] !== 'boolean' ||
     typeof r['createdNodeAffinity'] !== 'boolean' ||
     typeof r['createdAffinity'] !== 'boolean'

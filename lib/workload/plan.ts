@@ -21,8 +21,8 @@ export interface PatchOptions {
   readonly accelerations: readonly Acceleration[];
   /** --container: only these containers (init or not); undefined = all. */
   readonly containers?: readonly string[] | undefined;
-  /** The node label to require (a label recorded by an earlier patch wins, so re-patching stays idempotent). */
-  readonly label: string;
+  /** Node labels to require, one of them (both spellings, or the one --node-label forces); an earlier patch's win. */
+  readonly labels: readonly string[];
 }
 
 export type ContainerOutcome = 'patched' | 'already-accelerated' | 'not-accelerated' | 'not-selected';
@@ -46,8 +46,8 @@ export interface PatchPlan {
   readonly containers: readonly ContainerReport[];
   readonly imageChanges: readonly ImageChange[];
   readonly affinityChanged: boolean;
-  /** The label required of nodes; undefined when no container runs a target image (so no affinity is needed). */
-  readonly label: string | undefined;
+  /** The labels required of nodes (one of); undefined when no container runs a target image (so no affinity is needed). */
+  readonly labels: readonly string[] | undefined;
   /** Expressions that contradict the required label: Pods could not be scheduled anywhere. */
   readonly conflicts: readonly string[];
   readonly record: PatchRecord | undefined;
@@ -106,13 +106,13 @@ function keyOf(image: string | undefined): string | undefined {
   return ref ? imageKey(ref) : undefined;
 }
 
-/** Combines what an earlier patch added to the affinity with what this one adds. */
+/**
+ * What an earlier patch added and what this one adds. A second patch changes the affinity only when terms without
+ * an acceleration expression appeared since (the user edited it); the earlier record no longer describes those
+ * terms, so the new one (taken over the edited affinity) is the exact undo of this patch.
+ */
 function mergeAffinityRecord(previous: AffinityRecord | null, added: AffinityRecord | undefined): AffinityRecord | null {
-  if (!added) return previous;
-  if (!previous || previous.createdRequired || added.createdRequired || previous.label !== added.label) return added;
-  const terms = [...previous.terms];
-  for (const t of added.terms) if (!terms.some((p) => p.index === t.index)) terms.push(t);
-  return { ...previous, terms };
+  return added ?? previous;
 }
 
 /**
@@ -162,13 +162,14 @@ export function planPatch(info: KindInfo, obj: Workload, opts: PatchOptions): Pa
       reports.push({ list, name: c.name, image, outcome: 'patched', target: acc.targetImage });
     });
   }
-  let label: string | undefined;
+  let labels: readonly string[] | undefined;
   let affinityChanged = false;
   let conflicts: readonly string[] = [];
   let added: AffinityRecord | undefined;
   if (usesTarget) {
-    label = previous?.affinity?.label ?? opts.label;
-    const change = addAccelerationAffinity(spec.affinity as Affinity | undefined, label);
+    // Labels recorded by an earlier patch win, so that patching again never adds a second set of expressions.
+    labels = previous?.affinity?.labels ?? opts.labels;
+    const change = addAccelerationAffinity(spec.affinity as Affinity | undefined, labels);
     conflicts = change.conflicts;
     if (change.changed) {
       affinityChanged = true;
@@ -192,7 +193,7 @@ export function planPatch(info: KindInfo, obj: Workload, opts: PatchOptions): Pa
     containers: reports,
     imageChanges,
     affinityChanged,
-    label,
+    labels,
     conflicts,
     record,
   };
@@ -269,7 +270,7 @@ export function planUnpatch(info: KindInfo, obj: Workload): UnpatchPlan {
       affinity = removeAccelerationAffinity(spec.affinity as Affinity | undefined, record.affinity);
     } catch (err) {
       if (!(err instanceof AffinityRestoreError)) throw err;
-      throw refused(`cannot unpatch ${name}: ${err.message}`, hint(`remove the ${record.affinity.label} expression by hand (kubectl edit ${name}) and restore the original images (kubectl set image)`));
+      throw refused(`cannot unpatch ${name}: ${err.message}`, hint(`remove the ${record.affinity.labels.join(' / ')} expressions patch added by hand (kubectl edit ${name}) and restore the original images (kubectl set image)`));
     }
     affinityRemoved = true;
     const path = `${info.templatePointer}/spec/affinity`;
@@ -291,4 +292,21 @@ export function planUnpatch(info: KindInfo, obj: Workload): UnpatchPlan {
     ops.push({ op: 'remove', path: `/metadata/annotations/${pointerToken(PATCHED_ANNOTATION)}` });
   }
   return { object, ops: [...testResourceVersion(obj), ...ops], restored, alreadyOriginal: unchanged, affinityRemoved };
+}
+
+/** One planning step of `unpatch` in a run that may re-read the workload after losing a race. */
+export type UnpatchStep = (UnpatchPlan & { readonly changed: true; readonly alreadyDone: false }) | { readonly changed: false; readonly ops: readonly JsonPatchOp[]; readonly object: Workload; readonly alreadyDone: true };
+
+/**
+ * planUnpatch for every read of one run. A workload whose record was seen earlier in this run (`seenPatched`, or a read
+ * before a lost race) and is gone now was unpatched by a concurrent run: the work is done, which is not an error.
+ */
+export function unpatchPlanner(info: KindInfo, seenPatched = false): (obj: Workload) => UnpatchStep {
+  let seen = seenPatched;
+  return (obj) => {
+    if (seen && obj.metadata.annotations?.[PATCHED_ANNOTATION] === undefined) return { changed: false, ops: [], object: obj, alreadyDone: true };
+    const plan = planUnpatch(info, obj);
+    seen = true;
+    return { ...plan, changed: true, alreadyDone: false };
+  };
 }

@@ -27,7 +27,7 @@ export interface ControlPlane extends ControlPlaneInfo {
 
 export const RESTRICTED_USERS = ['alice', 'bob', 'carol'] as const;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

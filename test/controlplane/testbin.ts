@@ -20,7 +20,7 @@ export function testbinRoot(): string {
   return process.env['UIMGACC_TESTBIN'] ?? join(homedir(), '.cache', 'uimgacc-testbin');
 }
 
-function locate(tool: 'kubernetes' | 'helm' | 'krew' | 'rcodesign', versionKey: string, binary: string): string {
+function locate(tool: 'kubernetes' | 'helm' | 'krew' | 'rcodesign' | 'distribution', versionKey: string, binary: string): string {
   const version = testbinVersions()[versionKey];
   if (!version) throw new Error(`${versionKey} missing from test/testbin/versions.env`);
   const file = join(testbinRoot(), `${tool}-${version}`, binary);
@@ -36,3 +36,4 @@ export const helmBinary = (): string => locate('helm', 'HELM_VERSION', 'helm');
 export const krewBinary = (): string => locate('krew', 'KREW_VERSION', 'krew');
 export const validateKrewManifestBinary = (): string => locate('krew', 'KREW_VERSION', 'validate-krew-manifest');
 export const rcodesignBinary = (): string => locate('rcodesign', 'RCODESIGN_VERSION', 'rcodesign');
+export const registryBinary = (): string => locate('distribution', 'DISTRIBUTION_VERSION', 'registry');

@@ -74,7 +74,7 @@ test('helm template renders a restricted, fail-open webhook; missing credentials
     assert.equal(hook['reinvocationPolicy'], 'IfNeeded');
     assert.ok(Number(hook['timeoutSeconds']) <= 5);
     assert.ok(Array.isArray(hook['matchConditions']));
-    assert.deepEqual(hook['rules'], [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }]);
+    assert.deepEqual(hook['rules'], [{ operations: ['CREATE', 'UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods', 'pods/ephemeralcontainers'], scope: 'Namespaced' }]);
     const selector = JSON.stringify(hook['namespaceSelector']);
     assert.match(selector, /"values":\["kube-system","default"\]/, 'kube-system and the release namespace are excluded');
     assert.match(selector, /"key":"uimgacc.ucloud.cn\/ignore","operator":"NotIn","values":\["true"\]/);
@@ -94,10 +94,10 @@ test('helm template renders a restricted, fail-open webhook; missing credentials
   assert.deepEqual(pod.containers[0]?.env.map((e) => e.name), ['UCLOUD_PUBLIC_KEY', 'UCLOUD_PRIVATE_KEY', 'UCLOUD_REGION', 'UCLOUD_PROJECT_ID', 'UCLOUD_UK8S_CLUSTER_ID', 'UCLOUD_API_BASE_URL']);
   assert.equal(pod.containers[0]?.envFrom, undefined);
   assert.ok(docs.some((d) => d.kind === 'PodDisruptionBudget' && d.spec?.['maxUnavailable'] === 1));
-  // Least privilege: list nodes, read one ConfigMap; nothing else.
+  // Least privilege: list and watch nodes, read one ConfigMap; nothing else.
   const roles = docs.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role');
   assert.deepEqual(roles.flatMap((r) => r.rules ?? []), [
-    { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
+    { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] },
     { apiGroups: [''], resources: ['configmaps'], resourceNames: ['uk8sconfig'], verbs: ['get'] },
   ]);
   const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'x-uimgacc-credentials');

@@ -2,7 +2,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubectl, startControlPlane, type ControlPlane } from '../controlplane/controlplane.ts';
@@ -49,7 +51,7 @@ test('doctor names what is missing, with a fix, and exits 1', async () => {
   assert.match(r.stdout, /✓ Acceleration agent \(UCloud\): ready/);
   assert.match(r.stdout, /✓ UCloud API: reachable, signature accepted/);
   assert.match(r.stdout, /! Agent Deployment: kube-system\/uimgacc-agent not found/);
-  assert.match(r.stdout, /✗ Accelerated nodes: no Ready node carries node.uk8s.ucloud.cn\/image_accel=true \(0 nodes\)\n {4}fix: only nodes added after enabling/);
+  assert.match(r.stdout, /✗ Accelerated nodes: no Ready node carries node.uk8s.ucloud.cn\/image_accel=true or node.uk8s.ucloud.cn\/uimgacc=true \(0 nodes\)\n {4}fix: only nodes added after enabling/);
   assert.match(r.stdout, /! Helper webhook: not installed/);
   const bad = await runCli(['doctor', '--kubeconfig', cp.kubeconfigPath], { UCLOUD_PUBLIC_KEY: 'doc-pub', UCLOUD_PRIVATE_KEY: 'wrong', UCLOUD_API_BASE_URL: sim.url, UCLOUD_UK8S_CLUSTER_ID: CLUSTER, UCLOUD_REGION: 'cn-bj2' });
   assert.match(bad.stdout, /✗ UCloud API: .*RetCode 171.*\n {4}fix: signature rejected/);
@@ -71,7 +73,7 @@ test('doctor with the agent, labelled nodes and the helper chart installed check
   );
   const r = await doctor();
   assert.match(r.stdout, /✓ Agent Deployment: kube-system\/uimgacc-agent 1\/1 ready/);
-  assert.match(r.stdout, /✓ Accelerated nodes: 1 of 1 nodes carry node.uk8s.ucloud.cn\/image_accel=true/);
+  assert.match(r.stdout, /✓ Accelerated nodes: 1 of 1 nodes are Ready and accelerated \(1 Ready with node.uk8s.ucloud.cn\/image_accel\)/);
   assert.match(r.stdout, /✓ Helper webhook: MutatingWebhookConfiguration uimgacc \(pods.uimgacc.ucloud.cn, rewrite.pods.uimgacc.ucloud.cn\)/);
   assert.match(r.stdout, /✓ Webhook failure policy: failurePolicy Ignore/);
   assert.match(r.stdout, /✓ Webhook caBundle: signs the serving certificate for uimgacc.uimgacc.svc \(valid until .*20\d\d GMT\)/);
@@ -103,4 +105,24 @@ test('doctor with the agent, labelled nodes and the helper chart installed check
   // A webhook that fails closed is flagged.
   await k(['patch', 'mutatingwebhookconfiguration', 'uimgacc', '--type=json', '-p', '[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Fail"}]']);
   assert.match((await doctor()).stdout, /✗ Webhook failure policy: pods.uimgacc.ucloud.cn: failurePolicy Fail\n {4}fix: set webhook.failurePolicy=Ignore/);
+});
+
+test('a webhook that calls the helper by URL: doctor asks the helper itself, and says when it is missing', async () => {
+  await k(['delete', 'mutatingwebhookconfiguration', 'uimgacc']);
+  const tls = makeServingCert();
+  // Stands in for the helper's /readyz; answers until closed.
+  const server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, (req, res) => {
+    res.writeHead(req.url === '/readyz' ? 200 : 404).end(req.url === '/readyz' ? 'ok: 3 Ready target images\nmore detail\n' : '');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const hook = { name: 'pods.uimgacc.ucloud.cn', admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Ignore', clientConfig: { url: `https://127.0.0.1:${port}/mutate`, caBundle: tls.caBundle }, rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }] };
+  await k(['create', '-f', '-'], JSON.stringify({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'uimgacc-url' }, webhooks: [hook] }));
+  const up = await doctor();
+  assert.match(up.stdout, /✓ Webhook caBundle: valid CA until /);
+  assert.match(up.stdout, new RegExp(`✓ Helper endpoints: the helper at https://127\\.0\\.0\\.1:${port} is ready \\(ok: 3 Ready target images\\)\\n`));
+  await new Promise<void>((r) => server.close(() => r()));
+  const down = await doctor();
+  assert.match(down.stdout, new RegExp(`✗ Helper endpoints: the helper is missing: https://127\\.0\\.0\\.1:${port}/mutate does not answer \\(.*ECONNREFUSED.*\\); while it is down, Pods are admitted without the affinity and without the rewrite \\(fail-open\\)\\n {4}fix: start the helper`));
+  assert.equal(down.code, 1);
 });

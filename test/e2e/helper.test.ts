@@ -1,22 +1,28 @@
 // The real apiserver calling the real helper (the bundle the image ships, dist/helper.mjs) over TLS, through the
-// chart's own webhook configuration with the Service swapped for a loopback URL: affinity, opt-in rewrite, not-Ready
-// left alone, dry-run, garbage over HTTPS, certificate rotation, graceful shutdown and fail-open.
+// chart's own webhook configuration with the Service swapped for a loopback URL: affinity for both label spellings,
+// opt-in rewrite (never of digest-pinned references), not-Ready left alone, warnings for `kubectl set image` and
+// `kubectl debug`, dry-run, garbage, oversized and slow requests, certificate rotation, graceful shutdown, fail-open.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { connect as tlsConnect } from 'node:tls';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as yaml from 'js-yaml';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
+import { kubectl } from '../controlplane/controlplane.ts';
 import { helmBinary } from '../controlplane/testbin.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { makeServingCert } from '../helpers/tls.ts';
-import { ACCELERATION_LABEL } from '../../lib/affinity.ts';
+import { ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL } from '../../lib/affinity.ts';
+import { UCloudClient } from '../../lib/ucloud/client.ts';
+import { AccelerationApi } from '../../lib/ucloud/acceleration.ts';
 
 const CLUSTER = 'uk8s-helper001';
 const RUN = randomBytes(3).toString('hex');
@@ -27,6 +33,7 @@ const WEBHOOK = `uimgacc-e2e-${RUN}`;
 let sim: Simulator;
 let helper: ChildProcess | undefined;
 let port = 0;
+let metricsPort = 0;
 let tls: ReturnType<typeof makeServingCert>;
 let plainNs: string;
 let rewriteNs: string;
@@ -50,12 +57,52 @@ function call(path: string, method = 'GET', body?: string): Promise<Reply> {
   });
 }
 
+/** GET on the plain-HTTP metrics port. */
+function metrics(path = '/metrics'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    httpGet({ host: '127.0.0.1', port: metricsPort, path, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
+    }).on('error', reject);
+  });
+}
+
 /** Polls an endpoint until its body matches: the helper learns about UCloud changes on its next poll. */
 async function until(path: string, re: RegExp): Promise<void> {
-  for (let i = 0; !re.test((await call(path)).body); i++) {
+  const read = (): Promise<Reply> => (path === '/metrics' ? metrics() : call(path));
+  for (let i = 0; !re.test((await read()).body); i++) {
     if (i > 100) assert.fail(`${path} never matched ${re}: ${helperLog.slice(-2000)}`);
     await delay(100);
   }
+}
+
+/** kubectl as admin, with its exit code and stderr (where kubectl prints admission warnings). */
+async function kubectlRaw(args: readonly string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return kubectl((await sharedControlPlane()).kubeconfigPath, args);
+}
+
+/** Opens a TLS connection and resolves when the server closes it, with what it answered (if anything). */
+function untilClosed(write: (socket: ReturnType<typeof tlsConnect>) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = tlsConnect({ host: '127.0.0.1', port, ca: readFileSync(tls.caFile), servername: 'localhost' }, () => write(socket));
+    socket.on('data', (c: Buffer) => (answer += c.toString()));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
+  });
+}
+
+/** SHA-256 fingerprint of the certificate the helper serves right now. */
+function fingerprint(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false, agent: false }, (res) => {
+      resolve((res.socket as TLSSocket).getPeerX509Certificate()?.fingerprint256 ?? '');
+      res.resume();
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 interface PodOut {
@@ -68,7 +115,10 @@ async function createPod(ns: string, name: string, image: string, labels: Record
   return JSON.parse(await kubectlAdmin(['-n', ns, 'create', '-f', '-', '-o', 'json', ...extra], JSON.stringify(pod))) as PodOut;
 }
 
-const required = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ACCELERATION_LABEL, operator: 'In', values: ['true'] }] }] } } };
+const req = (key: string): object => ({ key, operator: 'In', values: ['true'] });
+/** One term per spelling: a node labelled either way qualifies, an unlabelled one does not. */
+const required = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [req(ACCELERATION_LABEL)] }, { matchExpressions: [req(LEGACY_ACCELERATION_LABEL)] }] } } };
+let ucloud: AccelerationApi;
 
 /** The chart's MutatingWebhookConfiguration, restricted to this file's namespaces, calling the helper on loopback. */
 async function chartWebhookConfiguration(): Promise<object> {
@@ -98,16 +148,18 @@ before(async () => {
     accounts: [{ publicKey: 'helper-pub', privateKey: 'helper-priv' }],
     clusters: [{ clusterId: CLUSTER, region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true, Images: [{ OriginalImage: APP, TargetImage: `${APP}-acc` }] }],
     createDelayMs: 600_000,
+    deleteDelayMs: 600_000,
   });
-  helper = spawn(process.execPath, ['dist/helper.mjs', '--port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--poll-interval', '200ms', '--ready-grace', '30s', '--cert-reload-interval', '200ms', '--shutdown-delay', '1s', '--kubeconfig', cp.kubeconfigPath], {
+  ucloud = new AccelerationApi(new UCloudClient({ baseUrl: sim.url, region: 'cn-bj2', credentials: { publicKey: 'helper-pub', privateKey: 'helper-priv' }, maxRetries: 0 }), CLUSTER);
+  helper = spawn(process.execPath, ['dist/helper.mjs', '--port', '0', '--metrics-port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--poll-interval', '200ms', '--ready-grace', '30s', '--cert-reload-interval', '200ms', '--shutdown-delay', '1s', '--kubeconfig', cp.kubeconfigPath], {
     env: { PATH: process.env['PATH'], UCLOUD_PUBLIC_KEY: 'helper-pub', UCLOUD_PRIVATE_KEY: 'helper-priv', UCLOUD_UK8S_CLUSTER_ID: CLUSTER, UCLOUD_REGION: 'cn-bj2', UCLOUD_API_BASE_URL: sim.url, HOME: tls.dir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   helper.stdout?.on('data', (c: Buffer) => (helperLog += c.toString()));
   helper.stderr?.on('data', (c: Buffer) => (helperLog += c.toString()));
   for (let i = 0; !port; i++) {
-    const m = /"msg":"listening","port":(\d+)/.exec(helperLog);
-    if (m) port = Number(m[1]);
+    const m = /"msg":"listening","port":(\d+),"metricsPort":(\d+)/.exec(helperLog);
+    if (m) [port, metricsPort] = [Number(m[1]), Number(m[2])];
     else if (i > 150 || helper.exitCode !== null) throw new Error(`helper did not start: ${helperLog}`);
     else await delay(100);
   }
@@ -151,7 +203,8 @@ test('a Pod using a Ready target image is created with the required node affinit
     },
   };
   const created = JSON.parse(await kubectlAdmin(['-n', plainNs, 'create', '-f', '-', '-o', 'json'], JSON.stringify(init))) as PodOut;
-  assert.deepEqual(created.spec.affinity, { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }, { key: ACCELERATION_LABEL, operator: 'In', values: ['true'] }] }] } } });
+  const zoneA = { key: 'zone', operator: 'In', values: ['a'] };
+  assert.deepEqual(created.spec.affinity, { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [zoneA, req(ACCELERATION_LABEL)] }, { matchExpressions: [zoneA, req(LEGACY_ACCELERATION_LABEL)] }] } } });
 });
 
 test('an opted-in Pod is rewritten to the target image, with the original recorded and the affinity added', async () => {
@@ -187,37 +240,74 @@ test('a server-side dry run gets the same mutation and creates nothing', async (
 });
 
 test('an original image whose acceleration is not Ready is left alone', async () => {
-  // A create in progress: UCloud hides the list, the helper keeps the Ready one and never rewrites to the new one.
-  sim.setCluster(CLUSTER, { Status: 'Creating' });
+  // A real create in progress (CreateUK8SImageAccelerate through the simulator): UCloud hides the list, the helper
+  // keeps the Ready one and never rewrites to the target being created, nor places Pods that already name it.
+  await ucloud.create(NEW, `${NEW}-acc`);
   await until('/readyz', /UCloud hides the list \(Creating\): using the last known one/);
   const pod = await createPod(rewriteNs, 'not-ready', NEW);
   assert.equal(pod.spec.containers[0]?.image, NEW);
   assert.equal(pod.spec.affinity, undefined);
+  const early = await createPod(plainNs, 'target-not-ready', `${NEW}-acc`);
+  assert.equal(early.spec.affinity, undefined, 'a target that is not Ready is not known as one');
   const still = await createPod(rewriteNs, 'still-ready', APP);
   assert.equal(still.spec.containers[0]?.image, `${APP}-acc`, 'the Ready acceleration keeps working while another is created');
-  // Once a delete starts, nothing is rewritten to the target being deleted; Pods already using it keep the affinity.
-  sim.setCluster(CLUSTER, { Status: 'Deleting' });
-  await until('/metrics', /uimgacc_rewrite_active 0/);
+  // The create fails (as UCloud may): NEW never becomes a target.
+  sim.setCluster(CLUSTER, { Status: 'CreateError', Error: 'e2e: create failed' });
+  await until('/readyz', /^ok: 1 Ready target image/);
+  // Once a real delete starts, nothing is rewritten to the target being deleted; Pods already using it keep the affinity.
+  await ucloud.delete(APP);
+  await until('/metrics', /^uimgacc_rewrite_active 0$/m);
   const deleting = await createPod(rewriteNs, 'during-delete', APP);
   assert.equal(deleting.spec.containers[0]?.image, APP);
   assert.equal(deleting.spec.affinity, undefined);
   assert.deepEqual((await createPod(plainNs, 'target-during-delete', `${APP}-acc`)).spec.affinity, required);
-  sim.setCluster(CLUSTER, { Status: 'Ready' });
-  await until('/metrics', /uimgacc_rewrite_active 1/);
+  // The delete fails and leaves the acceleration Ready (DeleteError keeps the image).
+  sim.setCluster(CLUSTER, { Status: 'Ready', Error: '' });
+  await until('/metrics', /^uimgacc_rewrite_active 1$/m);
+});
+
+test('a reference pinned by digest is never rewritten; the user is told why', async () => {
+  const pinned = `${APP}@sha256:${'b'.repeat(64)}`;
+  const r = await kubectlRaw(['-n', rewriteNs, 'run', 'pinned', `--image=${pinned}`, '--restart=Never', '-o', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const pod = JSON.parse(r.stdout) as PodOut;
+  assert.equal(pod.spec.containers[0]?.image, pinned, 'what the Pod runs is what the user pinned');
+  assert.equal(pod.spec.affinity, undefined);
+  assert.match(r.stderr, /Warning: uimgacc: containers\/pinned is pinned by digest .* not rewritten/, helperLog.slice(-3000));
+  assert.match((await metrics()).body, /uimgacc_admission_warnings_total\{reason="digest pinned"\} [1-9]/);
+});
+
+test('kubectl set image and kubectl debug with a target image on a Pod without the affinity: allowed, with a warning', async () => {
+  await createPod(plainNs, 'plain-web', 'busybox:1');
+  const set = await kubectlRaw(['-n', plainNs, 'set', 'image', 'pod/plain-web', `main=${APP}-acc`]);
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(set.stderr, /Warning: uimgacc: containers\/main \(.*app:v1-acc\) now uses an accelerated target image, but this Pod's node affinity does not require node\.uk8s\.ucloud\.cn\/image_accel=true or node\.uk8s\.ucloud\.cn\/uimgacc=true/);
+  assert.match(set.stderr, /kubectl uimgacc patch/);
+  await createPod(plainNs, 'plain-dbg', 'busybox:1');
+  const debug = await kubectlRaw(['-n', plainNs, 'debug', 'pod/plain-dbg', `--image=${APP}-acc`, '-c', 'dbg']);
+  assert.equal(debug.code, 0, debug.stderr);
+  assert.match(debug.stderr, /Warning: uimgacc: ephemeralContainers\/dbg .* now uses an accelerated target image.*kubectl debug --copy-to/);
+  const after = JSON.parse(await kubectlAdmin(['-n', plainNs, 'get', 'pod', 'plain-dbg', '-o', 'json'])) as { spec: { ephemeralContainers?: { image: string }[] } };
+  assert.equal(after.spec.ephemeralContainers?.[0]?.image, `${APP}-acc`, 'never denied');
+  // A Pod created with the affinity is placed on an accelerated node: debugging it with a target image is silent.
+  await createPod(plainNs, 'placed', `${APP}-acc`);
+  const quiet = await kubectlRaw(['-n', plainNs, 'debug', 'pod/placed', `--image=${APP}-acc`, '-c', 'dbg']);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.doesNotMatch(quiet.stderr, /uimgacc/);
 });
 
 test('when UCloud fails, the last good list stays in use and readiness and metrics say so', async () => {
   sim.addFault({ kind: 'http', status: 503, action: 'GetUK8SImageAccelerate', times: 100_000 });
-  await until('/metrics', /uimgacc_ucloud_up 0/);
+  await until('/metrics', /^uimgacc_ucloud_up 0$/m);
   const ready = await call('/readyz');
   assert.equal(ready.status, 200, 'serving the last good list beats taking the webhook down');
   assert.match(ready.body, /last UCloud read failed, using the last good list/);
-  const m = (await call('/metrics')).body;
-  assert.match(m, /uimgacc_ucloud_up 0/);
+  const m = (await metrics()).body;
+  assert.match(m, /^uimgacc_ucloud_up 0$/m);
   assert.match(m, /uimgacc_ucloud_api_errors_total [1-9]/);
   assert.deepEqual((await createPod(plainNs, 'during-outage', `${APP}-acc`)).spec.affinity, required);
   sim.clearFaults();
-  await until('/metrics', /uimgacc_ucloud_up 1/);
+  await until('/metrics', /^uimgacc_ucloud_up 1$/m);
 });
 
 test('garbage over HTTPS is answered "allowed" without a patch; other paths and methods are refused', async () => {
@@ -230,44 +320,81 @@ test('garbage over HTTPS is answered "allowed" without a patch; other paths and 
     assert.equal(review.response.patch, undefined);
     assert.ok(review.response.warnings?.length, body);
   }
-  const big = await call('/mutate', 'POST', `{"request":{"uid":"big","x":"${'x'.repeat(9 * 1024 * 1024)}"}}`);
-  assert.equal(big.status, 200);
-  assert.equal((JSON.parse(big.body) as { response: { allowed: boolean } }).response.allowed, true);
+  // A Pod shape that breaks the affinity code: admitted unchanged with its uid (internal error, counted).
+  const broken = await call('/mutate', 'POST', JSON.stringify({ request: { uid: 'e-1', kind: { kind: 'Pod' }, operation: 'CREATE', object: { spec: { containers: [{ image: `${APP}-acc` }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [null] } } } } } } }));
+  assert.deepEqual((JSON.parse(broken.body) as { response: { uid: string; allowed: boolean } }).response.allowed, true);
   assert.equal((await call('/mutate')).status, 405);
   assert.equal((await call('/nope')).status, 404);
+  assert.equal((await call('/metrics')).status, 404, 'metrics are on their own port, not on the webhook port');
   assert.equal((await call('/healthz')).status, 200);
-  const m = (await call('/metrics')).body;
+  const m = (await metrics()).body;
   assert.match(m, /uimgacc_admission_requests_total\{result="mutated"\} [1-9]/);
   assert.match(m, /uimgacc_admission_requests_total\{result="malformed"\} [1-9]/);
   assert.match(m, /uimgacc_admission_requests_total\{result="unexpected"\} [1-9]/);
   assert.match(m, /uimgacc_admission_requests_total\{result="error"\} 1/);
+  assert.match(m, /uimgacc_required_node_label\{label="node.uk8s.ucloud.cn\/image_accel"\} 1/);
+  assert.match(m, /uimgacc_required_node_label\{label="node.uk8s.ucloud.cn\/uimgacc"\} 1/);
   assert.match(m, /uimgacc_mutations_total\{kind="rewrite"\} [1-9]/);
   assert.match(m, /uimgacc_mutations_total\{kind="affinity"\} [1-9]/);
   assert.match(m, /uimgacc_admission_duration_seconds_bucket\{le="0.005"\} [1-9]/);
   assert.match(m, /uimgacc_cache_age_seconds [0-9.]+/);
-  assert.match(m, /uimgacc_ready_targets 1/);
+  assert.match(m, /^uimgacc_ready_targets 1$/m);
   assert.match((await call('/readyz')).body, /^ok: 1 Ready target image/);
   assert.match(helperLog, /"level":"warn","msg":"allowed unchanged"/);
   assert.ok(!helperLog.includes('helper-priv'), 'no secret in the logs');
   for (const line of helperLog.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), `not a JSON log line: ${line}`);
 });
 
+test('an oversized body gets 413 and the connection is closed at once, without reading the rest', async () => {
+  const answer = await untilClosed((socket) => {
+    // Declares 9 MiB and sends only the start: a server that drained the body would wait for the rest forever.
+    socket.write(`POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${9 * 1024 * 1024}\r\n\r\n{"request":`);
+  });
+  assert.match(answer, /^HTTP\/1\.1 413 /);
+  assert.match(answer, /connection: close/i);
+  // Chunked, no length announced: cut off as soon as the limit is passed.
+  const chunked = await untilClosed((socket) => {
+    socket.write('POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = 'x'.repeat(1024 * 1024);
+    for (let i = 0; i < 9; i++) socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+  });
+  assert.match(chunked, /^HTTP\/1\.1 413 /);
+  assert.match((await metrics()).body, /uimgacc_admission_requests_total\{result="too large"\} 2/);
+});
+
+// A server that held such clients would never close: the test's timeout is what fails then.
+test('a client that drips its headers or body is cut off by the header and request timeouts', { timeout: 60_000 }, async () => {
+  // Headers never finished: closed by headersTimeout (a few seconds), not held open.
+  const headers = await untilClosed((socket) => socket.write('POST /mutate HTTP/1.1\r\nHost: x\r\n'));
+  assert.match(headers, /^(HTTP\/1\.1 408 |)/);
+  // Headers complete, body never finished: closed by requestTimeout.
+  const body = await untilClosed((socket) => socket.write('POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{'));
+  assert.match(body, /^(HTTP\/1\.1 408 |)/);
+});
+
+test('a key that does not match the certificate is not loaded; the previous pair keeps serving', async () => {
+  const other = makeServingCert();
+  const before = await fingerprint();
+  const keyBefore = readFileSync(tls.keyFile);
+  copyFileSync(other.keyFile, tls.keyFile);
+  for (let i = 0; !/could not load the serving certificate; keeping the previous one/.test(helperLog); i++) {
+    if (i > 100) assert.fail(`mismatch not noticed: ${helperLog.slice(-2000)}`);
+    await delay(100);
+  }
+  assert.match(helperLog, /key values mismatch|does not match|KEY_VALUES_MISMATCH/i);
+  assert.equal(await fingerprint(), before);
+  assert.equal((await call('/healthz')).status, 200, 'still trusted by the same CA');
+  // Put the matching key back so that the next test starts from a consistent pair.
+  writeFileSync(tls.keyFile, keyBefore);
+});
+
 test('a rotated serving certificate is picked up without a restart', async () => {
   const fresh = makeServingCert();
-  const served = (): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false, agent: false }, (res) => {
-        resolve((res.socket as TLSSocket).getPeerX509Certificate()?.fingerprint256 ?? '');
-        res.resume();
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  const before = await served();
+  const before = await fingerprint();
   copyFileSync(fresh.keyFile, tls.keyFile);
   copyFileSync(fresh.certFile, tls.certFile);
   const expected = new X509Certificate(readFileSync(fresh.certFile)).fingerprint256;
-  for (let i = 0; (await served()) !== expected; i++) {
+  for (let i = 0; (await fingerprint()) !== expected; i++) {
     if (i > 50) assert.fail(`certificate not reloaded: ${helperLog}`);
     await delay(100);
   }
@@ -278,9 +405,13 @@ test('a rotated serving certificate is picked up without a restart', async () =>
 
 test('on SIGTERM the helper fails readiness but keeps answering, then stops; Pods are still created (fail-open)', async () => {
   helper?.kill('SIGTERM');
-  await delay(200);
-  const ready = await call('/readyz');
-  assert.equal(ready.status, 503);
+  // Wait for the condition (the signal handled), not for a time.
+  let ready = await call('/readyz');
+  for (let i = 0; ready.status !== 503; i++) {
+    if (i > 100) assert.fail(`readiness never failed after SIGTERM: ${helperLog.slice(-2000)}`);
+    await delay(50);
+    ready = await call('/readyz');
+  }
   assert.match(ready.body, /shutting down/);
   const during = await call('/mutate', 'POST', JSON.stringify({ request: { uid: 'd-1', kind: { kind: 'Pod' }, operation: 'CREATE', object: { spec: { containers: [{ image: `${APP}-acc` }] } } } }));
   assert.ok((JSON.parse(during.body) as { response: { patch?: string } }).response.patch, 'still answering while draining');

@@ -205,14 +205,56 @@ test('a restricted user is refused, and told exactly what could not be listed', 
   await kubectlAdmin(['-n', quietNs, 'create', 'role', 'list-all', '--verb=list', '--resource=pods,deployments,statefulsets,daemonsets,replicasets,replicationcontrollers,jobs,cronjobs']);
   await kubectlAdmin(['-n', quietNs, 'create', 'rolebinding', 'carol-list', '--role=list-all', '--user=carol']);
   const r = await cli(['delete', `${REPO}/unused:1-acc`], { KUBECONFIG: file });
-  assert.equal(r.code, 3, r.stderr);
+  // Could not verify (5), which scripts tell apart from "in use" (3).
+  assert.equal(r.code, 5, r.stderr);
   assert.match(r.stderr, /the in-use check could not see everything, and an unseen Pod is not a safe Pod/);
   assert.match(r.stderr, /Pod in all namespaces: Error from server \(Forbidden\): pods is forbidden: User "carol" cannot list resource "pods" in API group "" at the cluster scope; and namespaces cannot be listed/);
   assert.match(r.stderr, /CronJob in all namespaces/);
+  const dry = await cli(['delete', `${REPO}/unused:1-acc`, '--dry-run'], { KUBECONFIG: file });
+  assert.equal(dry.code, 5, dry.stderr);
+  assert.match(dry.stdout, /would be refused: the in-use check could not see everything/);
   // Scoped to the namespace carol may list, who-uses works and reports nothing unseen.
   const scoped = await cli(['who-uses', `${REPO}/unused:1`, '-n', quietNs], { KUBECONFIG: file });
   assert.equal(scoped.code, 0, scoped.stderr);
   assert.doesNotMatch(scoped.stderr, /could not see/);
+
+  // Cluster-wide she sees one namespace: never "Nothing uses", never "in all namespaces" as a scope, exit 5.
+  const partial = await cli(['who-uses', `${REPO}/unused:1`], { KUBECONFIG: file });
+  assert.equal(partial.code, 5, partial.stderr);
+  assert.doesNotMatch(partial.stderr, /Nothing uses/);
+  assert.match(partial.stderr, /^No use of .*unused:1-acc found in what could be listed, which is not everything: it is unknown whether anything uses it\.\n/);
+  assert.doesNotMatch(partial.stderr.split('\n')[0] ?? '', /all namespaces/);
+  assert.match(partial.stderr, /Warning: the scan could not see:\n {2}Pod in all namespaces: Error from server \(Forbidden\)/);
+  const partialJson = await cli(['who-uses', `${REPO}/unused:1`, '-o', 'json'], { KUBECONFIG: file });
+  assert.equal(partialJson.code, 5, partialJson.stderr);
+  const report = JSON.parse(partialJson.stdout) as { kind: string; complete: boolean; items: unknown[]; unseen: { kind: string }[] };
+  assert.equal(report.kind, 'ImageUsage');
+  assert.equal(report.complete, false);
+  assert.ok(report.unseen.some((u) => u.kind === 'Pod'));
+
+  // IN USE from a partial scan is unknown ("?"), not 0.
+  const wide = await cli(['list', '-o', 'wide'], { KUBECONFIG: file });
+  assert.equal(wide.code, 0, wide.stderr);
+  const unused = wide.stdout.split('\n').find((l) => l.startsWith(`${REPO}/unused:1 `));
+  assert.match(unused ?? '', /\s\?$/);
+  assert.match(wide.stderr, /IN USE counts only what could be listed/);
+});
+
+test('an unreachable cluster: who-uses and list -o wide say it is unknown and name the server; delete exits 5', async () => {
+  const cp = await sharedControlPlane();
+  const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-inuse-')), 'down');
+  // A port nothing listens on (the apiserver's, plus one, is taken by nothing in these tests).
+  writeFileSync(file, kubeconfigYaml({ ...cp, server: 'https://127.0.0.1:1' }, 'admin', cp.adminToken));
+  const r = await cli(['who-uses', APP], { KUBECONFIG: file });
+  assert.equal(r.code, 5, r.stderr);
+  assert.doesNotMatch(r.stderr, /Nothing uses/);
+  assert.match(r.stderr, /Warning: the cluster could not be read: The connection to the server 127\.0\.0\.1:1 was refused/);
+  const wide = await cli(['list', '-o', 'wide'], { KUBECONFIG: file });
+  assert.equal(wide.code, 0, wide.stderr);
+  assert.match(wide.stdout.split('\n').find((l) => l.startsWith(`${APP} `)) ?? '', /\s\?$/);
+  const del = await cli(['delete', APP, '--dry-run'], { KUBECONFIG: file });
+  assert.equal(del.code, 5, del.stderr);
+  assert.match(del.stdout, /would be refused: the in-use check could not read the cluster: The connection to the server 127\.0\.0\.1:1 was refused/);
 });
 
 test('a forced delete proceeds, shows what it breaks, and says so', async () => {

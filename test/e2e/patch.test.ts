@@ -6,10 +6,10 @@ import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlpla
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
 import { KubeAccess } from '../../lib/kube/access.ts';
-import { ACCELERATION_LABEL } from '../../lib/affinity.ts';
+import { ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL } from '../../lib/affinity.ts';
 import { KINDS, objectPath } from '../../lib/workload/kinds.ts';
 import { PATCHED_ANNOTATION, readRecord } from '../../lib/workload/annotation.ts';
-import { planPatch } from '../../lib/workload/plan.ts';
+import { planPatch, unpatchPlanner } from '../../lib/workload/plan.ts';
 import { readWorkload } from '../../lib/workload/resolve.ts';
 import { isLostRace, jsonPatch, writeWithRetry } from '../../lib/workload/write.ts';
 
@@ -88,8 +88,10 @@ before(async () => {
     }],
   });
   ns = await uniqueNamespace('patch');
-  // Two labelled Ready nodes and one labelled node that is not Ready.
-  const nodeObjs = nodes.map((name) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { [ACCELERATION_LABEL]: 'true' } } }));
+  // As in clusters labelled before and after UCloud's rename: a Ready node with each spelling, and a labelled node
+  // that is not Ready.
+  const spellings = [ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL, ACCELERATION_LABEL];
+  const nodeObjs = nodes.map((name, i) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { [spellings[i] ?? ACCELERATION_LABEL]: 'true' } } }));
   await kubectlAdmin(['apply', '-f', '-'], nodeObjs.map((o) => JSON.stringify(o)).join('\n'));
   for (const name of nodes.slice(0, 2)) {
     await kubectlAdmin(['patch', 'node', name, '--subresource=status', '--type=merge', '-p', '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}']);
@@ -123,10 +125,10 @@ test('every kind: patch, idempotent re-patch, unpatch gives back the pod templat
   const r = await cli(['patch', ...TYPES.map(([, short, name]) => `${short}/${name}`)]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^replicaset\.apps\/rs: running Pods keep their images/m);
-  assert.match(r.stdout, /^deployment\.apps\/web patched\n {2}init container setup: .*init:2 -> .*init:2-acc\n {2}container main: .*app:v1 -> .*app:v1-acc\n {2}node affinity: requires node\.uk8s\.ucloud\.cn\/image_accel=true\n/);
+  assert.match(r.stdout, /^deployment\.apps\/web patched\n {2}init container setup: .*init:2 -> .*init:2-acc\n {2}container main: .*app:v1 -> .*app:v1-acc\n {2}node affinity: requires node\.uk8s\.ucloud\.cn\/image_accel=true or node\.uk8s\.ucloud\.cn\/uimgacc=true\n/);
   for (const n of ['statefulset.apps/db', 'daemonset.apps/agent', 'replicaset.apps/rs', 'replicationcontroller/legacy', 'cronjob.batch/nightly']) assert.match(r.stdout, new RegExp(`^${n} patched$`, 'm'));
   assert.match(r.stderr, /deployment\.apps\/web: container side \(busybox:1\.36\) has no Ready acceleration: left alone/);
-  assert.match(r.stderr, /Warning: deployment\.apps\/web wants 5 replicas but only 2 Ready node\(s\) carry node\.uk8s\.ucloud\.cn\/image_accel=true/);
+  assert.match(r.stderr, /Warning: deployment\.apps\/web wants 5 replicas but only 2 Ready node\(s\) carry node\.uk8s\.ucloud\.cn\/image_accel=true or node\.uk8s\.ucloud\.cn\/uimgacc=true/);
   assert.doesNotMatch(r.stderr, /legacy wants|db wants/);
 
   const versions = new Map<string, string>();
@@ -139,10 +141,11 @@ test('every kind: patch, idempotent re-patch, unpatch gives back the pod templat
     const record = readRecord(obj.metadata.annotations);
     assert.deepEqual(record?.containers, { main: APP }, type);
     assert.deepEqual(record?.initContainers, { setup: INIT }, type);
+    // One term per spelling: both Ready accelerated nodes qualify, whichever label they carry, and no other node.
     const terms = (t.spec.affinity as typeof zone).nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
-    assert.equal(terms.length, 1, type);
-    assert.deepEqual(terms[0]?.matchExpressions.at(-1), { key: ACCELERATION_LABEL, operator: 'In', values: ['true'] }, type);
-    if (type === 'statefulset') assert.equal(terms[0]?.matchExpressions[0]?.key, 'zone', 'ANDed into the existing term');
+    assert.equal(terms.length, 2, type);
+    assert.deepEqual(terms.map((term) => term.matchExpressions.at(-1)), [ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL].map((key) => ({ key, operator: 'In', values: ['true'] })), type);
+    if (type === 'statefulset') assert.deepEqual(terms.map((term) => term.matchExpressions[0]?.key), ['zone', 'zone'], 'ANDed into each copy of the existing term');
   }
 
   const again = await cli(['patch', ...TYPES.map(([type, , name]) => `${type}/${name}`)]);
@@ -202,6 +205,20 @@ test('dry runs: server dry run and client --diff/-o yaml change nothing; -l sele
   assert.match(missing.stderr, /Error from server \(NotFound\): deployments\.apps "nope" not found/);
 });
 
+test('--node-label forces one spelling: one term, the nodes with only the other spelling named as excluded; unpatch removes it', async () => {
+  await kubectlAdmin(['-n', ns, 'apply', '-f', '-'], workloads('-one').slice(1, 2).map((o) => JSON.stringify(o)).join('\n'));
+  const before = templateOf('statefulset', await get('statefulset', 'db-one'));
+  const r = await cli(['patch', 'sts/db-one', '--node-label', ACCELERATION_LABEL]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /node affinity: requires node\.uk8s\.ucloud\.cn\/image_accel=true\n/);
+  assert.match(r.stderr, /Warning: [1-9]\d* node\(s\) carry an acceleration label but not node\.uk8s\.ucloud\.cn\/image_accel=true: Pods will not be scheduled there/);
+  const terms = (templateOf('statefulset', await get('statefulset', 'db-one')).spec.affinity as typeof zone).nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+  assert.deepEqual(terms, [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }, { key: ACCELERATION_LABEL, operator: 'In', values: ['true'] }] }]);
+  const un = await cli(['unpatch', 'sts/db-one']);
+  assert.equal(un.code, 0, un.stderr);
+  assert.deepEqual(templateOf('statefulset', await get('statefulset', 'db-one')), before);
+});
+
 test('no Ready node carries the label: warns; an explicit --image pair; unpatch refuses after the image changed', async () => {
   await kubectlAdmin(['-n', ns, 'apply', '-f', '-'], workloads('-lbl').slice(0, 1).map((o) => JSON.stringify(o)).join('\n'));
   const r = await cli(['patch', 'deploy/web-lbl', '--node-label', `example.com/none-${RUN}`, '--image', `${APP}=${APP_ACC}`]);
@@ -241,7 +258,7 @@ for (const [type, , base] of TYPES) {
     const lost: unknown[] = [];
     const res = await writeWithRetry({
       read: () => readWorkload(kube, info, ns, name),
-      plan: (o) => planPatch(info, o, { accelerations: [{ originalImage: APP, targetImage: APP_ACC }, { originalImage: TOOL, targetImage: TOOL_ACC }], label: ACCELERATION_LABEL }),
+      plan: (o) => planPatch(info, o, { accelerations: [{ originalImage: APP, targetImage: APP_ACC }, { originalImage: TOOL, targetImage: TOOL_ACC }], labels: [ACCELERATION_LABEL] }),
       // Someone else moves main to another image after we read: our write must not overwrite it blindly.
       beforeWrite: async (attempt) => {
         if (attempt !== 1) return;
@@ -269,3 +286,30 @@ for (const [type, , base] of TYPES) {
     assert.ok(managers.includes('kubectl-uimgacc'), managers.join(','));
   });
 }
+
+test('two concurrent unpatch runs: the one that finds the work already done says so and exits 0', async () => {
+  const name = 'web-twice';
+  await kubectlAdmin(['-n', ns, 'apply', '-f', '-'], JSON.stringify(workloads('-twice')[0]));
+  assert.equal((await cli(['patch', `deploy/${name}`])).code, 0);
+  const kube = new KubeAccess({ kubeconfig }, {});
+  const info = KINDS.Deployment;
+  let other: CliResult | undefined;
+  // This run reads the patched Deployment; another whole `unpatch` process finishes before this run writes.
+  const res = await writeWithRetry({
+    read: () => readWorkload(kube, info, ns, name),
+    plan: unpatchPlanner(info),
+    beforeWrite: async (attempt) => {
+      if (attempt === 1) other = await cli(['unpatch', `deploy/${name}`]);
+    },
+    write: (ops) => jsonPatch(kube, objectPath(info, ns, name), ops, { fieldManager: 'kubectl-uimgacc', serverDryRun: false }),
+  });
+  assert.equal(other?.code, 0, other?.stderr);
+  assert.match(other?.stdout ?? '', /^deployment\.apps\/web-twice unpatched\n/);
+  assert.equal(res.attempts, 2, 'the write lost the race and the Deployment was read again');
+  assert.equal(res.plan.alreadyDone, true);
+  assert.equal(res.after, undefined, 'nothing was written the second time');
+  // The same run through the selection path of the real process: unpatched workloads are skipped with exit 0.
+  const again = await cli(['unpatch', 'deployments', '-l', 'tier=front-twice']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /deployment\.apps\/web-twice skipped: not patched by uimgacc/);
+});

@@ -2,11 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { computeSignature } from '../../lib/ucloud/signature.ts';
 
 /**
  * A UCloud API gateway for the five image-acceleration actions, close enough to the real service for the plugin's
- * tests, the benchmarks and the sandbox: it verifies signatures with UCloud's algorithm, keeps one cluster-wide Status
+ * tests, the benchmarks and the sandbox: it verifies signatures with its own implementation of UCloud's algorithm, keeps one cluster-wide Status
  * per cluster with asynchronous Creating/Deleting/agent start-up, hides Images while busy as the real API does, and
  * injects faults (from TypeScript, or over HTTP under /_sim/ so that another process can drive it).
  *
@@ -143,10 +142,12 @@ export type ResponseFault = FaultScope &
 
 /**
  * The next accepted Create/Delete (of `clusterId` / of `image` = the original image, if given) ends in
- * CreateError/DeleteError with `error` as the Error text. Decided when the operation is accepted.
+ * CreateError/DeleteError with `error` as the Error text (`fail-operation`), or stays Creating/Deleting until the test
+ * changes the state with setCluster/reset (`hold-operation`: a wait that only the test can end, never a race against
+ * the operation's delay). Decided when the operation is accepted.
  */
 export interface OperationFault {
-  readonly kind: 'fail-operation';
+  readonly kind: 'fail-operation' | 'hold-operation';
   readonly operation: 'create' | 'delete';
   readonly error?: string;
   readonly clusterId?: string;
@@ -194,6 +195,8 @@ export interface Simulator {
   setCluster(clusterId: string, patch: SimClusterPatch): SimClusterState;
   /** Back to the initial cluster states, no faults, empty request log. */
   reset(): void;
+  /** Scheduled state transitions not yet run, including ones that setCluster/reset made void (they will do nothing). */
+  transitionsPending(): number;
   /** Stops listening and ends every socket, including hung requests. Idempotent. */
   close(): Promise<void>;
 }
@@ -202,6 +205,21 @@ export interface Simulator {
 export function imageStats(image: string): { Size: number; Layers: number } {
   const h = createHash('sha256').update(image).digest();
   return { Size: (1 + (h.readUInt32BE(0) % 20)) * 1024 ** 3 + h.readUInt16BE(4) * 1024, Layers: 3 + (h.readUInt8(6) % 30) };
+}
+
+/**
+ * UCloud's signature as its documentation states it, written here apart from the plugin's lib/ucloud/signature.ts so
+ * that a mistake there fails the tests instead of being agreed with: the parameters (PublicKey included, Signature not)
+ * sorted by key in byte order, each key immediately followed by its value, then the private key; SHA-1, lower-case hex.
+ * test/unit/signature.test.ts ties both to UCloud's official vectors.
+ */
+export function ucloudSignature(params: Readonly<Record<string, string>>, privateKey: string): string {
+  const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const text = Object.keys(params)
+    .sort(byteOrder)
+    .map((k) => `${k}${params[k] ?? ''}`)
+    .join('');
+  return createHash('sha1').update(text + privateKey, 'utf8').digest('hex');
 }
 
 /** Invalid admin input: answered with HTTP 400. */
@@ -263,11 +281,12 @@ export function parseFault(value: unknown): Fault {
       return compact({ kind: 'string-retcode', ...scope });
     case 'invalid-json':
       return compact({ kind: 'invalid-json', body: optString(value, 'body'), applied: optBool(value, 'applied'), ...scope });
-    case 'fail-operation': {
+    case 'fail-operation':
+    case 'hold-operation': {
       const operation = value['operation'];
       if (operation !== 'create' && operation !== 'delete') throw new FaultError('fault field operation must be "create" or "delete"');
       return compact({
-        kind: 'fail-operation',
+        kind: value['kind'],
         operation,
         error: optString(value, 'error'),
         clusterId: optString(value, 'clusterId'),
@@ -277,7 +296,7 @@ export function parseFault(value: unknown): Fault {
     }
     default:
       throw new FaultError(
-        `unknown fault kind ${JSON.stringify(value['kind'])}; known: http, hang, slow, retcode, string-retcode, invalid-json, apply-then-fail, fail-operation`,
+        `unknown fault kind ${JSON.stringify(value['kind'])}; known: http, hang, slow, retcode, string-retcode, invalid-json, apply-then-fail, fail-operation, hold-operation`,
       );
   }
 }
@@ -418,14 +437,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     return pending.fault;
   };
 
-  const takeOperationFault = (operation: 'create' | 'delete', clusterId: string, image: string): string | undefined => {
+  /** How the accepted operation ends: normally (undefined), held, or failed with an Error text. */
+  const takeOperationFault = (operation: 'create' | 'delete', clusterId: string, image: string): { hold: true } | { error: string } | undefined => {
     const i = operationFaults.findIndex(
       (p) => p.fault.operation === operation && (p.fault.clusterId ?? clusterId) === clusterId && (p.fault.image ?? image) === image,
     );
     const pending = operationFaults[i];
     if (!pending) return undefined;
     if (--pending.remaining <= 0) operationFaults.splice(i, 1);
-    return pending.fault.error ?? `${operation} image accelerate failed: injected by the simulator`;
+    if (pending.fault.kind === 'hold-operation') return { hold: true };
+    return { error: pending.fault.error ?? `${operation} image accelerate failed: injected by the simulator` };
   };
 
   const need = (p: Params, ...names: string[]): void => {
@@ -494,11 +515,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       if (c.state.Images.some((i) => i.OriginalImage === original)) {
         throw new UCloudError(RET.alreadyAccelerated, `image [${original}] already accelerated`);
       }
-      const failure = takeOperationFault('create', c.clusterId, original);
+      const fault = takeOperationFault('create', c.clusterId, original);
       Object.assign(c.state, { Status: 'Creating', Error: '' });
+      if (fault && 'hold' in fault) return {};
       later(c, delays.createDelayMs, () => {
-        if (failure !== undefined) {
-          Object.assign(c.state, { Status: 'CreateError', Error: failure });
+        if (fault !== undefined) {
+          Object.assign(c.state, { Status: 'CreateError', Error: fault.error });
           return;
         }
         c.state.Images.push({ OriginalImage: original, TargetImage: target, ...imageStats(original) });
@@ -513,11 +535,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       requireIdle(c);
       const image = p['Image'] as string;
       if (!c.state.Images.some((i) => i.OriginalImage === image)) throw new UCloudError(RET.notAccelerated, `image [${image}] not accelerated`);
-      const failure = takeOperationFault('delete', c.clusterId, image);
+      const fault = takeOperationFault('delete', c.clusterId, image);
       Object.assign(c.state, { Status: 'Deleting', Error: '' });
+      if (fault && 'hold' in fault) return {};
       later(c, delays.deleteDelayMs, () => {
-        if (failure !== undefined) {
-          Object.assign(c.state, { Status: 'DeleteError', Error: failure });
+        if (fault !== undefined) {
+          Object.assign(c.state, { Status: 'DeleteError', Error: fault.error });
           return;
         }
         c.state.Images = c.state.Images.filter((i) => i.OriginalImage !== image);
@@ -586,7 +609,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const action = params['Action'] ?? '';
     const { Signature: signature, ...unsigned } = params;
     const account = options.accounts.find((a) => a.publicKey === params['PublicKey']);
-    const signatureValid = Boolean(account && signature && computeSignature(unsigned, account.privateKey) === signature);
+    const signatureValid = Boolean(account && signature && ucloudSignature(unsigned, account.privateKey) === signature);
     const fault = takeResponseFault(action);
     log.push(compact({ action, params: unsigned, signatureValid, contentType, requestId, fault: fault?.kind, at: new Date().toISOString() }));
 
@@ -640,7 +663,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   ];
   const addFault = (input: Fault): void => {
     const fault = parseFault(input);
-    if (fault.kind === 'fail-operation') operationFaults.push({ fault, remaining: fault.times ?? 1 });
+    if ('operation' in fault) operationFaults.push({ fault, remaining: fault.times ?? 1 });
     else responseFaults.push({ fault, remaining: fault.times ?? 1 });
   };
   const clearFaults = (): void => {
@@ -760,6 +783,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     clusters: allClusters,
     setCluster,
     reset,
+    transitionsPending: () => timers.size,
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         closing.abort();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the real binaries the tests run (kube-apiserver, etcd, kubectl, krew, validate-krew-manifest, helm) from
-# the Go module proxy, and rcodesign from crates.io, into a cache outside the repo. A tool is rebuilt only when its
-# binary is missing or its version stamp differs, so warm runs cost nothing. Usage: build.sh [kube|krew|helm|rcodesign|all]   (default: all)
+# Builds the real binaries the tests run (kube-apiserver, etcd, kubectl, krew, validate-krew-manifest, helm, the OCI
+# registry) from the Go module proxy, and rcodesign from crates.io, into a cache outside the repo. A tool is rebuilt
+# only when its binary is missing or its version stamp differs, so warm runs cost nothing.
+# Usage: build.sh [kube|krew|helm|rcodesign|registry|all]   (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -93,6 +94,12 @@ build_helm() {
     helm=helm.sh/helm/v3/cmd/helm
 }
 
+# The OCI registry the image and chart e2e tests push to and install from (CNCF Distribution, as Docker Hub and Harbor run).
+build_registry() {
+  build_module distribution "$DISTRIBUTION_VERSION" github.com/distribution/distribution/v3 \
+    registry=github.com/distribution/distribution/v3/cmd/registry
+}
+
 what=${1:-all}
 # rcodesign signs Mach-O binaries on Linux (Apple's codesign exists only on macOS); cargo builds it from crates.io.
 build_rcodesign() {
@@ -117,6 +124,7 @@ case $what in
   krew) build_krew ;;
   helm) build_helm ;;
   rcodesign) build_rcodesign ;;
-  all) build_helm; build_krew; build_kube; build_rcodesign ;;
-  *) echo "usage: $0 [kube|krew|helm|rcodesign|all]" >&2; exit 2 ;;
+  registry) build_registry ;;
+  all) build_helm; build_krew; build_kube; build_rcodesign; build_registry ;;
+  *) echo "usage: $0 [kube|krew|helm|rcodesign|registry|all]" >&2; exit 2 ;;
 esac

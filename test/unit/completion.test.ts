@@ -130,10 +130,9 @@ describe('image cache', () => {
   it('gives up after the timeout and returns the stale list', async () => {
     const d = dir();
     writeFileSync(join(d, 'images-k.json'), JSON.stringify({ fetchedAt: 0, images: ['stale'] }));
-    const started = Date.now();
+    // A look-up that never answers: without the timeout this never returns and the runner's timeout fails the test.
     const images = await cachedImages(() => new Promise(() => {}), { dir: d, key: 'k', timeoutMs: 200 });
     assert.deepEqual(images, ['stale']);
-    assert.ok(Date.now() - started < 1000);
     assert.deepEqual(await cachedImages(() => Promise.reject(new Error('x')), { dir: d, key: 'k', timeoutMs: 200 }), ['stale']);
     assert.deepEqual(JSON.parse(readFileSync(join(d, 'images-k.json'), 'utf8')).images, ['stale']);
   });

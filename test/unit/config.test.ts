@@ -21,6 +21,7 @@ function cluster(opts: { configMap?: Record<string, string>; secret?: Record<str
       namespaceSource: 'default',
       extension: opts.extension,
       contextFile: undefined,
+    overrides: {},
     },
     inCluster: () => false,
     readConfigMap: async () => {

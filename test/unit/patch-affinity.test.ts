@@ -2,7 +2,7 @@
 // planUnpatch so that what is recorded in the annotation is what makes the undo exact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCELERATION_LABEL, addAccelerationAffinity, removeAccelerationAffinity, type Affinity } from '../../lib/affinity.ts';
+import { ACCELERATION_LABEL, ACCELERATION_LABELS, LEGACY_ACCELERATION_LABEL, addAccelerationAffinity, removeAccelerationAffinity, type Affinity } from '../../lib/affinity.ts';
 import { readRecord } from '../../lib/workload/annotation.ts';
 import { KINDS } from '../../lib/workload/kinds.ts';
 import { planPatch, planUnpatch } from '../../lib/workload/plan.ts';
@@ -28,9 +28,9 @@ function affinityOf(obj: Workload): Affinity | undefined {
 
 function roundTrip(affinity: Affinity | undefined): Workload {
   const before = deployment(affinity);
-  const patched = planPatch(info, before, { accelerations: ACCS, label: L });
+  const patched = planPatch(info, before, { accelerations: ACCS, labels: [L] });
   assert.equal(patched.changed, true);
-  assert.equal(planPatch(info, patched.object, { accelerations: ACCS, label: L }).changed, false, 'idempotent');
+  assert.equal(planPatch(info, patched.object, { accelerations: ACCS, labels: [L] }).changed, false, 'idempotent');
   assert.deepEqual(planUnpatch(info, patched.object).object, before, 'patch → unpatch is the identity');
   return patched.object;
 }
@@ -70,7 +70,7 @@ test('several terms mixing expressions and fields: ANDed into each, order kept, 
 test('the acceleration expression already required by the user: nothing added, nothing recorded, unpatch leaves it', () => {
   const own: Affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'Exists' }, REQ] }] } } };
   const before = deployment(own);
-  const plan = planPatch(info, before, { accelerations: ACCS, label: L });
+  const plan = planPatch(info, before, { accelerations: ACCS, labels: [L] });
   assert.equal(plan.changed, true, 'the image still changes');
   assert.equal(plan.affinityChanged, false);
   assert.equal(readRecord(plan.object.metadata.annotations)?.affinity, null);
@@ -80,7 +80,7 @@ test('the acceleration expression already required by the user: nothing added, n
 });
 
 test('an expression the user adds to the same term after patch survives unpatch', () => {
-  const added = addAccelerationAffinity({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } }, L);
+  const added = addAccelerationAffinity({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } }, [L]);
   const edited = structuredClone(added.affinity);
   edited.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchExpressions?.push({ key: 'arch', operator: 'In', values: ['amd64'] });
   assert.deepEqual(removeAccelerationAffinity(edited, added.record), {
@@ -91,7 +91,23 @@ test('an expression the user adds to the same term after patch survives unpatch'
 test('a similar but wider user expression (In [true, yes]) is not taken for ours', () => {
   const wide = { key: L, operator: 'In', values: ['true', 'yes'] };
   const before = deployment({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [wide] }] } } });
-  const plan = planPatch(info, before, { accelerations: ACCS, label: L });
+  const plan = planPatch(info, before, { accelerations: ACCS, labels: [L] });
   assert.deepEqual(affinityOf(plan.object)?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [{ matchExpressions: [wide, REQ] }]);
+  assert.deepEqual(planUnpatch(info, plan.object).object, before);
+});
+
+test('both spellings (the default): every term is copied once per spelling, recorded, and unpatch restores it exactly', () => {
+  const BOTH = ACCELERATION_LABELS;
+  const zone = { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] };
+  const before = deployment({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [zone] } } });
+  const plan = planPatch(info, before, { accelerations: ACCS, labels: BOTH });
+  assert.deepEqual(affinityOf(plan.object)?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [
+    { matchExpressions: [...zone.matchExpressions, REQ] },
+    { matchExpressions: [...zone.matchExpressions, { key: LEGACY_ACCELERATION_LABEL, operator: 'In', values: ['true'] }] },
+  ]);
+  assert.deepEqual(readRecord(plan.object.metadata.annotations)?.affinity?.labels, BOTH);
+  assert.equal(planPatch(info, plan.object, { accelerations: ACCS, labels: BOTH }).changed, false, 'idempotent');
+  // A later run with a forced label keeps what the first patch recorded: no second set of expressions.
+  assert.equal(planPatch(info, plan.object, { accelerations: ACCS, labels: [L] }).changed, false);
   assert.deepEqual(planUnpatch(info, plan.object).object, before);
 });

@@ -252,18 +252,19 @@ test('error messages stay short for huge input', () => {
   assert.throws(() => parseImageReference(huge), (err: unknown) => err instanceof InvalidReferenceError && err.message.length < 400 && err.input === huge);
 });
 
-test('adversarial input parses in linear-ish time', () => {
+// No stopwatch: at a million characters, backtracking that is quadratic or worse does not finish in any test run (the
+// runner's timeout fails it), while a linear parser is done in milliseconds, whatever the machine's load.
+test('adversarial input of a million characters is rejected (no catastrophic backtracking)', () => {
+  const n = 1_000_000;
   const inputs = [
-    `${'a'.repeat(100_000)}!`,
-    `${'a-'.repeat(50_000)}!`,
-    `${'a.'.repeat(50_000)}/x`,
-    `${'a__'.repeat(30_000)}_`,
-    `[${':'.repeat(100_000)}x`,
-    `${'a/'.repeat(50_000)}A`,
+    `${'a'.repeat(n)}!`,
+    `${'a-'.repeat(n / 2)}!`,
+    `${'a.'.repeat(n / 2)}/x`,
+    `${'a__'.repeat(n / 3)}_`,
+    `[${':'.repeat(n)}x`,
+    `${'a/'.repeat(n / 2)}A`,
   ];
-  const start = performance.now();
   for (const s of inputs) assert.equal(tryParseImageReference(s), undefined);
-  assert.ok(performance.now() - start < 1000);
 });
 
 describe('familiar, full and ambiguous spellings name one repository (normalize_test.go TestParseRepositoryInfo)', () => {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes, randomInt } from 'node:crypto';
 import { computeSignature, flattenParams, signParams, sortedKeys } from '../../lib/ucloud/signature.ts';
+import { ucloudSignature } from '../simulator/server.ts';
 
 const PUBLIC = 'ucloudsomeone@example.com1296235120854146120';
 const PRIVATE = '46f09bb9fab4f12dfc160dae12273d5332b5debe';
@@ -9,6 +11,8 @@ test('official vector: DescribeUHostInstance', () => {
   const signed = signParams(flattenParams({ Action: 'DescribeUHostInstance', Region: 'cn-bj2', Limit: 10 }), PUBLIC, PRIVATE);
   assert.equal(signed['Signature'], 'cba5cf5ec4d4233d206b1b54951e3787350a642f');
   assert.equal(signed['PublicKey'], PUBLIC);
+  // The simulator's own implementation, which verifies every request of the tests, is tied to the same vector.
+  assert.equal(ucloudSignature({ Action: 'DescribeUHostInstance', Region: 'cn-bj2', Limit: '10', PublicKey: PUBLIC }, PRIVATE), 'cba5cf5ec4d4233d206b1b54951e3787350a642f');
 });
 
 test('official vector: CreateUHostInstance', () => {
@@ -27,6 +31,20 @@ test('official vector: CreateUHostInstance', () => {
     Zone: 'cn-bj2-04',
   };
   assert.equal(signParams(flattenParams(params), PUBLIC, PRIVATE)['Signature'], '4f9ef5df2abab2c6fccd1e9515cb7e2df8c6bb65');
+  const asSent = Object.fromEntries([...Object.entries(params).map(([k, v]) => [k, String(v)]), ['PublicKey', PUBLIC]]);
+  assert.equal(ucloudSignature(asSent, PRIVATE), '4f9ef5df2abab2c6fccd1e9515cb7e2df8c6bb65');
+});
+
+test('the plugin and the simulator sign alike beyond the vectors: arrays past 10, mixed case, non-ASCII values', () => {
+  for (let round = 0; round < 200; round++) {
+    const params: Record<string, string | string[]> = { Action: `A${round}`, Name: randomBytes(randomInt(0, 12)).toString('latin1') + 'é/&= x' };
+    params['Backends'] = Array.from({ length: randomInt(0, 14) }, (_, i) => `b${i}`);
+    params[randomBytes(3).toString('hex')] = randomBytes(4).toString('base64');
+    const flat = flattenParams(params);
+    const signed = signParams(flat, PUBLIC, PRIVATE);
+    const { Signature: signature, ...sent } = signed;
+    assert.equal(ucloudSignature(sent, PRIVATE), signature, JSON.stringify(sent));
+  }
 });
 
 test('keys sort in plain byte order, so Backends.10 comes before Backends.2', () => {

@@ -103,7 +103,7 @@ for (const kind of WORKLOAD_KINDS) {
   test(`${kind}: patch sets target images (containers and init containers), adds the affinity, records it; unpatch restores exactly`, () => {
     const info = KINDS[kind];
     const original = workload(kind);
-    const plan = planPatch(info, original, { accelerations: ACCS, label: L });
+    const plan = planPatch(info, original, { accelerations: ACCS, labels: [L] });
     assert.equal(plan.changed, true);
     assert.deepEqual(images(info, plan.object), [`setup=${INIT_ACC}`, `main=${APP_ACC}`, 'side=busybox:1']);
     assert.deepEqual(plan.containers.map((c) => `${c.name}:${c.outcome}`), ['setup:patched', 'main:patched', 'side:not-accelerated']);
@@ -119,7 +119,7 @@ for (const kind of WORKLOAD_KINDS) {
     assert.deepEqual(record?.targets, { main: APP_ACC, setup: INIT_ACC });
     assert.equal(record?.affinity?.createdAffinity, true);
 
-    const again = planPatch(info, plan.object, { accelerations: ACCS, label: L });
+    const again = planPatch(info, plan.object, { accelerations: ACCS, labels: [L] });
     assert.equal(again.changed, false, 'patching twice changes nothing');
     assert.deepEqual(again.ops, []);
     assert.deepEqual(again.containers.map((c) => c.outcome), ['already-accelerated', 'already-accelerated', 'not-accelerated']);
@@ -132,26 +132,26 @@ for (const kind of WORKLOAD_KINDS) {
 
 test('--container limits the change; the affinity follows any container running a target image', () => {
   const info = KINDS.Deployment;
-  const plan = planPatch(info, workload('Deployment'), { accelerations: ACCS, containers: ['setup'], label: L });
+  const plan = planPatch(info, workload('Deployment'), { accelerations: ACCS, containers: ['setup'], labels: [L] });
   assert.deepEqual(images(info, plan.object), [`setup=${INIT_ACC}`, `main=${APP}`, 'side=busybox:1']);
   assert.deepEqual(plan.containers.map((c) => c.outcome), ['patched', 'not-selected', 'not-selected']);
   assert.equal(plan.affinityChanged, true);
-  assert.throws(() => planPatch(info, workload('Deployment'), { accelerations: ACCS, containers: ['nope'], label: L }), /unable to find container named "nope" in deployment.apps\/w/);
+  assert.throws(() => planPatch(info, workload('Deployment'), { accelerations: ACCS, containers: ['nope'], labels: [L] }), /unable to find container named "nope" in deployment.apps\/w/);
 });
 
 test('explicit pairs (--image) and image identity: docker.io short names match, other tags do not', () => {
   const info = KINDS.StatefulSet;
   const obj = workload('StatefulSet', { initContainers: [], containers: [{ name: 'web', image: 'nginx:1.27' }, { name: 'old', image: 'nginx:1.26' }] });
-  const plan = planPatch(info, obj, { accelerations: [{ originalImage: 'docker.io/library/nginx:1.27', targetImage: 'uhub.service.ucloud.cn/x/nginx:1.27-acc' }], label: L });
+  const plan = planPatch(info, obj, { accelerations: [{ originalImage: 'docker.io/library/nginx:1.27', targetImage: 'uhub.service.ucloud.cn/x/nginx:1.27-acc' }], labels: [L] });
   assert.deepEqual(images(info, plan.object), ['web=uhub.service.ucloud.cn/x/nginx:1.27-acc', 'old=nginx:1.26']);
   assert.deepEqual(readRecord(plan.object.metadata.annotations)?.containers, { web: 'nginx:1.27' }, 'the original is recorded as spelled');
 });
 
 test('nothing accelerated: no change, no affinity, no annotation', () => {
   const obj = workload('DaemonSet', { initContainers: [], containers: [{ name: 'a', image: 'busybox:1' }] });
-  const plan = planPatch(KINDS.DaemonSet, obj, { accelerations: ACCS, label: L });
+  const plan = planPatch(KINDS.DaemonSet, obj, { accelerations: ACCS, labels: [L] });
   assert.equal(plan.changed, false);
-  assert.equal(plan.label, undefined);
+  assert.equal(plan.labels, undefined);
   assert.deepEqual(plan.object, obj);
 });
 
@@ -165,7 +165,7 @@ test('affinity is ANDed into every existing term; other scheduling rules are pre
   };
   const info = KINDS.ReplicaSet;
   const obj = workload('ReplicaSet', { affinity });
-  const plan = planPatch(info, obj, { accelerations: ACCS, label: LEGACY_ACCELERATION_LABEL });
+  const plan = planPatch(info, obj, { accelerations: ACCS, labels: [LEGACY_ACCELERATION_LABEL] });
   const terms = podTemplateOf(info, plan.object)?.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   assert.equal(terms?.length, 2);
   for (const t of terms ?? []) assert.deepEqual(t.matchExpressions?.at(-1), { key: LEGACY_ACCELERATION_LABEL, operator: 'In', values: ['true'] });
@@ -176,17 +176,17 @@ test('affinity is ANDed into every existing term; other scheduling rules are pre
 
 test('re-patching merges the record: the first original is kept, later changes are added, the label stays', () => {
   const info = KINDS.Deployment;
-  const first = planPatch(info, workload('Deployment', {}, { team: 'a' }), { accelerations: ACCS, containers: ['main'], label: LEGACY_ACCELERATION_LABEL });
+  const first = planPatch(info, workload('Deployment', {}, { team: 'a' }), { accelerations: ACCS, containers: ['main'], labels: [LEGACY_ACCELERATION_LABEL] });
   // Someone moves main to another accelerated original; a second patch covers it and the init container.
   const moved = JSON.parse(JSON.stringify(first.object)) as Workload;
   const spec = podTemplateOf(info, moved)?.spec;
   (spec?.containers?.[0] as { image: string }).image = 'nginx:1.27';
-  const second = planPatch(info, moved, { accelerations: ACCS, label: L });
+  const second = planPatch(info, moved, { accelerations: ACCS, labels: [L] });
   const record = readRecord(second.object.metadata.annotations);
   assert.deepEqual(record?.containers, { main: APP }, 'the first original is kept');
   assert.deepEqual(record?.initContainers, { setup: INIT });
   assert.deepEqual(record?.targets, { main: 'docker.io/library/nginx:1.27-acc', setup: INIT_ACC });
-  assert.equal(record?.affinity?.label, LEGACY_ACCELERATION_LABEL, 'the label of the first patch is kept: no second expression');
+  assert.deepEqual(record?.affinity?.labels, [LEGACY_ACCELERATION_LABEL], 'the label of the first patch is kept: no second expression');
   assert.equal(second.affinityChanged, false);
   assert.equal(second.object.metadata.annotations?.['team'], 'a');
   const undone = planUnpatch(info, second.object).object;
@@ -199,7 +199,7 @@ test('unpatch refuses: not patched, image changed since, affinity changed ambigu
   const info = KINDS.Deployment;
   const isRefused = (re: RegExp) => (e: unknown): boolean => e instanceof UserError && e.kind === 'refused' && re.test([e.message, ...e.details].join('\n'));
   assert.throws(() => planUnpatch(info, workload('Deployment')), isRefused(/not patched by uimgacc/));
-  const patched = planPatch(info, workload('Deployment'), { accelerations: ACCS, label: L }).object;
+  const patched = planPatch(info, workload('Deployment'), { accelerations: ACCS, labels: [L] }).object;
 
   const changed = JSON.parse(JSON.stringify(patched)) as Workload;
   (podTemplateOf(info, changed)?.spec?.containers?.[0] as { image: string }).image = 'app:v2';
@@ -222,7 +222,7 @@ test('unpatch refuses: not patched, image changed since, affinity changed ambigu
 
   const broken = workload('Deployment', {}, { [PATCHED_ANNOTATION]: '{"v":7}' });
   assert.throws(() => planUnpatch(info, broken), isRefused(/not a valid uimgacc record: unknown version 7/));
-  assert.throws(() => planPatch(info, broken, { accelerations: ACCS, label: L }), isRefused(/not a valid uimgacc record/));
+  assert.throws(() => planPatch(info, broken, { accelerations: ACCS, labels: [L] }), isRefused(/not a valid uimgacc record/));
 });
 
 test('writeWithRetry: a lost race (409 or failed resourceVersion test) re-reads and re-plans, at most 5 times', async () => {
@@ -236,7 +236,7 @@ test('writeWithRetry: a lost race (409 or failed resourceVersion test) re-reads 
   let writes = 0;
   const loop = {
     read: async () => workload('Deployment', {}, undefined),
-    plan: (obj: Workload) => ({ ...planPatch(KINDS.Deployment, obj, { accelerations: ACCS, label: L }), seen: ++version }),
+    plan: (obj: Workload) => ({ ...planPatch(KINDS.Deployment, obj, { accelerations: ACCS, labels: [L] }), seen: ++version }),
     write: async () => {
       writes++;
       if (writes < 3) throw testFailed;
