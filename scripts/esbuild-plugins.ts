@@ -79,7 +79,8 @@ export const builtinsByRequire: Plugin = {
     // One wrapper per importing module: with code splitting, a wrapper shared by every importer would keep the union
     // of what they import, and `import * as fs` anywhere would evaluate every export again.
     b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
-      BUILTINS.has(args.path) && args.namespace !== 'builtins-by-require' ? { path: args.path, namespace: 'builtins-by-require', pluginData: args.importer, suffix: `?${args.importer}` } : undefined,
+      // require() in bundled CommonJS code must keep getting the module itself (`class extends require('events')`).
+      BUILTINS.has(args.path) && args.namespace !== 'builtins-by-require' && args.kind !== 'require-call' ? { path: args.path, namespace: 'builtins-by-require', pluginData: args.importer, suffix: `?${args.importer}` } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'builtins-by-require' }, (args) => {
       const names = Object.getOwnPropertyNames(require(args.path)).filter((n) => IDENTIFIER.test(n) && n !== 'default');

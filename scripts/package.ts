@@ -145,6 +145,37 @@ const builtinDynamicImport: Plugin = {
   },
 };
 
+/**
+ * node:http and node:https cannot be part of a V8 start-up snapshot (building it aborts with "CheckGlobalAndEternalHandles
+ * failed"), and modules that import them are evaluated into the snapshot (scripts/sea-entry.ts). They get a stand-in
+ * whose exports (`request`, `Agent`, `globalAgent`…) require the real module the first time one is called, constructed
+ * or read.
+ */
+const lazyHttp: Plugin = {
+  name: 'lazy-http',
+  setup(b) {
+    const require = createRequire(import.meta.url);
+    b.onResolve({ filter: /^(node:)?https?$/ }, (args) => (args.namespace === 'lazy-http' ? undefined : { path: args.path.replace(/^(?!node:)/, 'node:'), namespace: 'lazy-http' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-http' }, (args) => {
+      const real = require(args.path) as Record<string, unknown>;
+      // Functions and classes (request, get, Agent…) and objects (globalAgent, STATUS_CODES…); a number or string
+      // export is not offered, so importing one fails the build instead of loading the module.
+      const names = Object.keys(real).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && (typeof real[k] === 'function' || (typeof real[k] === 'object' && real[k] !== null)));
+      return {
+        loader: 'js',
+        contents: [
+          'let real;',
+          `const load = () => (real ??= require(${JSON.stringify(args.path)}));`,
+          'const fn = (k) => { const p = new Proxy(function () {}, { apply: (_t, self, a) => Reflect.apply(load()[k], self, a), construct: (_t, a, nt) => Reflect.construct(load()[k], a, nt === p ? load()[k] : nt), get: (_t, q) => Reflect.get(load()[k], q) }); return p; };',
+          'const obj = (k) => new Proxy({}, { get: (_t, q) => Reflect.get(load()[k], q), has: (_t, q) => q in load()[k], ownKeys: () => Reflect.ownKeys(load()[k]), getOwnPropertyDescriptor: (_t, q) => { const d = Reflect.getOwnPropertyDescriptor(load()[k], q); return d && { ...d, configurable: true }; } });',
+          'export default new Proxy({}, { get: (_t, k) => load()[k] });',
+          ...names.map((n) => `export const ${n} = /* @__PURE__ */ ${typeof real[n] === 'function' ? 'fn' : 'obj'}(${JSON.stringify(n)});`),
+        ].join('\n'),
+      };
+    });
+  },
+};
+
 const COMMON = {
   bundle: true,
   format: 'cjs',
@@ -170,7 +201,7 @@ async function bundle(work: string): Promise<{ script: string; kube: string }> {
     outfile: script,
     define: { ...importMetaUrl.define, UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commitId()) },
     banner: importMetaUrl.banner,
-    plugins: [lazyStringWidth, yargsAssert, yargsPatches, kubeClientAsset, builtinDynamicImport],
+    plugins: [lazyStringWidth, yargsAssert, yargsPatches, kubeClientAsset, builtinDynamicImport, lazyHttp],
   });
   await build({
     ...COMMON,

@@ -51,12 +51,16 @@ async function rehearse(): Promise<void> {
   const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
   const streams = { out: discard, err: discard, interactive: false };
   const env = process.env;
+  // yargs prints help with console.log.
+  const { log, error } = console;
   process.env = {};
+  console.log = console.error = () => undefined;
   try {
     for (const argv of [['--help'], ['version', '--client'], ['version', '--client', '-o', 'json'], ['no-such-command']]) await main(argv, streams, {});
     await complete(['patch', '--d']);
   } finally {
     process.env = env;
+    Object.assign(console, { log, error });
   }
 }
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CLI } from '../helpers/cli.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
+import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -102,6 +103,17 @@ describe('the single executable with a start-up snapshot', { skip }, () => {
     await same(['status', '-v'], env);
     // Missing settings are explained alike (nothing from the build environment fills them in).
     assert.equal((await same(['status'], { UCLOUD_API_BASE_URL: sim.url })).code, 1);
+  });
+
+  it('talks to a Kubernetes cluster the same way (node:https is loaded on first use, not kept in the snapshot)', async () => {
+    const cp = await sharedControlPlane();
+    const ns = await uniqueNamespace('startup');
+    await kubectlAdmin(['-n', ns, 'create', 'deployment', 'web', '--image=uhub.service.ucloud.cn/startup/app:v1-acc']);
+    const env = { UCLOUD_PUBLIC_KEY: 'startup-pub', UCLOUD_PRIVATE_KEY: 'startup-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_UK8S_CLUSTER_ID: 'uk8s-startup01', UCLOUD_REGION: 'cn-bj2', KUBECONFIG: cp.kubeconfigPath };
+    const uses = await same(['who-uses', 'uhub.service.ucloud.cn/startup/app:v1-acc', '-n', ns, '-o', 'json'], env);
+    assert.equal(uses.code, 0, uses.stderr);
+    assert.match(uses.stdout, /"web"/);
+    assert.equal((await same(['delete', 'uhub.service.ucloud.cn/startup/app:v1', '--dry-run=client'], env)).code, 3);
   });
 
   it('completes the same candidates', async () => {
