@@ -3,6 +3,7 @@ import type { Args } from './args.ts';
 import { bool, str, strings } from './args.ts';
 import type { Context, GlobalFlags, Streams } from './context.ts';
 import { EXIT, reportError } from './errors.ts';
+import { SafeWritable } from './safe-text.ts';
 import { invalid } from '../lib/errors.ts';
 import { COMMANDS, type CommandEntry, type CommandModule } from './commands/index.ts';
 
@@ -88,7 +89,9 @@ function kubectlWording(msg: string, argv: readonly string[]): string {
 }
 
 /** Runs the plugin with the given arguments; returns the exit code instead of exiting, so tests can call it. */
-export async function main(argv: readonly string[], streams: Streams, env: NodeJS.ProcessEnv): Promise<number> {
+export async function main(argv: readonly string[], raw: Streams, env: NodeJS.ProcessEnv): Promise<number> {
+  // Everything written goes through the escaping streams; only the spinner gets the terminal itself.
+  const streams: Streams = { out: new SafeWritable(raw.out), err: new SafeWritable(raw.err), interactive: raw.interactive, terminal: raw.terminal ?? raw.err, input: raw.input };
   let exitCode: number = EXIT.ok;
   let failed = false;
   const write = (text: string): void => void streams.err.write(text);
@@ -105,7 +108,7 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
     .exitProcess(false)
     // Flags are read by their kubectl names only: camel-case twins would make yargs name an unknown flag twice.
     .parserConfiguration({ 'camel-case-expansion': false })
-    .wrap(Math.min(120, (streams.err as { columns?: number }).columns ?? 100))
+    .wrap(Math.min(120, (raw.err as { columns?: number }).columns ?? 100))
     .epilog('Exit codes: 0 ok, 1 error, 3 refused because the image is in use (--force overrides), 4 timed out (the operation may still finish), 5 could not verify that nothing uses the image (part of the cluster could not be seen), 130/143 interrupted.')
     .fail((msg, err) => {
       if (failed) return;
@@ -164,7 +167,7 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
 
 export async function cli(): Promise<void> {
   const interactive = Boolean(process.stderr.isTTY) && !process.env['CI'];
-  const code = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr, interactive }, process.env);
+  const code = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr, input: process.stdin, interactive }, process.env);
   // Exit once the output is flushed: a request abandoned after a timeout must not keep the process alive.
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }

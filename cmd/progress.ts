@@ -1,8 +1,10 @@
 import type { Spinner } from 'yocto-spinner';
-import type { Progress, WaitOptions } from '../lib/operations.ts';
+import { busyReason, settled, waitUntilSettled, type Progress, type WaitOptions } from '../lib/operations.ts';
+import type { AccelerationApi, AccelerationState } from '../lib/ucloud/acceleration.ts';
 import { waitOptions, type WaitSettings } from './args.ts';
 import { formatDuration } from '../lib/duration.ts';
 import type { Context, Streams } from './context.ts';
+import { safeField } from './safe-text.ts';
 
 export interface ProgressDisplay {
   readonly onProgress: (p: Progress) => void;
@@ -15,22 +17,26 @@ function describe(p: Progress): string {
   const parts: string[] = [];
   if (s) {
     parts.push(`status ${s.status}`);
-    if (s.enabled && !s.agentReady) parts.push('agent not ready yet');
+    // What enable waits for, and what UCloud says went wrong, as it happens.
+    if (s.enabled) parts.push(`NFS ${s.nfsReady ? 'ready' : 'not ready'}`, `agent ${s.agentReady ? 'ready' : 'not ready yet'}`);
+    if (s.error) parts.push(`error: ${s.error}`);
   }
   if (p.readError) parts.push(`status read failed, retrying: ${p.readError.split('\n')[0] ?? ''}`);
   return parts.join(', ');
 }
 
 /** A live spinner on a terminal; elsewhere one plain line on stderr whenever the state changes. */
-export async function startProgress(streams: Streams, what: string): Promise<ProgressDisplay> {
+export async function startProgress(streams: Streams, rawWhat: string): Promise<ProgressDisplay> {
+  // The spinner writes to the terminal itself, so what it shows is escaped here (image names come from UCloud).
+  const what = safeField(rawWhat);
   if (streams.interactive) {
     // Imported here: yocto-spinner decides colour and Unicode support from the environment when it is evaluated, which
     // must happen at run time, not when the single executable's start-up snapshot is built (scripts/sea-entry.ts).
     const { default: yoctoSpinner } = await import('yocto-spinner');
-    const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.err }).start();
+    const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.terminal ?? streams.err }).start();
     return {
       onProgress: (p) => {
-        spinner.text = `${what} (${formatDuration(p.elapsedMs)}, ${describe(p)})`;
+        spinner.text = `${what} (${formatDuration(p.elapsedMs)}, ${safeField(describe(p))})`;
       },
       succeed: (text) => void spinner.success(text),
       fail: () => void spinner.stop(),
@@ -71,5 +77,28 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
   if (result.finished) progress?.succeed(doneText);
   else progress?.fail();
   if (result.recoveredFrom) ctx.warn(`${result.recoveredFrom}; the status shows UCloud accepted the request anyway`);
+  return result;
+}
+
+/**
+ * Queues behind an operation in progress (UCloud runs one per cluster at a time), with progress saying what it waits
+ * for. Without --wait it returns at once and the command's own checks refuse, as they always did.
+ */
+export async function waitForTurn(
+  ctx: Context,
+  api: AccelerationApi,
+  state: AccelerationState,
+  wait: WaitSettings | undefined,
+): Promise<{ state: AccelerationState; waited: boolean }> {
+  if (!wait || settled(state)) return { state, waited: false };
+  const progress = await startProgress(ctx.streams, `Waiting for ${busyReason(state)}`);
+  let result: { state: AccelerationState; waited: boolean };
+  try {
+    result = await waitUntilSettled(api, state, waitOptions(wait, ctx.pollIntervalMs(), progress.onProgress));
+  } catch (err) {
+    progress.fail();
+    throw err;
+  }
+  progress.succeed('its turn came');
   return result;
 }

@@ -1,5 +1,6 @@
 // Apart from output.ts so that commands printing no table (version, machine output) do not load cli-table3.
 import Table from 'cli-table3';
+import { safeField } from './safe-text.ts';
 
 /** A borderless table like kubectl's: upper-case headers, columns three spaces apart. */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -12,7 +13,8 @@ export function renderTable(head: readonly string[], rows: readonly (readonly st
     },
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3 },
   });
-  for (const row of rows) table.push([...row]);
+  // One cell is one line: a newline or escape sequence in a name must not forge rows or repaint the screen.
+  for (const row of rows) table.push(row.map(safeField));
   return table
     .toString()
     .split('\n')

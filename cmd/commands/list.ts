@@ -4,6 +4,7 @@ import { UserError } from '../../lib/errors.ts';
 import { scanImageUses } from '../../lib/inuse/scan.ts';
 import { describeKubeError, isKubeError } from '../../lib/kube/errors.ts';
 import type { Context } from '../context.ts';
+import { safeField } from '../safe-text.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { API_VERSION, imagesTable, imageView, imagesUnknownReason } from '../views.ts';
 
@@ -24,6 +25,9 @@ export function validate(args: Args): ListOptions {
 
 export async function run(o: ListOptions, ctx: Context): Promise<number> {
   const api = await ctx.ucloud();
+  // IN USE counts Pods of the context's cluster: only meaningful when that is the cluster UCloud lists.
+  if (o.output === 'wide') await ctx.requireSameCluster({ what: 'count which containers use the accelerated images (-o wide)', refuseUnknown: false, force: false });
+  else await ctx.warnIfOtherCluster();
   const state = await api.get();
   let inUse: Map<string, number> | undefined;
   // False when the scan could not see everything: a count of 0 then means "none seen", not "none".
@@ -51,7 +55,8 @@ export async function run(o: ListOptions, ctx: Context): Promise<number> {
     return 0;
   }
   if (o.output === 'name') {
-    for (const v of views) ctx.out.write(`${v.originalImage}\n`);
+    // Exactly the name `delete` takes, one per line: nothing in it may forge another line.
+    for (const v of views) ctx.out.write(`${safeField(v.originalImage)}\n`);
   } else if (views.length > 0) {
     ctx.out.write(imagesTable(views, o.output === 'wide', inUseComplete));
   }

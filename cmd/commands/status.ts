@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import type { AccelerationState } from '../../lib/ucloud/acceleration.ts';
 import { bool, str, type Args } from '../args.ts';
 import type { Context } from '../context.ts';
+import { safeField } from '../safe-text.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { imagesTable, imageView, imagesUnknownReason, statusView } from '../views.ts';
 
@@ -40,13 +41,14 @@ export function renderStatus(state: AccelerationState, wide: boolean): string {
   if (state.error) rows.push(['Error:', state.error]);
   const reason = imagesUnknownReason(state);
   rows.push(['Images:', reason && state.enabled ? `unknown: ${reason}` : String(state.images.length)]);
-  let text = rows.map(([k, v]) => `${k.padEnd(10)}${v}`).join('\n') + '\n';
+  let text = rows.map(([k, v]) => `${k.padEnd(10)}${safeField(v)}`).join('\n') + '\n';
   if (state.images.length > 0) text += '\n' + imagesTable(state.images.map((img) => imageView(state, img)), wide);
   return text;
 }
 
 export async function run(o: StatusOptions, ctx: Context): Promise<number> {
   const api = await ctx.ucloud();
+  await ctx.warnIfOtherCluster();
   const print = (state: AccelerationState): void => {
     if (!printMachine(ctx.out, o.output, statusView(state))) ctx.out.write(renderStatus(state, o.output === 'wide'));
   };

@@ -8,6 +8,7 @@ import { EXIT } from '../errors.ts';
 import { findAcceleration, requireImagesKnown } from '../../lib/operations.ts';
 import { bool, str, type Args } from '../args.ts';
 import type { Context } from '../context.ts';
+import { safeField } from '../safe-text.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { API_VERSION, unseenLines, usesTable } from '../views.ts';
 
@@ -37,6 +38,7 @@ export function validate(args: Args): WhoUsesOptions {
 
 export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
   const api = await ctx.ucloud();
+  await ctx.requireSameCluster({ what: 'tell who uses the accelerated images', refuseUnknown: false, force: false });
   const state = await api.get();
   let targets: string[];
   if (o.image) {
@@ -67,7 +69,7 @@ export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
     if (!complete) ctx.warn(`the scan could not see ${scan.unseen.length} kind/namespace combination(s) (see "unseen"): the list may be incomplete`);
     return code;
   }
-  const what = targets.length === 1 ? (targets[0] as string) : targets.length ? 'the accelerated images' : 'any accelerated image (there are none)';
+  const what = targets.length === 1 ? safeField(targets[0] as string) : targets.length ? 'the accelerated images' : 'any accelerated image (there are none)';
   if (scan.uses.length > 0) {
     ctx.out.write(usesTable(scan.uses, o.output === 'wide' || targets.length > 1));
     // A partial scan names no scope: "in all namespaces" would claim what it did not see.

@@ -5,6 +5,7 @@ import { invalid } from '../errors.ts';
 import { DEFAULT_API_BASE_URL } from '../ucloud/endpoints.ts';
 import type { LoadedKubeconfig } from '../kube/kubeconfig.ts';
 import { describeKubeError } from '../kube/errors.ts';
+import type { KubernetesIdentity } from './identity.ts';
 import {
   DEFAULT_CREDENTIALS_SECRET,
   SECRET_KEYS,
@@ -92,6 +93,9 @@ export class ConfigResolver {
   #configMap: Promise<Record<string, string> | undefined> | undefined;
   #secret: Promise<Record<string, string> | undefined> | undefined;
   #profile: Profile | null | undefined;
+  #clusterId: Promise<Sourced> | undefined;
+  /** Why an object of the cluster could not be read (absent, forbidden, unreachable), by description. */
+  readonly #problems = new Map<string, string>();
 
   constructor(opts: { flags: ResolveFlags; env: NodeJS.ProcessEnv; cluster?: ClusterReader | undefined; home?: string | undefined }) {
     this.#flags = opts.flags;
@@ -134,6 +138,27 @@ export class ConfigResolver {
     };
   }
 
+  /**
+   * A cluster-specific value (region, project, subnet, …) from uk8sconfig or the credentials Secret, used only when
+   * that object describes the cluster UCloud acts on: uk8sconfig always names its cluster; a Secret that names none
+   * (written by hand or by the chart) is taken as this cluster's.
+   */
+  #fromClusterObject(object: 'configMap' | 'secret', key: string): Candidate {
+    return async () => {
+      const data = object === 'configMap' ? await this.configMap() : await this.secret();
+      const v = nonEmpty(data?.[key]);
+      if (!v) return undefined;
+      const name = object === 'configMap' ? `ConfigMap ${UK8S_CONFIGMAP.namespace}/${UK8S_CONFIGMAP.name}` : `Secret ${this.secretRef.namespace}/${this.secretRef.name}`;
+      const owner = nonEmpty(data?.[object === 'configMap' ? UK8S_CONFIGMAP_KEYS.clusterId : SECRET_KEYS.clusterId]);
+      if (object === 'secret' && owner === undefined) return { value: v, source: name };
+      const resolved = await this.clusterId().catch(() => undefined);
+      if (resolved && owner === resolved.value) return { value: v, source: name };
+      const note = `${name} describes cluster ${owner ?? '(none named)'}, not ${resolved?.value ?? 'the cluster in use'}: its ${key} is not used`;
+      if (!this.notes.includes(note)) this.notes.push(note);
+      return undefined;
+    };
+  }
+
   #fromProfile(pick: (p: Profile) => string | undefined): Candidate {
     return () => {
       const p = this.profile();
@@ -162,13 +187,17 @@ export class ConfigResolver {
     return (async () => {
       try {
         const data = await read(cluster);
-        if (!data) this.notes.push(`${what} does not exist`);
+        if (!data) {
+          this.notes.push(`${what} does not exist`);
+          this.#problems.set(what, `${what} does not exist`);
+        }
         return data;
       } catch (err) {
         // A missing or broken kubeconfig affects every object alike: say it once.
         const note =
           err instanceof Error && err.name === 'UserError' ? `the cluster was not consulted: ${err.message}` : `could not read ${what}: ${describeKubeError(err)}`;
         if (!this.notes.includes(note)) this.notes.push(note);
+        this.#problems.set(what, note);
         return undefined;
       }
     })();
@@ -217,7 +246,30 @@ export class ConfigResolver {
     return this.#profile;
   }
 
-  async clusterId(): Promise<Sourced> {
+  /** The UK8S cluster UCloud acts on; resolved once. */
+  clusterId(): Promise<Sourced> {
+    this.#clusterId ??= this.#resolveClusterId();
+    return this.#clusterId;
+  }
+
+  /**
+   * Which UK8S cluster the Kubernetes cluster being read is: uk8sconfig's UCLOUD_UK8S_CLUSTER_ID, else what
+   * `configure` recorded on the kubeconfig context. Never throws for an unreadable cluster: that is an unknown identity.
+   */
+  async kubernetesIdentity(): Promise<KubernetesIdentity> {
+    const what = `ConfigMap ${UK8S_CONFIGMAP.namespace}/${UK8S_CONFIGMAP.name}`;
+    const cm = await this.configMap();
+    const fromCm = nonEmpty(cm?.[UK8S_CONFIGMAP_KEYS.clusterId]);
+    if (fromCm) return { known: true, id: { value: fromCm, source: what } };
+    const loaded = this.#cluster?.inCluster() ? undefined : this.#kubeconfig();
+    const recorded = nonEmpty(loaded?.extension?.clusterId);
+    if (recorded) return { known: true, id: { value: recorded, source: `kubeconfig context "${loaded?.contextName ?? ''}"` } };
+    const cmWhy = cm ? `${what} has no ${UK8S_CONFIGMAP_KEYS.clusterId}` : (this.#problems.get(what) ?? `${what} was not read`);
+    const ctxWhy = loaded?.contextName ? `context "${loaded.contextName}" records no cluster ID` : 'no kubeconfig context records a cluster ID';
+    return { known: false, why: `${cmWhy}; ${ctxWhy}` };
+  }
+
+  async #resolveClusterId(): Promise<Sourced> {
     const found = await this.#first([
       this.#fromFlag(this.#flags.clusterId, 'cluster-id'),
       this.#fromEnv('UCLOUD_UK8S_CLUSTER_ID'),
@@ -250,8 +302,8 @@ export class ConfigResolver {
       this.#fromFlag(this.#flags.region, 'region'),
       this.#fromEnv('UCLOUD_REGION'),
       this.#fromContext((e) => e.region),
-      this.#fromConfigMap(UK8S_CONFIGMAP_KEYS.region),
-      this.#fromSecret(SECRET_KEYS.region),
+      this.#fromClusterObject('configMap', UK8S_CONFIGMAP_KEYS.region),
+      this.#fromClusterObject('secret', SECRET_KEYS.region),
       this.#fromProfile((p) => p.region),
     ]);
     if (!found) {
@@ -269,8 +321,8 @@ export class ConfigResolver {
       this.#fromFlag(this.#flags.projectId, 'project-id'),
       this.#fromEnv('UCLOUD_PROJECT_ID'),
       this.#fromContext((e) => e.projectId),
-      this.#fromConfigMap(UK8S_CONFIGMAP_KEYS.projectId),
-      this.#fromSecret(SECRET_KEYS.projectId),
+      this.#fromClusterObject('configMap', UK8S_CONFIGMAP_KEYS.projectId),
+      this.#fromClusterObject('secret', SECRET_KEYS.projectId),
       this.#fromProfile((p) => p.projectId),
     ]);
   }
@@ -283,6 +335,8 @@ export class ConfigResolver {
     const found = (await this.#first([
       this.#fromFlag(this.#flags.apiEndpoint, 'api-endpoint'),
       this.#fromEnv('UCLOUD_API_BASE_URL'),
+      // What `configure` stored: the endpoint the user chose for this cluster.
+      this.#fromSecret(SECRET_KEYS.apiBaseUrl),
       this.#fromProfile((p) => p.baseUrl),
     ])) ?? { value: DEFAULT_API_BASE_URL, source: 'default' };
     let url: URL;
@@ -331,9 +385,15 @@ export class ConfigResolver {
 
   /** A value needed only by `enable`: flag > env > Secret > (ConfigMap, for the subnet). */
   async enableValue(key: 'nfsAddr' | 'subnetId' | 'uhubUsername' | 'uhubPassword', flagValue: string | undefined, flag: string, envName: string): Promise<Sourced | undefined> {
-    const candidates: Candidate[] = [this.#fromFlag(flagValue, flag), this.#fromEnv(envName), this.#fromSecret(SECRET_KEYS[key])];
+    // The NFS address and subnet belong to one cluster's VPC; the UHub account does not.
+    const perCluster = key === 'nfsAddr' || key === 'subnetId';
+    const candidates: Candidate[] = [
+      this.#fromFlag(flagValue, flag),
+      this.#fromEnv(envName),
+      perCluster ? this.#fromClusterObject('secret', SECRET_KEYS[key]) : this.#fromSecret(SECRET_KEYS[key]),
+    ];
     // The cluster's own subnet is the natural default for the acceleration's UFS mount.
-    if (key === 'subnetId') candidates.push(this.#fromConfigMap(UK8S_CONFIGMAP_KEYS.subnetId));
+    if (key === 'subnetId') candidates.push(this.#fromClusterObject('configMap', UK8S_CONFIGMAP_KEYS.subnetId));
     return this.#first(candidates);
   }
 }

@@ -1,7 +1,7 @@
 import type { KubeAccess } from '../kube/access.ts';
 import { describeKubeError, isForbidden, kubeStatusOf } from '../kube/errors.ts';
 import { listPages } from '../kube/rawlist.ts';
-import { imageKey, parseImageReference, repositoryName, tryParseImageReference } from '../image/reference.ts';
+import { imageKey, repositoryName, tryParseImageReference } from '../image/reference.ts';
 
 export const SCANNED_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'] as const;
 export type ScannedKind = (typeof SCANNED_KINDS)[number];
@@ -147,12 +147,21 @@ export class ImageMatcher {
   /** repo → targets with a digest and no tag (candidates for a tag-only reference). */
   readonly #digestOnlyByRepo = new Map<string, string[]>();
   readonly #cache = new Map<string, readonly ImageMatch[]>();
+  /**
+   * Targets our reference grammar rejects (UCloud may list such names, e.g. upper case from an older API): they cannot
+   * be normalised, so only the exact same string is them.
+   */
+  readonly #unparsed = new Set<string>();
 
   constructor(targets: readonly string[]) {
     for (const t of targets) {
-      const ref = parseImageReference(t);
-      const repo = repositoryName(ref);
       this.#targets.add(t);
+      const ref = tryParseImageReference(t);
+      if (ref === undefined) {
+        this.#unparsed.add(t);
+        continue;
+      }
+      const repo = repositoryName(ref);
       if (ref.digest === undefined) {
         push(this.#byTag, imageKey(ref), t);
         push(this.#unpinnedByRepo, repo, t);
@@ -186,6 +195,7 @@ export class ImageMatcher {
   }
 
   #compute(image: string): readonly ImageMatch[] {
+    if (this.#unparsed.has(image)) return Object.freeze([{ target: image, certain: true }]);
     const ref = tryParseImageReference(image);
     if (ref === undefined) return NO_MATCHES;
     const repo = repositoryName(ref);

@@ -18,7 +18,7 @@ export interface ListPage<T> {
 }
 
 export interface RawRequest {
-  readonly method?: 'GET' | 'PATCH';
+  readonly method?: 'GET' | 'PATCH' | 'PUT' | 'POST';
   /** Query parameters added to the path's own. */
   readonly query?: Readonly<Record<string, string>>;
   readonly body?: string;

@@ -12,14 +12,13 @@ import { connect as tlsConnect } from 'node:tls';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as yaml from 'js-yaml';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { kubectl } from '../controlplane/controlplane.ts';
 import { helmBinary } from '../controlplane/testbin.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
-import { makeServingCert } from '../helpers/tls.ts';
+import { makeServingCert, servedFingerprint } from '../helpers/tls.ts';
 import { ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL } from '../../lib/affinity.ts';
 import { UCloudClient } from '../../lib/ucloud/client.ts';
 import { AccelerationApi } from '../../lib/ucloud/acceleration.ts';
@@ -90,18 +89,6 @@ function untilClosed(write: (socket: ReturnType<typeof tlsConnect>) => void): Pr
     socket.on('data', (c: Buffer) => (answer += c.toString()));
     socket.on('close', () => resolve(answer));
     socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
-  });
-}
-
-/** SHA-256 fingerprint of the certificate the helper serves right now. */
-function fingerprint(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false, agent: false }, (res) => {
-      resolve((res.socket as TLSSocket).getPeerX509Certificate()?.fingerprint256 ?? '');
-      res.resume();
-    });
-    req.on('error', reject);
-    req.end();
   });
 }
 
@@ -374,7 +361,7 @@ test('a client that drips its headers or body is cut off by the header and reque
 
 test('a key that does not match the certificate is not loaded; the previous pair keeps serving', async () => {
   const other = makeServingCert();
-  const before = await fingerprint();
+  const before = await servedFingerprint(port);
   const keyBefore = readFileSync(tls.keyFile);
   copyFileSync(other.keyFile, tls.keyFile);
   for (let i = 0; !/could not load the serving certificate; keeping the previous one/.test(helperLog); i++) {
@@ -382,7 +369,7 @@ test('a key that does not match the certificate is not loaded; the previous pair
     await delay(100);
   }
   assert.match(helperLog, /key values mismatch|does not match|KEY_VALUES_MISMATCH/i);
-  assert.equal(await fingerprint(), before);
+  assert.equal(await servedFingerprint(port), before);
   assert.equal((await call('/healthz')).status, 200, 'still trusted by the same CA');
   // Put the matching key back so that the next test starts from a consistent pair.
   writeFileSync(tls.keyFile, keyBefore);
@@ -390,11 +377,11 @@ test('a key that does not match the certificate is not loaded; the previous pair
 
 test('a rotated serving certificate is picked up without a restart', async () => {
   const fresh = makeServingCert();
-  const before = await fingerprint();
+  const before = await servedFingerprint(port);
   copyFileSync(fresh.keyFile, tls.keyFile);
   copyFileSync(fresh.certFile, tls.certFile);
   const expected = new X509Certificate(readFileSync(fresh.certFile)).fingerprint256;
-  for (let i = 0; (await fingerprint()) !== expected; i++) {
+  for (let i = 0; (await servedFingerprint(port)) !== expected; i++) {
     if (i > 50) assert.fail(`certificate not reloaded: ${helperLog}`);
     await delay(100);
   }

@@ -23,6 +23,7 @@ import { engine, engineOk, runFlags } from '../helpers/container.ts';
 import { isolatedHelm, type Helm } from '../helpers/helm.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { ACCELERATION_LABEL } from '../../lib/affinity.ts';
+import { createCa, createServingCert, serviceNames } from '../../helper/certs.ts';
 
 const RUN = randomBytes(3).toString('hex');
 const VERSION = packageVersion();
@@ -52,7 +53,10 @@ before(async () => {
   if (!existsSync(archive) || statSync(archive).mtimeMs < statSync('dist/helper.mjs').mtimeMs) buildImage({ log: () => undefined });
   const loaded = await engineOk(['load', '--input', archive]);
   assert.match(loaded, new RegExp(`Loaded image.*${imageReference().replace(/[.]/g, '\\.')}`), loaded);
-  image = imageReference();
+  // A name of this run's own: other checkouts sharing the machine's image storage may build the same tag meanwhile.
+  image = `localhost/uimgacc-helper-e2e-${RUN}:${VERSION}`;
+  await engineOk(['tag', imageReference(), image]);
+  cleanup.push(() => engine(['rmi', image]));
   helm = isolatedHelm((await sharedControlPlane()).kubeconfigPath);
 });
 
@@ -141,6 +145,19 @@ function call(path: string, method = 'GET', body?: string): Promise<{ status: nu
   });
 }
 
+/** Plain-HTTP GET on loopback (the registry, the helper's metrics port): status, digest header and body. */
+function httpGet(httpPort: number, path: string, accept?: string): Promise<{ status: number; digest?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: httpPort, path, headers: accept ? { Accept: accept } : {} }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, digest: res.headers['docker-content-digest'] as string | undefined, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 let releaseNs = '';
 let podNs = '';
 
@@ -155,26 +172,32 @@ test('the real apiserver calls the helper in the container through the chart\'s 
     clusters: [{ clusterId: CLUSTER, region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true, Images: [{ OriginalImage: APP, TargetImage: `${APP}-acc` }] }],
   });
   port = await freePort();
+  const metricsPort = await freePort();
   releaseNs = await uniqueNamespace('image-rel');
   podNs = await uniqueNamespace('image-pods', { 'uimgacc-image-e2e': RUN });
-  // The chart, rendered for this release: its TLS Secret, its webhook configuration, and its container's arguments.
-  // The Service's port is the one published on loopback; the container has no cluster access, so the label is given.
-  const rendered = await helm(['template', RELEASE, 'charts/uimgacc', '-n', releaseNs, '--kube-version', '1.36.0', ...CREDENTIALS, ...SELECTOR, '--set', `service.port=${port}`, '--set', `nodeLabel=${ACCELERATION_LABEL}`]);
+  // The chart, rendered for this release in its certificate-files mode (tls.mode=certManager: the serving certificate
+  // is mounted from a Secret), its webhook configuration and its container's arguments. The certificate cert-manager
+  // would issue is made here for the Service's names, and its CA goes into the caBundle as cert-manager's injector
+  // would put it. The Service's port is the one published on loopback; the container has no cluster access, so the
+  // label is given.
+  const rendered = await helm(['template', RELEASE, 'charts/uimgacc', '-n', releaseNs, '--kube-version', '1.36.0', ...CREDENTIALS, ...SELECTOR, '--set', `service.port=${port}`, '--set', `nodeLabel=${ACCELERATION_LABEL}`, '--set', 'tls.mode=certManager']);
   assert.equal(rendered.code, 0, rendered.stderr);
   const docs = (yaml.loadAll(rendered.stdout) as (Doc | null)[]).filter((d): d is Doc => d !== null);
-  const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === `${FULLNAME}-tls`);
   const webhook = docs.find((d) => d.kind === 'MutatingWebhookConfiguration');
   const args = docs.find((d) => d.kind === 'Deployment')?.spec?.template.spec.containers[0]?.args;
-  assert.ok(secret?.data && webhook && args, rendered.stdout);
+  assert.ok(webhook && args, rendered.stdout);
+  const ca = createCa(Date.now(), 24 * 3600 * 1000);
+  const serving = createServingCert(ca, serviceNames(FULLNAME, releaseNs), Date.now(), 24 * 3600 * 1000);
   const tlsDir = join(tmp, 'tls');
   mkdirSync(tlsDir);
-  for (const key of ['ca.crt', 'tls.crt', 'tls.key']) writeFileSync(join(tlsDir, key), Buffer.from(secret.data[key] as string, 'base64'), { mode: 0o644, flag: 'w' });
-  caPem = readFileSync(join(tlsDir, 'ca.crt'), 'utf8');
-  assert.deepEqual(webhook.webhooks?.map((w) => [w.clientConfig.service.name, w.clientConfig.service.port, w.clientConfig.caBundle]), [[FULLNAME, port, secret.data['ca.crt']], [FULLNAME, port, secret.data['ca.crt']]]);
+  for (const [key, text] of [['ca.crt', ca.caCert], ['tls.crt', serving.cert], ['tls.key', serving.key]] as const) writeFileSync(join(tlsDir, key), text, { mode: 0o644, flag: 'w' });
+  caPem = ca.caCert;
+  for (const hook of webhook.webhooks ?? []) hook.clientConfig.caBundle = Buffer.from(ca.caCert).toString('base64');
+  assert.deepEqual(webhook.webhooks?.map((w) => [w.clientConfig.service.name, w.clientConfig.service.port]), [[FULLNAME, port], [FULLNAME, port]]);
 
   // slirp4netns maps the host's loopback to 10.0.2.2 inside the container: that is where the simulator listens.
   const simUrl = sim.url.replace('127.0.0.1', '10.0.2.2');
-  await engineOk(['run', '--detach', '--name', CONTAINER, ...runFlags(), '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--network', 'slirp4netns:allow_host_loopback=true', '--publish', `127.0.0.1:${port}:8443`, '--volume', `${tlsDir}:/etc/uimgacc/tls:ro`, '--env', 'UCLOUD_PUBLIC_KEY=image-pub', '--env', 'UCLOUD_PRIVATE_KEY=image-priv', '--env', `UCLOUD_UK8S_CLUSTER_ID=${CLUSTER}`, '--env', 'UCLOUD_REGION=cn-bj2', '--env', `UCLOUD_API_BASE_URL=${simUrl}`, image, ...args]);
+  await engineOk(['run', '--detach', '--name', CONTAINER, ...runFlags(), '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--network', 'slirp4netns:allow_host_loopback=true', '--publish', `127.0.0.1:${port}:8443`, '--publish', `127.0.0.1:${metricsPort}:9090`, '--volume', `${tlsDir}:/etc/uimgacc/tls:ro`, '--env', 'UCLOUD_PUBLIC_KEY=image-pub', '--env', 'UCLOUD_PRIVATE_KEY=image-priv', '--env', `UCLOUD_UK8S_CLUSTER_ID=${CLUSTER}`, '--env', 'UCLOUD_REGION=cn-bj2', '--env', `UCLOUD_API_BASE_URL=${simUrl}`, image, ...args]);
   cleanup.push(() => engine(['rm', '--force', CONTAINER]));
   helperLog = async () => {
     const r = await engine(['logs', CONTAINER]);
@@ -207,6 +230,9 @@ test('the real apiserver calls the helper in the container through the chart\'s 
   assert.equal(plain.spec.containers[0]?.image, APP);
   const log = await helperLog();
   assert.match(log, /"msg":"mutated".*"pod":"uses-target"/);
+  // The chart's metrics port, plain HTTP, as Prometheus scrapes it.
+  const metrics = (await httpGet(metricsPort, '/metrics')).body;
+  assert.match(metrics, /uimgacc_mutations_total\{kind="affinity"\} [1-9]/);
   assert.ok(!log.includes('image-priv'), 'no secret in the logs');
 });
 
@@ -233,19 +259,6 @@ test('SIGTERM to the container drains as the process does: readiness fails, requ
   assert.equal(after.spec.affinity, undefined);
 });
 
-/** GET on the local registry; headers and body. */
-function registryGet(registryPort: number, path: string, accept?: string): Promise<{ status: number; digest?: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: registryPort, path, headers: accept ? { Accept: accept } : {} }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, digest: res.headers['docker-content-digest'] as string | undefined, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 let registryPort = 0;
 
 test('a local OCI registry receives the image and the chart; helm install oci://… pins the pushed digest; upgrade keeps the certificates', async () => {
@@ -256,7 +269,7 @@ test('a local OCI registry receives the image and the chart; helm install oci://
   registry = spawn(registryBinary(), ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   registry.stdout?.on('data', (c: Buffer) => (registryLog += c.toString()));
   registry.stderr?.on('data', (c: Buffer) => (registryLog += c.toString()));
-  for (let i = 0; (await registryGet(registryPort, '/v2/').catch(() => ({ status: 0 }))).status !== 200; i++) {
+  for (let i = 0; (await httpGet(registryPort, '/v2/').catch(() => ({ status: 0 }))).status !== 200; i++) {
     if (i > 100 || registry.exitCode !== null) assert.fail(`registry did not start: ${registryLog}`);
     await delay(100);
   }
@@ -268,7 +281,7 @@ test('a local OCI registry receives the image and the chart; helm install oci://
   await engineOk(['push', '--tls-verify=false', '--digestfile', digestFile, image, `${repository}:${VERSION}`]);
   const digest = readFileSync(digestFile, 'utf8').trim();
   assert.match(digest, /^sha256:[a-f0-9]{64}$/);
-  const manifest = await registryGet(registryPort, `/v2/uimgacc/uimgacc-helper/manifests/${VERSION}`, 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json');
+  const manifest = await httpGet(registryPort, `/v2/uimgacc/uimgacc-helper/manifests/${VERSION}`, 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json');
   assert.equal(manifest.status, 200, manifest.body);
   assert.equal(manifest.digest, digest);
   // What the registry holds runs: pulled back by digest.
@@ -282,7 +295,7 @@ test('a local OCI registry receives the image and the chart; helm install oci://
   const pushed = await helm(['push', chart, `oci://${host}/charts`, '--plain-http']);
   assert.equal(pushed.code, 0, pushed.stderr);
   assert.match(pushed.stdout + pushed.stderr, new RegExp(`Pushed: ${host}/charts/uimgacc:${VERSION.replace(/[.]/g, '\\.')}`));
-  const tags = await registryGet(registryPort, '/v2/charts/uimgacc/tags/list');
+  const tags = await httpGet(registryPort, '/v2/charts/uimgacc/tags/list');
   assert.deepEqual((JSON.parse(tags.body) as { tags: string[] }).tags, [VERSION]);
 
   // Installed from the registry into the test cluster, the image pinned by the pushed digest.
@@ -300,12 +313,20 @@ test('a local OCI registry receives the image and the chart; helm install oci://
   assert.notEqual(bad.code, 0, 'the schema refuses a digest that is not sha256:<64 hex>');
   assert.match(bad.stderr, /digest/);
 
+  // What the helper writes in the cluster (no kubelet here to run it): its certificates in the Secret the chart
+  // created empty, its CA in the caBundle. An upgrade from the registry must leave both alone.
+  const ca = createCa(Date.now(), 24 * 3600 * 1000);
+  const pair = createServingCert(ca, serviceNames(OCI_FULLNAME, ns), Date.now(), 24 * 3600 * 1000);
+  const b64 = (t: string): string => Buffer.from(t).toString('base64');
+  await kubectlAdmin(['-n', ns, 'patch', 'secret', `${OCI_FULLNAME}-tls`, '--type=merge', '-p', JSON.stringify({ data: { 'ca.crt': b64(ca.caCert), 'ca.key': b64(ca.caKey), 'tls.crt': b64(pair.cert), 'tls.key': b64(pair.key) } })]);
+  await kubectlAdmin(['patch', 'mutatingwebhookconfiguration', OCI_FULLNAME, '--type=json', '-p', JSON.stringify([0, 1].map((i) => ({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: b64(ca.caCert) })))]);
   const certificates = async (): Promise<string[]> => {
     const secret = JSON.parse(await kubectlAdmin(['-n', ns, 'get', 'secret', `${OCI_FULLNAME}-tls`, '-o', 'json'])) as { data: Record<string, string> };
     const hook = JSON.parse(await kubectlAdmin(['get', 'mutatingwebhookconfiguration', OCI_FULLNAME, '-o', 'json'])) as { webhooks: { clientConfig: { caBundle: string } }[] };
     return [secret.data['ca.crt'] as string, secret.data['tls.crt'] as string, secret.data['tls.key'] as string, ...hook.webhooks.map((w) => w.clientConfig.caBundle)];
   };
   const first = await certificates();
+  assert.equal(first[0], b64(ca.caCert));
   const upgrade = await helm(['upgrade', OCI_RELEASE, `oci://${host}/charts/uimgacc`, ...values]);
   assert.equal(upgrade.code, 0, upgrade.stderr);
   assert.deepEqual(await certificates(), first, 'helm upgrade keeps the webhook certificates');
@@ -322,7 +343,7 @@ test('a release build: one manifest list for linux/amd64 and linux/arm64, each i
   const tag = `${VERSION}-multiarch`;
   const repository = `127.0.0.1:${registryPort}/uimgacc/uimgacc-helper`;
   await engineOk(['manifest', 'push', '--all', '--tls-verify=false', reference, `docker://${repository}:${tag}`]);
-  const list = await registryGet(registryPort, `/v2/uimgacc/uimgacc-helper/manifests/${tag}`, 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json');
+  const list = await httpGet(registryPort, `/v2/uimgacc/uimgacc-helper/manifests/${tag}`, 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json');
   assert.equal(list.status, 200, list.body);
   const instances = (JSON.parse(list.body) as { manifests: { digest: string; platform: { os: string; architecture: string } }[] }).manifests;
   assert.deepEqual(instances.map((m) => `${m.platform.os}/${m.platform.architecture}`).sort(), ['linux/amd64', 'linux/arm64']);

@@ -7,11 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import * as yaml from 'js-yaml';
 import { kubeconfigYaml, type ControlPlaneInfo } from '../controlplane/controlplane.ts';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
-import { runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
+import { COMPLETE_CLI, runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
 
 const CLUSTER = 'uk8s-robust001';
 const PUBLIC = 'robust-public';
@@ -19,6 +20,17 @@ const PRIVATE = 'robust-private-key';
 const REPO = `uhub.service.ucloud.cn/robust-${randomBytes(3).toString('hex')}`;
 const APP = `${REPO}/app:v1`;
 const APP_ACC = `${APP}-acc`;
+// A second cluster whose UCloud answers are hostile or merely odd.
+const HOSTILE = 'uk8s-hostile01';
+const EVIL = `${REPO}/evil:v1\u001b]0;pwned\u0007`;
+const EVIL_ACC = `${REPO}/evil:v1-acc\u001b[2J\r\u009b2J\u202e`;
+const EVIL_ERROR = 'pull failed\u001b[31m red\u0007\r\nfake line';
+// Upper case: our grammar rejects it, an older API may have stored it.
+const LEGACY = `${REPO}/Legacy:v1`;
+const LEGACY_ACC = `${REPO}/Legacy:v1-acc`;
+/** What must never reach a terminal raw: C0 controls but newline and tab, DEL, C1 controls. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 let sim: Simulator;
 let cp: ControlPlaneInfo;
@@ -40,10 +52,17 @@ before(async () => {
   writeFileSync(caFile, Buffer.from(cp.caData, 'base64'));
   sim = await startSimulator({
     accounts: [{ publicKey: PUBLIC, privateKey: PRIVATE }],
-    clusters: [{ clusterId: CLUSTER, region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true, Images: [{ OriginalImage: APP, TargetImage: APP_ACC }] }],
+    clusters: [
+      { clusterId: CLUSTER, region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true, Images: [{ OriginalImage: APP, TargetImage: APP_ACC }] },
+      {
+        clusterId: HOSTILE, region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true, Status: 'CreateError', Error: EVIL_ERROR,
+        Images: [{ OriginalImage: EVIL, TargetImage: EVIL_ACC }, { OriginalImage: LEGACY, TargetImage: LEGACY_ACC }],
+      },
+    ],
   });
   ns = await uniqueNamespace('robust');
-  await kubectlAdmin(['-n', ns, 'apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'user' }, spec: { containers: [{ name: 'main', image: APP_ACC }] } }));
+  const pod = (name: string, image: string): string => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'main', image }] } });
+  await kubectlAdmin(['-n', ns, 'apply', '-f', '-'], [pod('user', APP_ACC), pod('legacy-user', LEGACY_ACC)].join('\n'));
 });
 
 after(async () => {
@@ -105,4 +124,59 @@ test('--user and --cluster pick kubeconfig entries; connection errors name the s
   const patch = await cli(['patch', 'deploy/x', '-n', ns, '--server', 'https://127.0.0.1:1']);
   assert.equal(patch.code, 1);
   assert.match(patch.stderr, /^The connection to the server 127\.0\.0\.1:1 was refused/m);
+});
+
+test('control characters from UCloud and the cluster never reach the terminal raw: tables, names, errors, progress, completion', async () => {
+  const env = { UCLOUD_UK8S_CLUSTER_ID: HOSTILE };
+  const runs: [string, CliResult][] = [];
+  for (const args of [['status'], ['list'], ['list', '-o', 'wide'], ['list', '-o', 'name'], ['who-uses'], ['who-uses', '-o', 'wide'], ['disable', '--dry-run'], ['delete', APP_ACC]]) {
+    runs.push([args.join(' '), await cli(args, env)]);
+  }
+  for (const [what, r] of runs) {
+    assert.doesNotMatch(r.stdout, RAW_CONTROL, `${what}: stdout ${JSON.stringify(r.stdout)}`);
+    assert.doesNotMatch(r.stderr, RAW_CONTROL, `${what}: stderr ${JSON.stringify(r.stderr)}`);
+  }
+  const [, status] = runs[0] as [string, CliResult];
+  // Shown, escaped visibly, on one line: the newline in UCloud's text does not forge a line of its own.
+  assert.match(status.stdout, /^Error: {4}pull failed\\x1b\[31m red\\x07\\r\\nfake line$/m);
+  const [, names] = runs[3] as [string, CliResult];
+  assert.equal(names.stdout, `${REPO}/evil:v1\\x1b]0;pwned\\x07\n${LEGACY}\n`);
+  const [, wide] = runs[2] as [string, CliResult];
+  assert.match(wide.stdout, new RegExp(`^${LEGACY.replace(/[.]/g, '\\.')}\\s+${LEGACY_ACC.replace(/[.]/g, '\\.')}\\s.*\\s1$`, 'm'), 'an image our grammar rejects is listed and counted by its exact name');
+  assert.match(wide.stdout, /evil:v1-acc\\x1b\[2J\\r\\u009b2J\\u202e/);
+  const [, users] = runs[4] as [string, CliResult];
+  assert.equal(users.code, 0, users.stderr);
+  assert.match(users.stdout, /Pod\s+legacy-user\s+main\s+.*Legacy:v1-acc/);
+  const [, disable] = runs[6] as [string, CliResult];
+  assert.equal(disable.code, 3, `disable checks the odd image too and finds it in use: ${disable.stderr}`);
+  assert.match(disable.stderr, /legacy-user/);
+  // Machine output keeps the exact strings (JSON escapes them itself).
+  const json = JSON.parse((await cli(['status', '-o', 'json'], env)).stdout) as { error: string; images: { originalImage: string; targetImage: string }[] };
+  assert.equal(json.error, EVIL_ERROR);
+  assert.deepEqual(json.images.map((i) => i.originalImage), [EVIL, LEGACY]);
+  // Progress lines (not a terminal here) and the completion candidates are escaped too.
+  const c = await runCli(['delete', ''], {
+    ...ucloudEnv({ publicKey: PUBLIC, privateKey: PRIVATE, apiUrl: sim.url, clusterId: HOSTILE, kubeconfig: cp.kubeconfigPath }),
+    XDG_CACHE_HOME: dir,
+    UIMGACC_COMPLETION_TIMEOUT_MS: '60000',
+  }, { entry: COMPLETE_CLI });
+  assert.equal(c.code, 0, c.stderr);
+  assert.doesNotMatch(c.stdout, RAW_CONTROL);
+  assert.ok(c.stdout.split('\n').includes(`${REPO}/evil:v1\\x1b]0;pwned\\x07`), c.stdout);
+  assert.ok(c.stdout.split('\n').includes(LEGACY), c.stdout);
+});
+
+test('progress lines escape what UCloud says while waiting', async () => {
+  const image = `${REPO}/progress:v1`;
+  sim.addFault({ kind: 'hold-operation', operation: 'create', image });
+  const run = cli(['create', image], { UCLOUD_UK8S_CLUSTER_ID: HOSTILE });
+  while (!sim.requests().some((q) => q.action === 'CreateUK8SImageAccelerate' && q.params['OriginalImage'] === image)) await delay(20);
+  // One status read fails with a hostile message, then the creation ends.
+  sim.addFault({ kind: 'retcode', code: 150, message: 'busy\u001b]0;owned\u0007\r', action: 'GetUK8SImageAccelerate' });
+  while (sim.pendingFaults().length > 0) await delay(20);
+  sim.setCluster(HOSTILE, { Status: 'Ready', Error: '', Images: [...sim.cluster(HOSTILE).Images, { OriginalImage: image, TargetImage: `${image}-acc` }] });
+  const r = await run;
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, RAW_CONTROL);
+  assert.match(r.stderr, /status read failed, retrying: UCloud API GetUK8SImageAccelerate failed: RetCode 150: busy\\x1b\]0;owned\\x07\\r/);
 });

@@ -83,8 +83,11 @@ describe('ImageMatcher', () => {
     ]);
   });
 
-  test('an invalid target is an error (the caller must say which one)', () => {
-    assert.throws(() => new ImageMatcher(['Not/Valid']), /invalid image reference/);
+  test('a target our grammar rejects (UCloud may list one) matches only its exact string', () => {
+    const m = new ImageMatcher(['uhub.service.ucloud.cn/team/Legacy:v1-acc', APP_ACC]);
+    assert.equal(m.match('uhub.service.ucloud.cn/team/Legacy:v1-acc'), 'uhub.service.ucloud.cn/team/Legacy:v1-acc');
+    assert.equal(m.match('uhub.service.ucloud.cn/team/legacy:v1-acc'), undefined);
+    assert.equal(m.match(APP_ACC), APP_ACC);
   });
 });
 
