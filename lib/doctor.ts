@@ -4,6 +4,7 @@ import { describeLabels, detectAccelerationLabels } from './affinity.ts';
 import type { ConfigResolver, Sourced } from './config/resolve.ts';
 import type { KubeAccess } from './kube/access.ts';
 import { describeKubeError } from './kube/errors.ts';
+import { kubernetesSupport } from './kube/support.ts';
 import { getObject, listPages } from './kube/rawlist.ts';
 import { listNodes } from './nodes.ts';
 import type { AccelerationApi } from './ucloud/acceleration.ts';
@@ -79,7 +80,9 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
   let kubeOk = false;
   try {
     const v = await getObject<{ gitVersion?: string }>(deps.kube, '/version');
-    add('Kubernetes', 'ok', `reachable, ${v?.gitVersion ?? 'unknown version'}`);
+    const support = v?.gitVersion ? kubernetesSupport(v.gitVersion) : undefined;
+    if (support && !support.supported) add('Kubernetes', 'warn', `reachable, but ${support.detail}`, 'upgrade the cluster (UK8S console: cluster upgrade) before relying on image acceleration');
+    else add('Kubernetes', 'ok', `reachable, ${v?.gitVersion ?? 'unknown version'}`);
     kubeOk = true;
   } catch (err) {
     add('Kubernetes', 'fail', reason(err), 'check --kubeconfig / --context (kubectl version should work)');

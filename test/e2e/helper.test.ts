@@ -16,7 +16,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import * as yaml from 'js-yaml';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { kubectl } from '../controlplane/controlplane.ts';
-import { helmBinary } from '../controlplane/testbin.ts';
+import { helmBinary, kubernetesVersion } from '../controlplane/testbin.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { makeServingCert, servedFingerprint } from '../helpers/tls.ts';
 import { ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL } from '../../lib/affinity.ts';
@@ -113,7 +113,7 @@ async function chartWebhookConfiguration(): Promise<object> {
   const out = await new Promise<string>((resolve, reject) =>
     execFile(
       helmBinary(),
-      ['template', 'e2e', 'charts/uimgacc', '--kube-version', '1.36.0', '--show-only', 'templates/webhook.yaml', '--set', 'credentials.publicKey=a', '--set', 'credentials.privateKey=b', '--set-string', `webhook.namespaceSelector.matchLabels.uimgacc-e2e=${RUN}`],
+      ['template', 'e2e', 'charts/uimgacc', '--kube-version', kubernetesVersion(), '--show-only', 'templates/webhook.yaml', '--set', 'credentials.publicKey=a', '--set', 'credentials.privateKey=b', '--set-string', `webhook.namespaceSelector.matchLabels.uimgacc-e2e=${RUN}`],
       { env: { PATH: process.env['PATH'], HOME: home, HELM_CACHE_HOME: join(home, 'c'), HELM_CONFIG_HOME: join(home, 'f'), HELM_DATA_HOME: join(home, 'd') } },
       (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)),
     ),

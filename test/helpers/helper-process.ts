@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as yaml from 'js-yaml';
 import { kubectl } from '../controlplane/controlplane.ts';
-import { helmBinary } from '../controlplane/testbin.ts';
+import { helmBinary, kubernetesVersion } from '../controlplane/testbin.ts';
 import { makeServingCert } from './tls.ts';
 
 export interface HelperOptions {
@@ -106,14 +106,17 @@ export async function startHelper(o: HelperOptions): Promise<RunningHelper> {
   };
 }
 
-/** The chart's MutatingWebhookConfiguration (rendered by helm template), named `name`, calling `helper` on loopback. */
+/**
+ * The chart's MutatingWebhookConfiguration (rendered by helm template for this run's Kubernetes version, so that it
+ * holds what that version supports), named `name`, calling `helper` on loopback.
+ */
 export async function chartWebhookConfiguration(helper: Pick<RunningHelper, 'port' | 'caBundle'>, name: string, helmArgs: readonly string[] = []): Promise<object> {
   const home = mkdtempSync(join(tmpdir(), 'uimgacc-helm-'));
   const out = await new Promise<string>((resolve, reject) =>
     execFile(
       helmBinary(),
       // The release namespace is excluded from the webhook, as the chart's own: not `default`, where tests create Pods.
-      ['template', 'uimgacc', join(ROOT, 'charts', 'uimgacc'), '--namespace', 'uimgacc', '--kube-version', '1.36.0', '--show-only', 'templates/webhook.yaml', '--set', 'credentials.publicKey=a', '--set', 'credentials.privateKey=b', ...helmArgs],
+      ['template', 'uimgacc', join(ROOT, 'charts', 'uimgacc'), '--namespace', 'uimgacc', '--kube-version', kubernetesVersion(), '--show-only', 'templates/webhook.yaml', '--set', 'credentials.publicKey=a', '--set', 'credentials.privateKey=b', ...helmArgs],
       { env: { PATH: process.env['PATH'], HOME: home, HELM_CACHE_HOME: join(home, 'c'), HELM_CONFIG_HOME: join(home, 'f'), HELM_DATA_HOME: join(home, 'd') } },
       (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)),
     ),
