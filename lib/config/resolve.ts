@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { invalid } from '../errors.ts';
-import { DEFAULT_API_BASE_URL } from '../ucloud/client.ts';
+import { DEFAULT_API_BASE_URL } from '../ucloud/endpoints.ts';
 import type { LoadedKubeconfig } from '../kube/kubeconfig.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import type { KubernetesIdentity } from './identity.ts';
