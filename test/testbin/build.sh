@@ -6,17 +6,22 @@
 # Usage: build.sh [kube|kwok|krew|helm|rcodesign|registry|all]   (default: all)
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
+here=${UIMGACC_TESTBIN_HERE:-$(cd "$(dirname "$0")" && pwd)}
 # shellcheck source=versions.env
 source "$here/versions.env"
 root=${UIMGACC_TESTBIN:-$HOME/.cache/uimgacc-testbin}
 mkdir -p "$root"
 # Several checkouts (worktrees, CI, the sandbox) share one cache: one build at a time, the others wait and then find
 # the binaries cached.
+# bash reads a script while it runs it, so a merge that changes this file under a build in progress would make that
+# build run misplaced lines: the locked build runs a private copy.
 if [ -z "${UIMGACC_TESTBIN_LOCKED:-}" ] && command -v flock >/dev/null; then
-  export UIMGACC_TESTBIN_LOCKED=1
-  exec flock "$root/.lock" bash "$0" "$@"
+  copy=$(mktemp "${TMPDIR:-/tmp}/uimgacc-testbin-build.XXXXXX")
+  cp "$0" "$copy"
+  export UIMGACC_TESTBIN_LOCKED=1 UIMGACC_TESTBIN_HERE=$here UIMGACC_TESTBIN_COPY=$copy
+  exec flock "$root/.lock" bash "$copy" "$@"
 fi
+if [ -n "${UIMGACC_TESTBIN_COPY:-}" ]; then trap 'rm -f "$UIMGACC_TESTBIN_COPY"' EXIT; fi
 export CGO_ENABLED=0 GOFLAGS="-buildvcs=false -pgo=off" GOTOOLCHAIN=local
 
 log() { printf '[testbin] %s\n' "$*" >&2; }
