@@ -218,6 +218,32 @@ test('an opted-in Pod is rewritten to the target image, with the original record
   assert.equal(image, `${APP}-acc`);
 });
 
+test('the nodes\' label spellings are watched in the real apiserver: /readyz?verbose and metrics, Ready or not', async () => {
+  // One node per spelling, neither Ready (a pool being replaced): both spellings are seen, and what Pods require
+  // does not depend on it.
+  const names = [`hook-${RUN}-new`, `hook-${RUN}-old`];
+  await kubectlAdmin(['create', '-f', '-'], [ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL].map((label, i) => JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: names[i], labels: { [label]: 'true' } } })).join('\n'));
+  try {
+    const counts = async (): Promise<Record<string, number>> => {
+      const body = (await call('/readyz?verbose')).body;
+      return Object.fromEntries([...body.matchAll(/nodes with (\S+)=true: (\d+) \(\d+ Ready\)/g)].map((m) => [m[1] as string, Number(m[2])]));
+    };
+    for (let i = 0; ; i++) {
+      const c = await counts();
+      if ((c[ACCELERATION_LABEL] ?? 0) >= 1 && (c[LEGACY_ACCELERATION_LABEL] ?? 0) >= 1) break;
+      if (i > 100) assert.fail(`the watch never saw both spellings: ${(await call('/readyz?verbose')).body}\n${helperLog.slice(-2000)}`);
+      await delay(100);
+    }
+    assert.match((await call('/readyz?verbose')).body, /required node label: node.uk8s.ucloud.cn\/image_accel=true or node.uk8s.ucloud.cn\/uimgacc=true \(both spellings\)/);
+    const m = (await metrics()).body;
+    assert.match(m, /^uimgacc_accelerated_nodes\{label="node.uk8s.ucloud.cn\/uimgacc",ready="false"\} [1-9]\d*$/m);
+    assert.match(m, /^uimgacc_node_requests\{kind="watch"\} [1-9]\d*$/m);
+    assert.match(helperLog, /"msg":"acceleration node labels"/);
+  } finally {
+    await kubectlAdmin(['delete', 'node', ...names, '--wait=false']).catch(() => undefined);
+  }
+});
+
 test('a server-side dry run gets the same mutation and creates nothing', async () => {
   const pod = await createPod(rewriteNs, 'dry', APP, {}, ['--dry-run=server']);
   assert.equal(pod.spec.containers[0]?.image, `${APP}-acc`);
