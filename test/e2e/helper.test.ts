@@ -309,6 +309,66 @@ test('kubectl set image and kubectl debug with a target image on a Pod without t
   assert.doesNotMatch(quiet.stderr, /uimgacc/);
 });
 
+test('UCloud down at start-up: not ready within the grace, ready after it (fail-open) or as soon as UCloud answers', async () => {
+  const cp = await sharedControlPlane();
+  sim.addFault({ kind: 'http', status: 503, action: 'GetUK8SImageAccelerate', times: 100_000 });
+  const started: { child: ChildProcess; port: number; log: string }[] = [];
+  const start = async (grace: string): Promise<{ child: ChildProcess; port: number; log: string }> => {
+    const child = spawn(process.execPath, ['dist/helper.mjs', '--port', '0', '--metrics-port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--poll-interval', '200ms', '--ready-grace', grace, '--shutdown-delay', '0s', '--kubeconfig', cp.kubeconfigPath], {
+      env: { PATH: process.env['PATH'], UCLOUD_PUBLIC_KEY: 'helper-pub', UCLOUD_PRIVATE_KEY: 'helper-priv', UCLOUD_UK8S_CLUSTER_ID: CLUSTER, UCLOUD_REGION: 'cn-bj2', UCLOUD_API_BASE_URL: sim.url, HOME: tls.dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const h = { child, port: 0, log: '' };
+    started.push(h);
+    child.stdout.on('data', (c: Buffer) => (h.log += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (h.log += c.toString()));
+    for (let i = 0; !h.port; i++) {
+      const m = /"msg":"listening","port":(\d+)/.exec(h.log);
+      if (m) h.port = Number(m[1]);
+      else if (i > 150) assert.fail(`helper did not start: ${h.log}`);
+      else await delay(100);
+    }
+    return h;
+  };
+  const readyz = async (h: { port: number }): Promise<Reply> => {
+    const saved = port;
+    port = h.port;
+    try {
+      return await call('/readyz');
+    } finally {
+      port = saved;
+    }
+  };
+  try {
+    const patient = await start('1h');
+    const impatient = await start('1s');
+    // The first read has failed (the snapshot is published) and the list is unknown: not ready, and it says why.
+    let r = await readyz(patient);
+    for (let i = 0; !/last UCloud read failed/.test(r.body); i++) {
+      if (i > 100) assert.fail(`no failed read reported: ${r.body}`);
+      await delay(100);
+      r = await readyz(patient);
+    }
+    assert.equal(r.status, 503);
+    assert.match(r.body, /^not ready: no accelerations list yet/);
+    // Past its grace, a helper serves anyway (fail-open, with an empty list) rather than keep the Service empty.
+    for (let i = 0; (await readyz(impatient)).status !== 200; i++) {
+      if (i > 100) assert.fail(`never ready after the grace: ${impatient.log.slice(-1500)}`);
+      await delay(100);
+    }
+    assert.equal((await readyz(patient)).status, 503, 'still within its grace');
+    sim.clearFaults();
+    for (let i = 0; (await readyz(patient)).status !== 200; i++) {
+      if (i > 100) assert.fail(`never ready once UCloud answered: ${patient.log.slice(-1500)}`);
+      await delay(100);
+    }
+    assert.match((await readyz(patient)).body, /^ok: 1 Ready target image/);
+  } finally {
+    sim.clearFaults();
+    for (const h of started) h.child.kill('SIGKILL');
+  }
+});
+
 test('when UCloud fails, the last good list stays in use and readiness and metrics say so', async () => {
   sim.addFault({ kind: 'http', status: 503, action: 'GetUK8SImageAccelerate', times: 100_000 });
   await until('/metrics', /^uimgacc_ucloud_up 0$/m);
