@@ -262,4 +262,11 @@ test('disable after an ambiguous failure sees the teardown under way and follows
   assert.doesNotMatch(r.stderr, /safe to retry/);
   assert.match(r.stdout, /image acceleration is disabled on cluster uk8s-queue0001/);
   assert.equal(sent('DisableUK8SImageAccelerate').length, 1);
+  // During a teardown the API looks like an agent starting up: status does not call it "normal after enabling".
+  sim.setCluster(CLUSTER, { ...READY, Images: [] });
+  assert.equal((await cli(['disable', '--no-wait'])).code, 0);
+  sim.setCluster(CLUSTER, { Enable: true, AgentReady: false });
+  const status = await cli(['status']);
+  assert.match(status.stdout, /Agent:\s+not ready: starting \(normal for a few minutes after enabling\), or being torn down by a disable\n/);
+  sim.setCluster(CLUSTER, { Enable: false, NfsReady: false, AgentReady: false });
 });
