@@ -21,7 +21,7 @@ import { createNodes, type NodeSpec } from '../test/controlplane/nodes.ts';
 import { startSimulator } from '../test/simulator/server.ts';
 import { registerHelper, startHelper } from '../test/helpers/helper-process.ts';
 import { ACCELERATION_LABELS, addAccelerationAffinity } from '../lib/affinity.ts';
-import { countPods, createAll, histogramDelta, measureScanCommands, processMemory, scanTable, scrapeMetrics, startCountingProxy, startFixedWebhook, type ScanRow, type Traffic } from './lib.ts';
+import { countPods, createAll, histogramDelta, measureScanCommands, processMemory, scanTable, scrapeMetrics, startCountingProxy, startFixedWebhook, uk8sconfigMap, type ScanRow, type Traffic } from './lib.ts';
 
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 const NODES = env('BENCH_NODES', 1000);
@@ -56,7 +56,7 @@ try {
   const lister = await startHelper({ kubeconfig: listProxy.kubeconfigPath, ucloudUrl: sim.url, publicKey: 'bench-pub', privateKey: 'bench-priv', clusterId: CLUSTER, pollInterval: '30s', extraArgs: ['--node-watch', 'false'] });
   const watched = { name: 'watching Nodes (default)', proxy, memory: processMemory(helper.pid) };
   const listed = { name: 'listing Nodes every poll', proxy: listProxy, memory: processMemory(lister.pid) };
-  await createAll(cp, Array.from({ length: NAMESPACES }, (_, i) => ({ path: '/api/v1/namespaces', body: { metadata: { name: `bench-${i}` } } })));
+  await createAll(cp, [uk8sconfigMap(CLUSTER), ...Array.from({ length: NAMESPACES }, (_, i) => ({ path: '/api/v1/namespaces', body: { metadata: { name: `bench-${i}` } } }))]);
   const deployment = (name: string, image: string, replicas: number): object => ({
     metadata: { name },
     spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } } },
