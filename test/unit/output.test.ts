@@ -22,3 +22,14 @@ test('sizes are human-readable in binary units', () => {
   assert.equal(humanBytes(5 * 1024 ** 3), '5.0GiB');
   assert.equal(humanBytes(12.3 * 1024 ** 3), '12GiB');
 });
+
+test('tables are laid out as cli-table3 laid them out (wide characters, empty cells, ragged widths)', async () => {
+  const { default: Table } = await import('cli-table3');
+  const head = ['NAMESPACE', 'NAME', 'IMAGE', 'STATUS'];
+  const rows = [['web', '前端-1', 'uhub.service.ucloud.cn/demo/app:v1-acc', 'Running'], ['', 'x', '', ''], ['ml-训练', 'trainer-0', 'a', 'Pending (0/1 nodes)']];
+  const borderless = Object.fromEntries(['top', 'top-mid', 'top-left', 'top-right', 'bottom', 'bottom-mid', 'bottom-left', 'bottom-right', 'left', 'left-mid', 'mid', 'mid-mid', 'right', 'right-mid', 'middle'].map((k) => [k, '']));
+  const table = new Table({ head, chars: borderless, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3 } });
+  for (const row of rows) table.push(row);
+  const expected = table.toString().split('\n').map((l) => l.trimEnd()).join('\n') + '\n';
+  assert.equal(renderTable(head, rows), expected);
+});
