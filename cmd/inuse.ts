@@ -18,10 +18,12 @@ export async function guardInUse(ctx: Context, targets: readonly string[], what:
   let refusal: InUseRefusal | undefined;
   try {
     // Cluster-wide on purpose, whatever -n says: a Pod in any namespace that still runs a target image gets IO errors.
-    const scan = await scanImageUses(ctx.kube, targets);
+    const scan = await scanImageUses(ctx.kube, targets, { signal: ctx.signal });
     ctx.debug(1, `in-use scan: ${Object.entries(scan.scanned).map(([k, n]) => `${n} ${k}`).join(', ')}; ${scan.uses.length} use(s), ${scan.unseen.length} unseen`);
     refusal = inUseRefusal(what, scan, { uses: () => usesTable(scan.uses, targets.length > 1), unseen: () => unseenLines(scan.unseen) }, image);
   } catch (err) {
+    // Cut short by --timeout or an interrupt: that is the answer, not "the cluster could not be read".
+    if (ctx.signal.aborted) throw err;
     if (!(err instanceof UserError) && !isKubeError(err)) throw err;
     const reason = err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl());
     refusal = new InUseRefusal(

@@ -5,6 +5,7 @@ import type { Context, GlobalFlags, Streams } from './context.ts';
 import { EXIT, reportError } from './errors.ts';
 import { SafeWritable } from './safe-text.ts';
 import { invalid } from '../lib/errors.ts';
+import { parseDuration } from '../lib/duration.ts';
 import { COMMANDS, type CommandEntry, type CommandModule } from './commands/index.ts';
 
 export const PROGRAM = 'kubectl uimgacc';
@@ -149,10 +150,13 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
           // The context brings the Kubernetes and UCloud clients' set-up code: not needed to print help.
           const { Context } = await import('./context.ts');
           ctx = new Context(flags, streams, env);
+          // --timeout bounds the whole command, its first call included (validate() has checked the value).
+          const timeout = str(args, 'timeout');
+          if (timeout !== undefined) ctx.limitTo(parseDuration(timeout));
           exitCode = await m.run(options, ctx);
         } catch (err) {
           failed = true;
-          exitCode = reportError(err, write, ctx?.flags.verbosity ?? 0, ctx?.kube.serverUrl());
+          exitCode = reportError(ctx ? ctx.explainStop(err) : err, write, ctx?.flags.verbosity ?? 0, ctx?.kube.serverUrl());
         }
       },
     });

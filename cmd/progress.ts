@@ -63,7 +63,9 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
   const progress = wait ? startProgress(ctx.streams, what) : undefined;
   let result: T;
   try {
-    result = await op(wait && progress ? waitOptions(wait, ctx.pollIntervalMs(), progress.onProgress) : undefined);
+    // The wait gets what is left of --timeout: the command as a whole is bounded, not only its waiting.
+    const bounded = wait ? { timeoutMs: ctx.remainingMs() ?? wait.timeoutMs } : undefined;
+    result = await op(bounded && progress ? waitOptions(bounded, ctx.pollIntervalMs(), progress.onProgress) : undefined);
   } catch (err) {
     progress?.fail();
     throw err;

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import type { V1Secret } from '@kubernetes/client-node';
 import { invalid } from '../../lib/errors.ts';
+import { checkNfsAddr, checkSubnetId } from '../../lib/values.ts';
 import { SECRET_KEYS, isClusterId } from '../../lib/config/secret.ts';
 import { isConflict, isNotFound } from '../../lib/kube/errors.ts';
 import { writeContextExtension } from '../../lib/kube/kubeconfig.ts';
@@ -34,10 +35,15 @@ export interface ConfigureOptions {
 export function validate(args: Args): ConfigureOptions {
   const fieldManager = str(args, 'field-manager') ?? 'kubectl-uimgacc';
   if (fieldManager === '' || fieldManager.length > 128) throw invalid('--field-manager must be 1 to 128 characters');
+  const nfsAddr = str(args, 'nfs-addr');
+  const subnetId = str(args, 'subnet-id');
+  // Stored for `enable`: a typo is better refused now than by UCloud later.
+  if (nfsAddr !== undefined) checkNfsAddr(nfsAddr);
+  if (subnetId !== undefined) checkSubnetId(subnetId);
   return {
     uhubUsername: str(args, 'uhub-username'),
-    nfsAddr: str(args, 'nfs-addr'),
-    subnetId: str(args, 'subnet-id'),
+    nfsAddr,
+    subnetId,
     recordContext: args['record-context'] !== false,
     dryRun: parseDryRun(str(args, 'dry-run'), true),
     fieldManager,

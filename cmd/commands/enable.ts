@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
+import { checkNfsAddr, checkSubnetId } from '../../lib/values.ts';
 import { enableAcceleration } from '../../lib/operations.ts';
 import { parseDryRun, parseWait, str, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
@@ -29,9 +30,13 @@ export interface EnableOptions {
 }
 
 export function validate(args: Args): EnableOptions {
+  const nfsAddr = str(args, 'nfs-addr');
+  const subnetId = str(args, 'subnet-id');
+  if (nfsAddr !== undefined) checkNfsAddr(nfsAddr);
+  if (subnetId !== undefined) checkSubnetId(subnetId);
   return {
-    nfsAddr: str(args, 'nfs-addr'),
-    subnetId: str(args, 'subnet-id'),
+    nfsAddr,
+    subnetId,
     uhubUsername: str(args, 'uhub-username'),
     wait: parseWait(args, '15m'),
     dryRun: parseDryRun(str(args, 'dry-run'), false),
@@ -59,6 +64,9 @@ export async function run(o: EnableOptions, ctx: Context): Promise<number> {
   if (missing.length > 0 || !nfsAddr || !subnetId || !uhubUsername || !uhubPassword) {
     throw invalid(`enable needs ${missing.join(', ')}`, ...ctx.config.notes.map((n) => `note: ${n}`));
   }
+  // Values from the environment or the Secret are checked as the flags were, still before any call.
+  checkNfsAddr(nfsAddr.value, nfsAddr.source);
+  checkSubnetId(subnetId.value, subnetId.source);
   for (const [what, v] of [['NFS address', nfsAddr], ['subnet', subnetId], ['UHub user', uhubUsername]] as const) {
     ctx.debug(1, `${what}: ${v.value} (from ${v.source})`);
   }

@@ -94,7 +94,7 @@ test('--no-wait returns while Deleting; a second delete meanwhile is refused as 
 test('--timeout gives up waiting with exit 4; the deletion goes on', async () => {
   // Held in Deleting by the simulator until this test ends it: the timeout is the only way out, however slow the run.
   sim.addFault({ kind: 'hold-operation', operation: 'delete', image: SLOW.OriginalImage });
-  const r = await cli(['delete', SLOW.OriginalImage, '--timeout=300ms']);
+  const r = await cli(['delete', SLOW.OriginalImage, '--timeout=5s']);
   assert.equal(r.code, 4, r.stderr);
   assert.match(r.stderr, /error: timed out after .* waiting for the deletion of .*slow:1 \(status Deleting\)/);
   assert.match(r.stderr, /hint: the operation may still finish/);

@@ -180,3 +180,46 @@ test('progress lines escape what UCloud says while waiting', async () => {
   assert.doesNotMatch(r.stderr, RAW_CONTROL);
   assert.match(r.stderr, /status read failed, retrying: UCloud API GetUK8SImageAccelerate failed: RetCode 150: busy\\x1b\]0;owned\\x07\\r/);
 });
+
+test('UCloud calls are bounded: --request-timeout per attempt, with a warning before each retry', async () => {
+  sim.clearFaults();
+  sim.addFault({ kind: 'hang', action: 'GetUK8SImageAccelerate', times: 4 });
+  const r = await cli(['status', '--request-timeout', '1s']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /Warning: UCloud API GetUK8SImageAccelerate failed: no answer within 1s .*; retrying \(attempt 2 of 4\)\n/);
+  assert.match(r.stderr, /retrying \(attempt 4 of 4\)\n/);
+  assert.match(r.stderr, /^error: UCloud API GetUK8SImageAccelerate failed: no answer within 1s/m);
+  sim.clearFaults();
+});
+
+test('UIMGACC_API_TIMEOUT bounds each call too, and 0 means no limit', async () => {
+  sim.clearFaults();
+  sim.addFault({ kind: 'hang', action: 'GetUK8SImageAccelerate', times: 4 });
+  const bounded = await cli(['status'], { UIMGACC_API_TIMEOUT: '1s' });
+  assert.equal(bounded.code, 1, bounded.stderr);
+  assert.match(bounded.stderr, /no answer within 1s/);
+  sim.clearFaults();
+  sim.addFault({ kind: 'slow', ms: 1500, action: 'GetUK8SImageAccelerate' });
+  const unlimited = await cli(['status'], { UIMGACC_API_TIMEOUT: '0' });
+  assert.equal(unlimited.code, 0, unlimited.stderr);
+  const bad = await cli(['status'], { UIMGACC_API_TIMEOUT: 'soon' });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^error: invalid UIMGACC_API_TIMEOUT "soon"/);
+});
+
+test('--timeout bounds the whole command, its first call included: exit 4 with what is known', async () => {
+  sim.clearFaults();
+  // Without the deadline, each read would wait 30 s four times over and end with exit 1.
+  sim.addFault({ kind: 'hang', action: 'GetUK8SImageAccelerate', times: 100 });
+  const first = await cli(['create', `${REPO}/bounded:v1`, '--timeout', '2s']);
+  assert.equal(first.code, 4, first.stderr);
+  assert.match(first.stderr, /^error: --timeout 2s ran out: UCloud API GetUK8SImageAccelerate abandoned; no answer in time\n/m);
+  assert.equal(sim.requests().filter((q) => q.action === 'CreateUK8SImageAccelerate').length, 0);
+  sim.clearFaults();
+  // A mutation sent but not answered: nobody knows whether it took effect, and the message says so.
+  sim.addFault({ kind: 'hang', action: 'CreateUK8SImageAccelerate' });
+  const sent = await cli(['create', `${REPO}/bounded:v1`, '--timeout', '2s', '--no-wait', '-o', 'json']);
+  assert.equal(sent.code, 4, sent.stderr);
+  assert.match(sent.stderr, /--timeout 2s ran out: UCloud API CreateUK8SImageAccelerate abandoned; the request may have been accepted: check `kubectl uimgacc status` before retrying/);
+  sim.clearFaults();
+});

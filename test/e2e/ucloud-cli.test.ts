@@ -186,9 +186,12 @@ describe('create', () => {
   });
 
   test('--timeout ends with exit 4 and says the operation may still finish', async () => {
-    const slow = await sim(READY, { createDelayMs: 5000 });
+    const slow = await sim(READY);
     try {
-      const r = await cli(slow, ['create', 'team/slow:v1', '--timeout', '300ms']);
+      // Held in Creating until the simulator closes: the timeout is the only way out. It bounds the whole command, so
+      // it leaves the first calls time enough however loaded the machine is.
+      slow.addFault({ kind: 'hold-operation', operation: 'create' });
+      const r = await cli(slow, ['create', 'team/slow:v1', '--timeout', '3s']);
       assert.equal(r.code, 4, r.stderr);
       assert.match(r.stderr, /timed out after \d+s waiting for the acceleration of team\/slow:v1 \(status Creating\)/);
       assert.match(r.stderr, /may still finish/);
@@ -286,7 +289,9 @@ describe('faults', () => {
     const r = await cli(ctx.s(), ['status']);
     ctx.s().clearFaults();
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^error: UCloud API GetUK8SImageAccelerate failed: HTTP 502 Bad Gateway \(request id [0-9a-f-]{36}\)/);
+    // Each retry is announced (a failing endpoint is never silent), then the last failure is the error.
+    assert.match(r.stderr, /^Warning: UCloud API GetUK8SImageAccelerate failed: HTTP 502 Bad Gateway \(request id [0-9a-f-]{36}\); retrying \(attempt 2 of 4\)$/m);
+    assert.match(r.stderr, /^error: UCloud API GetUK8SImageAccelerate failed: HTTP 502 Bad Gateway \(request id [0-9a-f-]{36}\)/m);
   });
 
   test('a string RetCode is understood, for success and for errors', async () => {
