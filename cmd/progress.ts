@@ -1,5 +1,7 @@
 import yoctoSpinner, { type Spinner } from 'yocto-spinner';
 import type { Progress, WaitOptions } from '../lib/operations.ts';
+import { UserError } from '../lib/errors.ts';
+import { UCloudCancelledError } from '../lib/ucloud/errors.ts';
 import { waitOptions, type WaitSettings } from './args.ts';
 import { formatDuration } from '../lib/duration.ts';
 import type { Context, Streams } from './context.ts';
@@ -61,13 +63,27 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
   op: (options: WaitOptions | undefined) => Promise<T>,
 ): Promise<T> {
   const progress = wait ? startProgress(ctx.streams, what) : undefined;
+  // The last state seen while waiting: when --timeout cuts a status read short, it is what is known.
+  let last: Progress | undefined;
+  const onProgress = (p: Progress): void => {
+    last = p;
+    progress?.onProgress(p);
+  };
   let result: T;
   try {
     // The wait gets what is left of --timeout: the command as a whole is bounded, not only its waiting.
     const bounded = wait ? { timeoutMs: ctx.remainingMs() ?? wait.timeoutMs } : undefined;
-    result = await op(bounded && progress ? waitOptions(bounded, ctx.pollIntervalMs(), progress.onProgress) : undefined);
+    result = await op(bounded && progress ? waitOptions(bounded, ctx.pollIntervalMs(), onProgress) : undefined);
   } catch (err) {
     progress?.fail();
+    if (err instanceof UCloudCancelledError && !err.mutating && last !== undefined && ctx.timedOut()) {
+      // A status read cut short while following the operation: the operation itself was accepted and goes on.
+      throw new UserError(
+        'timeout',
+        `timed out after ${formatDuration(last.elapsedMs)} waiting for ${what.charAt(0).toLowerCase()}${what.slice(1)}${last.state ? ` (status ${last.state.status})` : ''} (${err.message})`,
+        ['hint: the operation may still finish; check with `kubectl uimgacc status`'],
+      );
+    }
     throw err;
   }
   if (result.finished) progress?.succeed(doneText);

@@ -96,7 +96,7 @@ test('--timeout gives up waiting with exit 4; the deletion goes on', async () =>
   sim.addFault({ kind: 'hold-operation', operation: 'delete', image: SLOW.OriginalImage });
   const r = await cli(['delete', SLOW.OriginalImage, '--timeout=5s']);
   assert.equal(r.code, 4, r.stderr);
-  assert.match(r.stderr, /error: timed out after .* waiting for the deletion of .*slow:1 \(status Deleting\)/);
+  assert.match(r.stderr, /error: timed out after .* waiting for .*slow:1 \(status Deleting\)/);
   assert.match(r.stderr, /hint: the operation may still finish/);
   finishDeleting(SLOW.OriginalImage);
 });

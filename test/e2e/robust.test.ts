@@ -181,7 +181,8 @@ test('progress lines escape what UCloud says while waiting', async () => {
   assert.match(r.stderr, /status read failed, retrying: UCloud API GetUK8SImageAccelerate failed: RetCode 150: busy\\x1b\]0;owned\\x07\\r/);
 });
 
-test('UCloud calls are bounded: --request-timeout per attempt, with a warning before each retry', async () => {
+test('UCloud calls are bounded: --request-timeout per attempt, with a warning before each retry', async (t) => {
+  t.after(() => sim.clearFaults());
   sim.clearFaults();
   sim.addFault({ kind: 'hang', action: 'GetUK8SImageAccelerate', times: 4 });
   const r = await cli(['status', '--request-timeout', '1s']);
@@ -192,7 +193,8 @@ test('UCloud calls are bounded: --request-timeout per attempt, with a warning be
   sim.clearFaults();
 });
 
-test('UIMGACC_API_TIMEOUT bounds each call too, and 0 means no limit', async () => {
+test('UIMGACC_API_TIMEOUT bounds each call too, and 0 means no limit', async (t) => {
+  t.after(() => sim.clearFaults());
   sim.clearFaults();
   sim.addFault({ kind: 'hang', action: 'GetUK8SImageAccelerate', times: 4 });
   const bounded = await cli(['status'], { UIMGACC_API_TIMEOUT: '1s' });
@@ -207,8 +209,10 @@ test('UIMGACC_API_TIMEOUT bounds each call too, and 0 means no limit', async () 
   assert.match(bad.stderr, /^error: invalid UIMGACC_API_TIMEOUT "soon"/);
 });
 
-test('--timeout bounds the whole command, its first call included: exit 4 with what is known', async () => {
+test('--timeout bounds the whole command, its first call included: exit 4 with what is known', async (t) => {
+  t.after(() => sim.clearFaults());
   sim.clearFaults();
+  sim.clearRequests();
   // Without the deadline, each read would wait 30 s four times over and end with exit 1.
   sim.addFault({ kind: 'hang', action: 'GetUK8SImageAccelerate', times: 100 });
   const first = await cli(['create', `${REPO}/bounded:v1`, '--timeout', '2s']);
@@ -222,4 +226,48 @@ test('--timeout bounds the whole command, its first call included: exit 4 with w
   assert.equal(sent.code, 4, sent.stderr);
   assert.match(sent.stderr, /--timeout 2s ran out: UCloud API CreateUK8SImageAccelerate abandoned; the request may have been accepted: check `kubectl uimgacc status` before retrying/);
   sim.clearFaults();
+});
+
+test('input is validated before any call, in kubectl words', async () => {
+  sim.clearRequests();
+  const cases: [string[], RegExp][] = [
+    [['who-uses', 'Team/App:v1'], /^error: .*repository name must be lowercase/],
+    [['who-uses', ''], /^error: /],
+    [['patch', 'deploy/web', '--node-label', 'bad key!'], /^error: invalid --node-label "bad key!": not a label key/],
+    [['patch', 'deploy/web', '--node-label', 'node.uk8s.ucloud.cn/image_accel=false'], /^error: invalid --node-label .*value "true"/],
+    [['enable', '--nfs-addr', '10.9.0.300'], /^error: invalid NFS address "10\.9\.0\.300" \(from --nfs-addr\): not an IP address/],
+    [['enable', '--nfs-addr', 'ufs.example:share'], /^error: invalid NFS address .*the path after ":" must be absolute/],
+    [['enable', '--subnet-id', 'vpc-abc123'], /^error: invalid subnet ID "vpc-abc123" \(from --subnet-id\)/],
+    [['status', '--no-region'], /^error: unknown flag: --no-region/],
+    [['status', '--no-cluster-id'], /^error: unknown flag: --no-cluster-id/],
+    [['status', '--region'], /^error: flag needs an argument: --region\n/],
+    [['status', '--region', '--context', 'x'], /^error: flag needs an argument: --region\n/],
+    [['status', '--frobnicate-now'], /^error: unknown flag: --frobnicate-now\nSee /],
+  ];
+  for (const [args, message] of cases) {
+    const r = await cli(args);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+  }
+  // Good values pass the checks (and reach UCloud, which says it is already enabled).
+  const good = await cli(['enable', '--nfs-addr', '10.9.0.10:/', '--subnet-id', 'subnet-abc123', '--dry-run']);
+  assert.equal(good.code, 0, good.stderr);
+  assert.deepEqual(sim.requests().filter((q) => q.action !== 'GetUK8SImageAccelerate'), [], 'no mutation was sent');
+  assert.equal(sim.requests().length, 1, 'only the good enable read the status');
+});
+
+test('an --api-endpoint with user:password works and never shows the password', async (t) => {
+  t.after(() => sim.clearFaults());
+  const password = 'endpoint-Pa55word';
+  const withAuth = sim.url.replace('//', `//me:${password}@`);
+  const r = await cli(['status', '--api-endpoint', withAuth, '-v=2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /API endpoint: http:\/\/me:\*\*\*@127\.0\.0\.1:\d+ \(from flag --api-endpoint\)/);
+  const bad = await cli(['status', '--api-endpoint', `http://me:${password}@[::1`]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /invalid UCloud API endpoint "http:\/\/me:\*\*\*@\[::1"/);
+  sim.addFault({ kind: 'http', status: 503, action: 'GetUK8SImageAccelerate', times: 4 });
+  const failing = await cli(['status', '--api-endpoint', withAuth]);
+  assert.equal(failing.code, 1);
+  for (const out of [r, bad, failing]) assert.ok(!(out.stdout + out.stderr).includes(password), out.stderr);
 });
