@@ -123,8 +123,8 @@ export async function countPods(cp: Api, namespace: string, phase: string): Prom
   let cont = '';
   do {
     const q = new URLSearchParams({ fieldSelector: `status.phase=${phase}`, limit: '5000', ...(cont ? { continue: cont } : {}) });
-    const page = JSON.parse(await get(cp, `/api/v1${namespace ? `/namespaces/${namespace}` : ''}/pods?${q}`, { Accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' })) as { items: unknown[]; metadata: { continue?: string } };
-    count += page.items.length;
+    const page = JSON.parse(await get(cp, `/api/v1${namespace ? `/namespaces/${namespace}` : ''}/pods?${q}`, { Accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' })) as { items: unknown[] | null; metadata: { continue?: string } };
+    count += (page.items ?? []).length;
     cont = page.metadata.continue ?? '';
   } while (cont);
   return count;
@@ -180,21 +180,27 @@ export function processMemory(pid: number): () => { rssMiB: number; peakRssMiB: 
   };
 }
 
+/** Requests through the counting proxy and the bytes of their responses, by method and path. */
+export type Traffic = Map<string, { requests: number; bytes: number }>;
+
 /**
  * An HTTPS proxy in front of the apiserver that counts what goes through it, by method and path (watches apart),
  * with a kubeconfig that points at it: give that kubeconfig to one client to learn what that client asks for.
  */
-export async function startCountingProxy(cp: ControlPlaneInfo): Promise<{ kubeconfigPath: string; startedAt: number; counts(): Map<string, number>; close(): Promise<void> }> {
+export async function startCountingProxy(cp: ControlPlaneInfo): Promise<{ kubeconfigPath: string; startedAt: number; traffic(): Traffic; close(): Promise<void> }> {
   const tls = makeServingCert();
-  const counts = new Map<string, number>();
+  const traffic: Traffic = new Map();
   const upstreamCa = Buffer.from(cp.caData, 'base64');
   const server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, (req, res) => {
     const url = new URL(req.url ?? '/', cp.server);
     const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     const key = `${req.method} ${url.pathname}${watch ? ' (watch)' : ''}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const entry = traffic.get(key) ?? { requests: 0, bytes: 0 };
+    traffic.set(key, entry);
+    entry.requests++;
     const up = request(url, { method: req.method, headers: { ...req.headers, host: url.host }, ca: upstreamCa }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
+      r.on('data', (c: Buffer) => (entry.bytes += c.length));
       r.pipe(res);
     });
     up.on('error', () => res.destroy());
@@ -208,7 +214,36 @@ export async function startCountingProxy(cp: ControlPlaneInfo): Promise<{ kubeco
   return {
     kubeconfigPath,
     startedAt: Date.now(),
-    counts: () => new Map(counts),
+    traffic: () => new Map([...traffic].map(([k, v]) => [k, { ...v }])),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/**
+ * The least a mutating webhook can be: a Node HTTPS server (keep-alive, like the helper's) that answers every
+ * AdmissionReview with the same JSON patch, parsing only the uid. Registered in place of the helper, it shows what any
+ * webhook costs on this machine, apart from what the helper itself adds.
+ */
+export async function startFixedWebhook(patch: readonly object[]): Promise<{ port: number; caBundle: string; close(): Promise<void> }> {
+  const tls = makeServingCert();
+  const encoded = Buffer.from(JSON.stringify(patch)).toString('base64');
+  const server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), keepAlive: true }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const uid = /"uid":"([^"]+)"/.exec(Buffer.concat(chunks).toString())?.[1] ?? '';
+      const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true, patchType: 'JSONPatch', patch: encoded } });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    caBundle: tls.caBundle,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

@@ -59,6 +59,14 @@ export function parseDryRun(value: string | undefined, serverSupported: boolean)
 
 export interface WaitSettings {
   readonly timeoutMs: number;
+  /** When the whole command must be done (epoch ms); set by withDeadline() when the command starts. */
+  readonly deadline?: number | undefined;
+}
+
+/** Starts the --timeout clock: queueing, the operation and every image of the command share it. */
+export function withDeadline(settings: WaitSettings | undefined, now = Date.now()): WaitSettings | undefined {
+  if (!settings) return undefined;
+  return { ...settings, deadline: settings.timeoutMs > 0 ? now + settings.timeoutMs : undefined };
 }
 
 /** --wait/--no-wait and --timeout; undefined means do not wait. */
@@ -73,6 +81,6 @@ export function parseWait(args: Args, defaultTimeout: string): WaitSettings | un
   return args['wait'] === false ? undefined : { timeoutMs };
 }
 
-export function waitOptions(settings: WaitSettings, pollIntervalMs: number, onProgress: WaitOptions['onProgress']): WaitOptions {
-  return { timeoutMs: settings.timeoutMs, pollIntervalMs, onProgress };
+export function waitOptions(settings: WaitSettings, pollIntervalMs: number, onProgress: WaitOptions['onProgress'], maxReadFailureMs?: number): WaitOptions {
+  return { timeoutMs: settings.timeoutMs, deadline: settings.deadline, pollIntervalMs, onProgress, maxReadFailureMs };
 }

@@ -41,7 +41,7 @@ const WORKLOAD_SHORT = { l: 'selector', o: 'output' } as const;
 const SPECS: Readonly<Record<string, Omit<CommandSpec, 'name' | 'aliases'>>> = {
   status: { describe: 'Show whether acceleration is enabled and which images are accelerated', flags: { output: 'value', watch: 'bool' }, short: { o: 'output', w: 'watch' }, positional: 'none', outputs: ['json', 'yaml', 'wide'] },
   list: { describe: 'List the accelerated images', flags: { output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml', 'wide', 'name'] },
-  create: { describe: 'Accelerate an image', flags: WAIT, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
+  create: { describe: 'Accelerate images', flags: { filename: 'value', from: 'value', ...WAIT }, short: { o: 'output', f: 'filename' }, positional: 'none', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client'] },
   delete: { describe: 'Delete the acceleration of an image', flags: { force: 'bool', ...WAIT }, short: { o: 'output' }, positional: 'image', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
   enable: { describe: 'Enable image acceleration for the cluster', flags: { 'nfs-addr': 'value', 'subnet-id': 'value', 'uhub-username': 'value', ...WAIT }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
   disable: { describe: 'Disable image acceleration for the cluster', flags: { force: 'bool', ...WAIT }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
@@ -234,9 +234,11 @@ export function cacheDir(env: NodeJS.ProcessEnv, home: string = homedir()): stri
 }
 
 /** One cache file per cluster/account selection, so switching contexts never offers another cluster's images. */
-export function cacheKey(flags: SeenFlags, env: NodeJS.ProcessEnv): string {
+export function cacheKey(flags: SeenFlags, env: NodeJS.ProcessEnv, currentContext = ''): string {
   const relevant = ['kubeconfig', 'context', 'cluster', 'server', 'user', 'cluster-id', 'region', 'project-id', 'api-endpoint', 'credentials-secret', 'profile'];
   const selection = {
+    // `kubectl config use-context` changes the cluster without changing any flag or variable.
+    currentContext,
     flags: relevant.map((k) => flags[k] ?? ''),
     env: ['KUBECONFIG', 'UCLOUD_UK8S_CLUSTER_ID', 'UCLOUD_REGION', 'UCLOUD_PROJECT_ID', 'UCLOUD_API_BASE_URL', 'UCLOUD_PROFILE'].map((k) => env[k] ?? ''),
   };
@@ -343,7 +345,7 @@ export function realSources(env: NodeJS.ProcessEnv, timeoutMs: number): Completi
       const { loadKubeconfig } = await import('../lib/kube/kubeconfig.ts');
       return loadKubeconfig(kubeFlags(seen), env).merged.contexts.map((c) => c.name);
     },
-    images(seen) {
+    async images(seen) {
       const fetch = async (): Promise<string[]> => {
         const { Writable } = await import('node:stream');
         const { Context } = await import('./context.ts');
@@ -353,10 +355,20 @@ export function realSources(env: NodeJS.ProcessEnv, timeoutMs: number): Completi
           clusterId: seen['cluster-id'], region: seen['region'], projectId: seen['project-id'], apiEndpoint: seen['api-endpoint'],
           credentialsSecret: seen['credentials-secret'], profile: seen['profile'], verbosity: 0,
         };
-        const state = await (await new Context(flags, { out: discard, err: discard, interactive: false }, env).ucloud()).get();
-        return state.images.flatMap((i) => [i.originalImage, i.targetImage]);
+        const ctx = new Context(flags, { out: discard, err: discard, interactive: false }, env);
+        const api = await ctx.ucloud();
+        // Offering another cluster's images for this context's workloads would invite a mistake.
+        const [state, identity] = await Promise.all([api.get(), ctx.clusterIdentity()]);
+        return identity.kind === 'different' ? [] : state.images.flatMap((i) => [i.originalImage, i.targetImage]);
       };
-      return cachedImages(fetch, { dir: cacheDir(env), key: cacheKey(seen, env), timeoutMs });
+      const { loadKubeconfig } = await import('../lib/kube/kubeconfig.ts');
+      let context = '';
+      try {
+        context = loadKubeconfig(kubeFlags(seen), env).contextName ?? '';
+      } catch {
+        // No usable kubeconfig: the flags and environment alone make the key.
+      }
+      return cachedImages(fetch, { dir: cacheDir(env), key: cacheKey(seen, env, context), timeoutMs });
     },
   };
 }

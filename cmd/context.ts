@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { KubeAccess, parseRequestTimeout } from '../lib/kube/access.ts';
 import { invalid, UserError } from '../lib/errors.ts';
 import { redactUrl, UCloudCancelledError } from '../lib/ucloud/errors.ts';
@@ -6,18 +6,26 @@ import { formatDuration, parseDuration } from '../lib/duration.ts';
 import type { KubeFlags } from '../lib/kube/kubeconfig.ts';
 import { ConfigResolver, type ResolveFlags, type Sourced } from '../lib/config/resolve.ts';
 import type { AccelerationApi } from '../lib/ucloud/acceleration.ts';
+import { checkClusterIdentity, describeMismatch, requireSameCluster, type IdentityPolicy, type IdentityVerdict } from '../lib/config/identity.ts';
 import { PLUGIN_VERSION } from '../lib/version.ts';
+
+/** How long a UCloud-only command waits for the cluster's identity before going on without the warning. */
+const ADVISORY_IDENTITY_TIMEOUT_MS = 5000;
 
 /** Flags every command accepts (kubectl's connection flags plus where to find UCloud). */
 export interface GlobalFlags extends KubeFlags, ResolveFlags {
   readonly verbosity: number;
   /** Hidden: seconds between status polls while waiting; tests shorten it. */
   readonly pollInterval?: string | undefined;
+  /** Hidden: how long status reads may fail in a row while waiting before giving up; tests shorten it. */
+  readonly readFailureLimit?: string | undefined;
 }
 
 export interface Streams {
   readonly out: Writable;
   readonly err: Writable;
+  /** Standard input, for `-f -`. */
+  readonly input?: Readable | undefined;
   /** Whether stderr is a terminal (live progress) and whether to colour. */
   readonly interactive: boolean;
   /**
@@ -35,7 +43,7 @@ export class Context {
   readonly kube: KubeAccess;
   readonly config: ConfigResolver;
   #ucloud: Promise<AccelerationApi> | undefined;
-  /** Fired when the command's --timeout runs out or it is interrupted: UCloud calls and the in-use scan stop. */
+  /** Fired when the command's --timeout runs out: UCloud calls and the in-use scan stop. */
   readonly #stop = new AbortController();
   #deadline: { readonly at: number; readonly ms: number } | undefined;
 
@@ -47,7 +55,7 @@ export class Context {
     this.config = new ConfigResolver({ flags, env, cluster: this.kube, home });
   }
 
-  /** Aborted when the command must stop (its --timeout ran out, or an interrupt); the reason says which. */
+  /** Aborted when the command's --timeout has run out; the reason says so. */
   get signal(): AbortSignal {
     return this.#stop.signal;
   }
@@ -59,18 +67,13 @@ export class Context {
     setTimeout(() => this.#stop.abort(new Error(`--timeout ${formatDuration(ms)} ran out`)), ms).unref();
   }
 
-  /** Time left before --timeout runs out; undefined without a limit. */
-  remainingMs(): number | undefined {
-    return this.#deadline ? Math.max(1, this.#deadline.at - Date.now()) : undefined;
+  /** When --timeout runs out (epoch ms); undefined without a limit. */
+  deadlineAt(): number | undefined {
+    return this.#deadline?.at;
   }
 
   timedOut(): boolean {
     return this.#deadline !== undefined && this.#stop.signal.aborted && Date.now() >= this.#deadline.at;
-  }
-
-  /** Stops what is in flight (the process exits right after). */
-  interrupt(signal: string): void {
-    this.#stop.abort(new Error(`interrupted (${signal})`));
   }
 
   /**
@@ -100,6 +103,66 @@ export class Context {
   #explain(what: string, v: Sourced | undefined, secret = false): void {
     if (!v) this.debug(1, `${what}: not set`);
     else this.debug(1, `${what}: ${secret ? '(set)' : redactUrl(v.value)} (from ${v.source})`);
+  }
+
+  /** The cluster UCloud acts on against the identity of the Kubernetes cluster being read (uk8sconfig, context). */
+  async clusterIdentity(): Promise<IdentityVerdict> {
+    const v = checkClusterIdentity(await this.config.clusterId(), await this.config.kubernetesIdentity());
+    this.debug(1, `Kubernetes cluster identity: ${v.kind === 'unknown' ? `unknown (${v.why})` : `${v.kubernetes.value} (from ${v.kubernetes.source})`}`);
+    return v;
+  }
+
+  /**
+   * For commands whose answer is only right when the Kubernetes cluster is the UK8S cluster UCloud acts on (delete,
+   * disable, patch, who-uses, …): throws on a mismatch (and on an unknown identity when the policy says so).
+   */
+  async requireSameCluster(policy: IdentityPolicy): Promise<void> {
+    const warning = requireSameCluster(await this.clusterIdentity(), policy);
+    if (warning) this.warn(`${warning}; going ahead (--force)`);
+  }
+
+  /**
+   * For commands that only talk to UCloud (status, list, create, enable): one warning when the context's cluster is
+   * known and is another one. Advisory, so it never fails the command and never waits long for a slow apiserver.
+   */
+  async warnIfOtherCluster(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ADVISORY_IDENTITY_TIMEOUT_MS);
+    });
+    try {
+      const v = await Promise.race([this.clusterIdentity(), limit]);
+      if (v === undefined) this.debug(1, 'Kubernetes cluster identity: not read in time, no check');
+      else if (v.kind === 'different') this.warn(`${describeMismatch(v)}: acting on ${v.ucloud.value}`);
+    } catch (err) {
+      // The command resolves the cluster ID itself and reports a failure there.
+      this.debug(1, `Kubernetes cluster identity: not checked: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The text of a -f FILE argument; `-` reads standard input, as kubectl does. */
+  async readInput(file: string): Promise<string> {
+    if (file === '-') {
+      const input = this.streams.input;
+      if (!input) throw invalid('-f -: there is no standard input to read');
+      const chunks: Buffer[] = [];
+      for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+      return Buffer.concat(chunks).toString('utf8');
+    }
+    try {
+      // Imported here: node:fs/promises brings readline and fs streams, ~15 internal modules every command would load.
+      const { readFile } = await import('node:fs/promises');
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      throw invalid(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+    }
+  }
+
+  /** Hidden --read-failure-limit (tests shorten it): how long status reads may fail in a row while waiting. */
+  readFailureLimitMs(): number | undefined {
+    return this.flags.readFailureLimit ? parseDuration(this.flags.readFailureLimit) : undefined;
   }
 
   pollIntervalMs(): number {

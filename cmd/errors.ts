@@ -21,6 +21,14 @@ export const EXIT = {
   terminated: 143,
 } as const;
 
+/** Severity of an exit code, for a command that does several things: failed > timed out > could not verify > in use > ok. */
+const SEVERITY: Readonly<Record<number, number>> = { [EXIT.ok]: 0, [EXIT.inUse]: 1, [EXIT.unverified]: 2, [EXIT.timeout]: 3, [EXIT.error]: 4 };
+
+/** The exit code of the worse of two results (an unknown code, e.g. an interruption, counts as worst). */
+export function worstExit(a: number, b: number): number {
+  return (SEVERITY[b] ?? 9) > (SEVERITY[a] ?? 9) ? b : a;
+}
+
 /** The exit code of a UserError kind. */
 export function exitCodeOf(kind: UserError['kind']): number {
   if (kind === 'in-use') return EXIT.inUse;

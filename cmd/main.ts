@@ -4,6 +4,7 @@ import { bool, str, strings } from './args.ts';
 import type { Context, GlobalFlags, Streams } from './context.ts';
 import { EXIT, reportError } from './errors.ts';
 import { SafeWritable } from './safe-text.ts';
+import { exitCodeOfSignal, interrupted } from './interrupt.ts';
 import { invalid } from '../lib/errors.ts';
 import { parseDuration } from '../lib/duration.ts';
 import { COMMANDS, type CommandEntry, type CommandModule } from './commands/index.ts';
@@ -43,6 +44,7 @@ export function globalFlags(args: Args): GlobalFlags {
     profile: str(args, 'profile'),
     verbosity: parseVerbosity(str(args, 'v')),
     pollInterval: str(args, 'poll-interval'),
+    readFailureLimit: str(args, 'read-failure-limit'),
   };
 }
 
@@ -71,7 +73,8 @@ function addGlobalOptions(y: Argv): Argv {
     .option('credentials-secret', { type: 'string', group: ucloud, describe: 'Secret holding the UCloud key pair, NAMESPACE/NAME (default: kube-system/uimgacc-credentials)' })
     .option('profile', { type: 'string', group: ucloud, describe: 'ucloud-cli profile to take the key pair from (default: UCLOUD_PROFILE or the active one)' })
     .option('v', { type: 'string', describe: 'Log level: -v explains where each setting came from, -v=2 also logs API calls (secrets never)' })
-    .option('poll-interval', { type: 'string', hidden: true });
+    .option('poll-interval', { type: 'string', hidden: true })
+    .option('read-failure-limit', { type: 'string', hidden: true });
 }
 
 /** yargs' usage errors in kubectl's (pflag's) words, each unknown flag named once with its dashes. */
@@ -92,7 +95,8 @@ function kubectlWording(msg: string, argv: readonly string[]): string {
 /** Runs the plugin with the given arguments; returns the exit code instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[], raw: Streams, env: NodeJS.ProcessEnv): Promise<number> {
   // Everything written goes through the escaping streams; only the spinner gets the terminal itself.
-  const streams: Streams = { out: new SafeWritable(raw.out), err: new SafeWritable(raw.err), interactive: raw.interactive, terminal: raw.terminal ?? raw.err };
+  // `input` stays a getter: process.stdin costs every start ~20 internal modules (fs streams, readline) when touched.
+  const streams: Streams = { out: new SafeWritable(raw.out), err: new SafeWritable(raw.err), interactive: raw.interactive, terminal: raw.terminal ?? raw.err, get input() { return raw.input; } };
   let exitCode: number = EXIT.ok;
   let failed = false;
   const write = (text: string): void => void streams.err.write(text);
@@ -170,8 +174,17 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
 }
 
 export async function cli(): Promise<void> {
+  // Ctrl-C / SIGTERM: what is in progress says what it means (cmd/interrupt.ts), then exit 130 / 143 once written.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      interrupted(signal);
+      const code = exitCodeOfSignal(signal);
+      process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+    });
+  }
   const interactive = Boolean(process.stderr.isTTY) && !process.env['CI'];
-  const code = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr, interactive }, process.env);
+  const streams = { out: process.stdout, err: process.stderr, interactive, get input() { return process.stdin; } };
+  const code = await main(process.argv.slice(2), streams, process.env);
   // Exit once the output is flushed: a request abandoned after a timeout must not keep the process alive.
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }

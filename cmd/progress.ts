@@ -1,7 +1,7 @@
-import yoctoSpinner, { type Spinner } from 'yocto-spinner';
-import type { Progress, WaitOptions } from '../lib/operations.ts';
-import { UserError } from '../lib/errors.ts';
-import { UCloudCancelledError } from '../lib/ucloud/errors.ts';
+import type { Spinner } from 'yocto-spinner';
+import { busyReason, settled, waitUntilSettled, type Progress, type WaitOptions } from '../lib/operations.ts';
+import type { AccelerationApi, AccelerationState } from '../lib/ucloud/acceleration.ts';
+import { onInterrupt } from './interrupt.ts';
 import { waitOptions, type WaitSettings } from './args.ts';
 import { formatDuration } from '../lib/duration.ts';
 import type { Context, Streams } from './context.ts';
@@ -18,18 +18,24 @@ function describe(p: Progress): string {
   const parts: string[] = [];
   if (s) {
     parts.push(`status ${s.status}`);
-    if (s.enabled && !s.agentReady) parts.push('agent not ready yet');
+    // What enable waits for, and what UCloud says went wrong, as it happens.
+    if (s.enabled) parts.push(`NFS ${s.nfsReady ? 'ready' : 'not ready'}`, `agent ${s.agentReady ? 'ready' : 'not ready yet'}`);
+    if (s.error) parts.push(`error: ${s.error}`);
   }
   if (p.readError) parts.push(`status read failed, retrying: ${p.readError.split('\n')[0] ?? ''}`);
   return parts.join(', ');
 }
 
 /** A live spinner on a terminal; elsewhere one plain line on stderr whenever the state changes. */
-export function startProgress(streams: Streams, rawWhat: string): ProgressDisplay {
+export async function startProgress(streams: Streams, rawWhat: string): Promise<ProgressDisplay> {
   // The spinner writes to the terminal itself, so what it shows is escaped here (image names come from UCloud).
   const what = safeField(rawWhat);
   if (streams.interactive) {
-    const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.terminal ?? streams.err }).start();
+    // Imported here: yocto-spinner decides colour and Unicode support from the environment when it is evaluated, which
+    // must happen at run time, not when the single executable's start-up snapshot is built (scripts/sea-entry.ts).
+    const { default: yoctoSpinner } = await import('yocto-spinner');
+    // Signals are ours (cmd/interrupt.ts): the spinner is stopped there, and the user told what goes on.
+    const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.terminal ?? streams.err, handleSignals: false }).start();
     return {
       onProgress: (p) => {
         spinner.text = `${what} (${formatDuration(p.elapsedMs)}, ${safeField(describe(p))})`;
@@ -62,32 +68,57 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
   wait: WaitSettings | undefined,
   op: (options: WaitOptions | undefined) => Promise<T>,
 ): Promise<T> {
-  const progress = wait ? startProgress(ctx.streams, what) : undefined;
-  // The last state seen while waiting: when --timeout cuts a status read short, it is what is known.
-  let last: Progress | undefined;
-  const onProgress = (p: Progress): void => {
-    last = p;
-    progress?.onProgress(p);
-  };
+  const progress = wait ? await startProgress(ctx.streams, what) : undefined;
+  // Interrupted now, the request may have been sent (and then UCloud carries on) or not: say both, and how to look.
+  const unregister = onInterrupt((signal) => {
+    progress?.fail();
+    ctx.streams.err.write(
+      `\nInterrupted (${signal}) while ${what.charAt(0).toLowerCase()}${what.slice(1)}: an operation UCloud accepted continues there; nothing was changed locally.\n` +
+        'Follow it with `kubectl uimgacc status --watch`.\n',
+    );
+  });
   let result: T;
   try {
-    // The wait gets what is left of --timeout: the command as a whole is bounded, not only its waiting.
-    const bounded = wait ? { timeoutMs: ctx.remainingMs() ?? wait.timeoutMs } : undefined;
-    result = await op(bounded && progress ? waitOptions(bounded, ctx.pollIntervalMs(), onProgress) : undefined);
+    // The wait ends when --timeout runs out for the command as a whole, not only for its waiting.
+    const bounded = wait ? { ...wait, deadline: wait.deadline ?? ctx.deadlineAt() } : undefined;
+    result = await op(bounded && progress ? waitOptions(bounded, ctx.pollIntervalMs(), progress.onProgress, ctx.readFailureLimitMs()) : undefined);
   } catch (err) {
     progress?.fail();
-    if (err instanceof UCloudCancelledError && !err.mutating && last !== undefined && ctx.timedOut()) {
-      // A status read cut short while following the operation: the operation itself was accepted and goes on.
-      throw new UserError(
-        'timeout',
-        `timed out after ${formatDuration(last.elapsedMs)} waiting for ${what.charAt(0).toLowerCase()}${what.slice(1)}${last.state ? ` (status ${last.state.status})` : ''} (${err.message})`,
-        ['hint: the operation may still finish; check with `kubectl uimgacc status`'],
-      );
-    }
     throw err;
+  } finally {
+    unregister();
   }
   if (result.finished) progress?.succeed(doneText);
   else progress?.fail();
   if (result.recoveredFrom) ctx.warn(`${result.recoveredFrom}; the status shows UCloud accepted the request anyway`);
+  return result;
+}
+
+/**
+ * Queues behind an operation in progress (UCloud runs one per cluster at a time), with progress saying what it waits
+ * for. Without --wait it returns at once and the command's own checks refuse, as they always did.
+ */
+export async function waitForTurn(
+  ctx: Context,
+  api: AccelerationApi,
+  state: AccelerationState,
+  wait: WaitSettings | undefined,
+): Promise<{ state: AccelerationState; waited: boolean }> {
+  if (!wait || settled(state)) return { state, waited: false };
+  const progress = await startProgress(ctx.streams, `Waiting for ${busyReason(state)}`);
+  const unregister = onInterrupt((signal) => {
+    progress.fail();
+    ctx.streams.err.write(`\nInterrupted (${signal}) while waiting for its turn: nothing was sent by this command. \`kubectl uimgacc status --watch\` follows the operation in progress.\n`);
+  });
+  let result: { state: AccelerationState; waited: boolean };
+  try {
+    result = await waitUntilSettled(api, state, waitOptions(wait, ctx.pollIntervalMs(), progress.onProgress, ctx.readFailureLimitMs()));
+  } catch (err) {
+    progress.fail();
+    throw err;
+  } finally {
+    unregister();
+  }
+  progress.succeed('its turn came');
   return result;
 }

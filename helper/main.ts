@@ -10,7 +10,8 @@ import { parseDuration } from '../lib/duration.ts';
 import { PLUGIN_VERSION } from '../lib/version.ts';
 import { AccelerationCache } from './cache.ts';
 import { jsonLog } from './log.ts';
-import { fileTlsSource, HelperMetrics, startHelperServer } from './server.ts';
+import { fileTlsSource, HelperMetrics, startHelperServer, type TlsSource } from './server.ts';
+import { ManagedCertificates } from './certs.ts';
 import { clusterIdentityMismatch } from '../lib/helper-identity.ts';
 
 const USAGE = `uimgacc-helper: fail-open admission webhook for UCloud UK8S image acceleration
@@ -18,7 +19,19 @@ const USAGE = `uimgacc-helper: fail-open admission webhook for UCloud UK8S image
 Options (each also read from the environment variable in brackets):
   --port N                    HTTPS port for admission and health (8443) [UIMGACC_PORT]
   --metrics-port N            plain-HTTP port for /metrics (9090; 0 = any free port, -1 = none) [UIMGACC_METRICS_PORT]
-  --cert-file, --key-file     serving certificate and key, reloaded when they change (/etc/uimgacc/tls/tls.{crt,key})
+  --tls-secret NAME           manage the certificate: keep a CA and a serving certificate in this Secret of --namespace,
+                              renew the serving certificate before it expires (same CA) and write the CA into
+                              --webhook-config's caBundle [UIMGACC_TLS_SECRET]
+  --namespace NS              the helper's namespace [POD_NAMESPACE]
+  --service NAME              the Service the certificate names [UIMGACC_SERVICE]
+  --webhook-config NAME       this helper's MutatingWebhookConfiguration [UIMGACC_WEBHOOK_CONFIG]
+  --cert-extra-names LIST     more DNS names or IPs for the managed certificate, comma-separated (a webhook called by URL)
+                              [UIMGACC_CERT_EXTRA_NAMES]
+  --cert-validity D           validity of each managed serving certificate (8760h) [UIMGACC_CERT_VALIDITY]
+  --cert-renew-before D       renew when less than this is left (a third of --cert-validity) [UIMGACC_CERT_RENEW_BEFORE]
+  --cert-check-interval D     how often the Secret and caBundle are checked (1m) [UIMGACC_CERT_CHECK_INTERVAL]
+  --cert-file, --key-file     without --tls-secret: serving certificate and key files (cert-manager, an existing
+                              Secret), reloaded when they change (/etc/uimgacc/tls/tls.{crt,key})
                               [UIMGACC_TLS_CERT, UIMGACC_TLS_KEY]
   --poll-interval D           how often GetUK8SImageAccelerate is read (30s) [UIMGACC_POLL_INTERVAL]
   --node-label L              require only this node label (=true); empty = either spelling,
@@ -46,6 +59,14 @@ try {
       'metrics-port': { type: 'string', default: env['UIMGACC_METRICS_PORT'] ?? '9090' },
       'node-watch': { type: 'string', default: env['UIMGACC_NODE_WATCH'] ?? 'true' },
       'max-in-flight': { type: 'string', default: env['UIMGACC_MAX_IN_FLIGHT'] ?? '64' },
+      'tls-secret': { type: 'string', default: env['UIMGACC_TLS_SECRET'] ?? '' },
+      namespace: { type: 'string', default: env['POD_NAMESPACE'] ?? '' },
+      service: { type: 'string', default: env['UIMGACC_SERVICE'] ?? '' },
+      'webhook-config': { type: 'string', default: env['UIMGACC_WEBHOOK_CONFIG'] ?? '' },
+      'cert-validity': { type: 'string', default: env['UIMGACC_CERT_VALIDITY'] ?? '8760h' },
+      'cert-extra-names': { type: 'string', default: env['UIMGACC_CERT_EXTRA_NAMES'] ?? '' },
+      'cert-renew-before': { type: 'string', default: env['UIMGACC_CERT_RENEW_BEFORE'] ?? '' },
+      'cert-check-interval': { type: 'string', default: env['UIMGACC_CERT_CHECK_INTERVAL'] ?? '1m' },
       'cert-file': { type: 'string', default: env['UIMGACC_TLS_CERT'] ?? '/etc/uimgacc/tls/tls.crt' },
       'key-file': { type: 'string', default: env['UIMGACC_TLS_KEY'] ?? '/etc/uimgacc/tls/tls.key' },
       'poll-interval': { type: 'string', default: env['UIMGACC_POLL_INTERVAL'] ?? '30s' },
@@ -124,6 +145,32 @@ try {
     timeoutMs: 10_000,
     maxRetries: 2,
   });
+  const tlsSecret = values['tls-secret'];
+  let tls: TlsSource;
+  if (tlsSecret) {
+    for (const name of ['namespace', 'service', 'webhook-config'] as const) {
+      if (!values[name]) throw new Error(`--tls-secret needs --${name}`);
+    }
+    const certValidityMs = parseDuration(values['cert-validity']);
+    if (certValidityMs < 60_000) throw new Error(`invalid --cert-validity "${values['cert-validity']}": at least 1m`);
+    const managed = new ManagedCertificates({
+      kube,
+      namespace: values.namespace,
+      secretName: tlsSecret,
+      serviceName: values.service,
+      webhookConfigName: values['webhook-config'],
+      extraNames: values['cert-extra-names'].split(',').map((n) => n.trim()).filter(Boolean),
+      certValidityMs,
+      renewBeforeMs: values['cert-renew-before'] ? parseDuration(values['cert-renew-before']) : undefined,
+      checkIntervalMs: parseDuration(values['cert-check-interval']) || 60_000,
+      kubeTimeoutMs: 10_000,
+      log,
+    });
+    await managed.start();
+    tls = managed;
+  } else {
+    tls = fileTlsSource(values['cert-file'], values['key-file'], parseDuration(values['cert-reload-interval']));
+  }
   const metrics = new HelperMetrics();
   const cache = new AccelerationCache({
     api: new AccelerationApi(client, clusterId.value),
@@ -142,7 +189,7 @@ try {
   const server = await startHelperServer({
     port,
     metricsPort,
-    tls: fileTlsSource(values['cert-file'], values['key-file'], parseDuration(values['cert-reload-interval'])),
+    tls,
     maxInFlight,
     cache,
     log,

@@ -4,9 +4,11 @@ import { describeLabels, detectAccelerationLabels } from './affinity.ts';
 import type { ConfigResolver, Sourced } from './config/resolve.ts';
 import type { KubeAccess } from './kube/access.ts';
 import { describeKubeError } from './kube/errors.ts';
+import { kubernetesSupport } from './kube/support.ts';
 import { getObject, listPages } from './kube/rawlist.ts';
 import { listNodes } from './nodes.ts';
 import type { AccelerationApi } from './ucloud/acceleration.ts';
+import { checkClusterIdentity, describeMismatch, mismatchHints } from './config/identity.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -78,7 +80,9 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
   let kubeOk = false;
   try {
     const v = await getObject<{ gitVersion?: string }>(deps.kube, '/version');
-    add('Kubernetes', 'ok', `reachable, ${v?.gitVersion ?? 'unknown version'}`);
+    const support = v?.gitVersion ? kubernetesSupport(v.gitVersion) : undefined;
+    if (support && !support.supported) add('Kubernetes', 'warn', `reachable, but ${support.detail}`, 'upgrade the cluster (UK8S console: cluster upgrade) before relying on image acceleration');
+    else add('Kubernetes', 'ok', `reachable, ${v?.gitVersion ?? 'unknown version'}`);
     kubeOk = true;
   } catch (err) {
     add('Kubernetes', 'fail', reason(err), 'check --kubeconfig / --context (kubectl version should work)');
@@ -100,6 +104,14 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
       'ok',
       `cluster ${from(id)}, region ${from(region)}, ${project ? `project ${from(project)}, ` : ''}endpoint ${from(endpoint)}, key pair from ${creds.publicKey.source}`,
     );
+    const identity = checkClusterIdentity(id, await deps.config.kubernetesIdentity());
+    if (identity.kind === 'different') {
+      add('Cluster identity', 'fail', describeMismatch(identity), mismatchHints(identity).map((h) => h.replace(/^hint: /, '')).join('; '));
+      // Every further check would mix one cluster's Kubernetes objects with another's UCloud state.
+      return checks;
+    }
+    if (identity.kind === 'same') add('Cluster identity', 'ok', `the context's cluster is ${from(identity.kubernetes)}`);
+    else add('Cluster identity', 'warn', `unknown: ${identity.why}`, `kubectl uimgacc configure --cluster-id ${id.value} (delete and disable refuse without it unless --force)`);
   } catch (err) {
     const notes = err instanceof Error && err.name === 'UserError' ? ((err as { details?: readonly string[] }).details ?? []) : [];
     add('UCloud configuration', 'fail', [reason(err), ...notes].join('; '), 'run `kubectl uimgacc configure`, or set UCLOUD_PUBLIC_KEY, UCLOUD_PRIVATE_KEY and --cluster-id');
@@ -189,7 +201,7 @@ async function checkHelper(kube: KubeAccess, add: Add, probe: HttpsProbe): Promi
     ca = new X509Certificate(Buffer.from(hook.clientConfig.caBundle, 'base64'));
     if (Date.parse(ca.validTo) < Date.now()) throw new Error(`the CA expired on ${ca.validTo}`);
   } catch (err) {
-    add('Webhook caBundle', 'fail', `not a valid certificate: ${err instanceof Error ? err.message : String(err)}`, 'helm upgrade the chart (or let cert-manager inject the CA)');
+    add('Webhook caBundle', 'fail', `not a valid certificate: ${err instanceof Error ? err.message : String(err)}`, 'the helper writes its CA there once it runs (check its Pods and logs); with tls.mode=certManager, check the Certificate and cert-manager\'s CA injector');
     ca = undefined;
   }
   const svc = hook.clientConfig?.service;
@@ -213,11 +225,11 @@ async function checkHelper(kube: KubeAccess, add: Add, probe: HttpsProbe): Promi
         const names = cert.checkHost(host) !== undefined;
         const left = Date.parse(cert.validTo) - Date.now();
         if (!signed || !names) {
-          add('Webhook caBundle', 'fail', `${signed ? '' : 'does not sign the serving certificate; '}${names ? '' : `the serving certificate is not valid for ${host}`}`.replace(/; $/, ''), 'helm upgrade the chart to regenerate matching certificates');
+          add('Webhook caBundle', 'fail', `${signed ? '' : 'does not sign the serving certificate; '}${names ? '' : `the serving certificate is not valid for ${host}`}`.replace(/; $/, ''), `the helper replaces a mismatched certificate and caBundle within a minute; if it does not, check its logs (kubectl -n ${svc.namespace} logs deploy/${svc.name})`);
         } else if (left < 0) {
-          add('Webhook caBundle', 'fail', `the serving certificate for ${host} expired on ${cert.validTo}`, `kubectl -n ${svc.namespace} delete secret ${secretName}, then helm upgrade the chart`);
+          add('Webhook caBundle', 'fail', `the serving certificate for ${host} expired on ${cert.validTo}`, `the helper renews it before it expires: check that it runs (kubectl -n ${svc.namespace} logs deploy/${svc.name})`);
         } else {
-          add('Webhook caBundle', left < EXPIRY_WARNING_MS ? 'warn' : 'ok', `signs the serving certificate for ${host} (valid until ${cert.validTo})`, left < EXPIRY_WARNING_MS ? `renew it: kubectl -n ${svc.namespace} delete secret ${secretName}, then helm upgrade the chart` : undefined);
+          add('Webhook caBundle', left < EXPIRY_WARNING_MS ? 'warn' : 'ok', `signs the serving certificate for ${host} (valid until ${cert.validTo})`, left < EXPIRY_WARNING_MS ? `the helper (or cert-manager) renews it before it expires: check that it runs (kubectl -n ${svc.namespace} logs deploy/${svc.name})` : undefined);
         }
       }
     } catch (err) {

@@ -1,15 +1,27 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AccelerationApi, AccelerationState, AcceleratedImage, EnableRequest } from './ucloud/acceleration.ts';
 import { operationInProgress } from './ucloud/acceleration.ts';
-import { UCloudApiError, UCloudTransportError } from './ucloud/errors.ts';
+import { UCloudApiError, UCloudCancelledError, UCloudTransportError } from './ucloud/errors.ts';
 import { UserError, refused } from './errors.ts';
-import { parseImageReference, sameImage, tryParseImageReference } from './image/reference.ts';
+import { defaultTargetImage, parseImageReference, sameImage, tryParseImageReference } from './image/reference.ts';
 import { formatDuration } from './duration.ts';
 
 export interface WaitOptions {
   /** 0 = no limit. */
   readonly timeoutMs: number;
+  /**
+   * When the whole command must be done (epoch ms): waiting for a queued operation and the operation itself share one
+   * --timeout, and so do the images of a multi-image command. Default: `timeoutMs` from the start of this wait.
+   */
+  readonly deadline?: number | undefined;
+  /** What is being waited for, when it is not the command's own operation (e.g. another operation in progress). */
+  readonly waitingFor?: string | undefined;
   readonly pollIntervalMs: number;
+  /**
+   * How long the status may fail to be read, poll after poll, before the wait gives up (exit 4, saying why) instead
+   * of retrying until --timeout. Default 2 minutes; 0 = never give up for that.
+   */
+  readonly maxReadFailureMs?: number | undefined;
   /** Called after every poll with the state just read (and on transient read errors with `readError`). */
   readonly onProgress?: ((progress: Progress) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
@@ -19,6 +31,8 @@ export interface Progress {
   readonly state: AccelerationState | undefined;
   readonly elapsedMs: number;
   readonly readError?: string | undefined;
+  /** Set while waiting for something else to finish first (WaitOptions.waitingFor). */
+  readonly waitingFor?: string | undefined;
 }
 
 /** What an operation ended with; `state` is the last state read. */
@@ -30,7 +44,7 @@ export interface OperationResult {
   readonly recoveredFrom?: string | undefined;
 }
 
-export type Done = 'done' | 'pending' | { failed: string };
+export type Done = 'done' | 'pending' | { readonly failed: string; readonly hints?: readonly string[] };
 
 /** Finds an accelerated image by its original or its target reference (image identity, not substring). */
 export function findAcceleration(images: readonly AcceleratedImage[], image: string): AcceleratedImage | undefined {
@@ -78,7 +92,46 @@ export function requireImagesKnown(state: AccelerationState): void {
   }
 }
 
-/** Polls until `check` says done or failed, or the time runs out. Read errors are transient while waiting. */
+/**
+ * Whether a new operation can start now: acceleration is off, or no operation runs and the image list is readable
+ * (the agent is ready). UCloud runs one operation per cluster at a time; an agent that is not ready means enabling or
+ * a disable's teardown is still under way (the API does not tell them apart).
+ */
+export function settled(state: AccelerationState): boolean {
+  return !state.enabled || state.imagesKnown;
+}
+
+/** What a command that has to queue is waiting for, in the user's words. */
+export function busyReason(state: AccelerationState): string {
+  if (operationInProgress(state)) {
+    return `the ${state.status === 'Creating' ? 'creation' : 'deletion'} in progress on cluster ${state.clusterId} to finish (UCloud runs one operation at a time)`;
+  }
+  if (!state.agentReady) return `the acceleration agent of cluster ${state.clusterId} to become ready (after enabling), or a disable to finish`;
+  return `cluster ${state.clusterId} to leave status ${state.status}`;
+}
+
+/**
+ * With `wait`, waits (within its deadline) until a new operation can start, and returns the state then; without it,
+ * returns `state` unchanged so that the caller's checks refuse as before (--no-wait). `waited` tells the caller that
+ * what it checked before (e.g. the in-use scan) is stale.
+ */
+export async function waitUntilSettled(
+  api: AccelerationApi,
+  state: AccelerationState,
+  wait: WaitOptions | undefined,
+): Promise<{ state: AccelerationState; waited: boolean }> {
+  if (!wait || settled(state)) return { state, waited: false };
+  const reason = busyReason(state);
+  const after = await waitFor(api, (s) => (settled(s) ? 'done' : 'pending'), reason, { ...wait, waitingFor: reason });
+  return { state: after, waited: true };
+}
+
+const DEFAULT_MAX_READ_FAILURE_MS = 120_000;
+
+/**
+ * Polls until `check` says done or failed, or the time runs out. Read errors are transient while waiting, for a while:
+ * reads failing for maxReadFailureMs in a row end the wait.
+ */
 export async function waitFor(
   api: AccelerationApi,
   check: (state: AccelerationState) => Done,
@@ -86,39 +139,70 @@ export async function waitFor(
   options: WaitOptions,
 ): Promise<AccelerationState> {
   const started = Date.now();
+  const deadline = options.deadline ?? (options.timeoutMs > 0 ? started + options.timeoutMs : undefined);
+  const waitingFor = options.waitingFor;
   let last: AccelerationState | undefined;
   let lastError: string | undefined;
+  const maxReadFailureMs = options.maxReadFailureMs ?? DEFAULT_MAX_READ_FAILURE_MS;
+  let failingSince: number | undefined;
+  const timedOut = (): UserError =>
+    new UserError(
+      'timeout',
+      `timed out after ${formatDuration(Date.now() - started)} waiting for ${what}` +
+        (last ? ` (status ${last.status}${last.error ? `, error: ${last.error}` : ''})` : '') +
+        (lastError ? `; last error: ${lastError}` : ''),
+      [waitingFor ? 'hint: nothing was sent; retry when `kubectl uimgacc status` shows no operation in progress' : 'hint: the operation may still finish; check with `kubectl uimgacc status`'],
+    );
   for (;;) {
     try {
       last = await api.get();
       lastError = undefined;
-      options.onProgress?.({ state: last, elapsedMs: Date.now() - started });
+      failingSince = undefined;
+      options.onProgress?.({ state: last, elapsedMs: Date.now() - started, waitingFor });
       const verdict = check(last);
       if (verdict === 'done') return last;
-      if (verdict !== 'pending') throw new UserError('failed', `${what} failed: ${verdict.failed}`);
+      if (verdict !== 'pending') throw new UserError('failed', `${what} failed: ${verdict.failed}`, verdict.hints ?? []);
     } catch (err) {
+      // The command's --timeout cut a status read short: the wait is over, whichever timer fired first.
+      if (err instanceof UCloudCancelledError) throw timedOut();
       if (!(err instanceof UCloudApiError || err instanceof UCloudTransportError)) throw err;
       lastError = err.message;
-      options.onProgress?.({ state: last, elapsedMs: Date.now() - started, readError: err.message });
+      options.onProgress?.({ state: last, elapsedMs: Date.now() - started, readError: err.message, waitingFor });
+      failingSince ??= Date.now();
+      if (maxReadFailureMs > 0 && Date.now() - failingSince >= maxReadFailureMs) {
+        throw new UserError(
+          'timeout',
+          `gave up waiting for ${what}: the status could not be read for ${formatDuration(Date.now() - failingSince)}` +
+            (last ? ` (last status seen: ${last.status})` : '') +
+            `; last error: ${err.message.split('\n')[0] ?? ''}`,
+          [waitingFor ? 'hint: nothing was sent; retry when `kubectl uimgacc status` answers again' : 'hint: the operation may still be running in UCloud; check `kubectl uimgacc status` once the API answers'],
+        );
+      }
     }
-    const elapsed = Date.now() - started;
-    if (options.timeoutMs > 0 && elapsed >= options.timeoutMs) {
-      throw new UserError(
-        'timeout',
-        `timed out after ${formatDuration(elapsed)} waiting for ${what}` +
-          (last ? ` (status ${last.status})` : '') +
-          (lastError ? `; last error: ${lastError}` : ''),
-        ['hint: the operation may still finish; check with `kubectl uimgacc status`'],
-      );
-    }
-    const remaining = options.timeoutMs > 0 ? options.timeoutMs - elapsed : options.pollIntervalMs;
+    const now = Date.now();
+    if (deadline !== undefined && now >= deadline) throw timedOut();
+    const remaining = deadline !== undefined ? deadline - now : options.pollIntervalMs;
     await delay(Math.min(options.pollIntervalMs, Math.max(1, remaining)), undefined, { signal: options.signal });
   }
 }
 
 /**
- * Sends a mutating action once. If it fails in transit, asks UCloud what happened instead of sending it again:
- * `applied(state)` decides from a fresh status whether the request took effect.
+ * A RetCode that does not prove the request was turned down before it took effect: server-side errors (≥ 2000, which
+ * the official SDKs treat as retryable), 110 (the API timed out) and 150 (service unavailable). The lower codes are
+ * the gateway's or the service's definite "no".
+ */
+export function retCodeIsAmbiguous(retCode: number): boolean {
+  return retCode >= 2000 || retCode === 110 || retCode === 150;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+
+/**
+ * Sends a mutating action once. If the answer does not say whether it took effect (failed in transit, or an
+ * ambiguous RetCode), asks UCloud what happened instead of sending it again: `applied(state)` decides from a fresh
+ * status. When it cannot be told, the advice is to look before retrying: a request may still be applied later.
  */
 async function sendOnce(
   api: AccelerationApi,
@@ -129,18 +213,64 @@ async function sendOnce(
     await send();
     return undefined;
   } catch (err) {
-    if (!(err instanceof UCloudTransportError) || !err.ambiguous) throw err;
+    const ambiguous = (err instanceof UCloudTransportError && err.ambiguous) || (err instanceof UCloudApiError && retCodeIsAmbiguous(err.retCode));
+    if (!ambiguous) throw err;
+    const message = firstLine(err.message);
     let state: AccelerationState;
     try {
       state = await api.get();
     } catch {
-      throw new UserError('failed', `${err.message}; the status could not be re-read, so it is unknown whether the request took effect`, [
+      throw new UserError('failed', `${message}; the status could not be re-read, so it is unknown whether the request took effect`, [
         'hint: check `kubectl uimgacc status` before retrying',
       ]);
     }
-    if (applied(state)) return err.message;
-    throw new UserError('failed', `${err.message}; the status shows the request did not take effect, so it is safe to retry`);
+    if (applied(state)) return message;
+    throw new UserError(
+      'failed',
+      `${message}; it is unknown whether UCloud took the request: the status does not show it yet (${describeState(state)})`,
+      ['hint: check `kubectl uimgacc status` before retrying: UCloud may still apply it'],
+    );
   }
+}
+
+function describeState(s: AccelerationState): string {
+  if (!s.enabled) return 'acceleration disabled';
+  return `status ${s.status}${s.agentReady ? '' : ', agent not ready'}${s.error ? `, error: ${s.error}` : ''}`;
+}
+
+/** How many polls an error left from before this attempt may stand before it is reported as inconclusive. */
+const STALE_ERROR_POLLS = 3;
+
+/**
+ * Follows one create or delete to its end. Status is cluster-wide and an error of an earlier attempt stays until the
+ * next operation starts, so an error counts as this attempt's only when something changed since `before`: another
+ * status was seen, or the error text differs (a failure so quick that no poll saw the operation running). The same
+ * error still standing after a few polls cannot be told apart from a stale one: that is said, not guessed.
+ */
+function followOperation(
+  before: AccelerationState,
+  errorStatus: 'CreateError' | 'DeleteError',
+  done: (s: AccelerationState) => boolean,
+): (s: AccelerationState) => Done {
+  let sawOther = false;
+  let sameErrorPolls = 0;
+  return (s) => {
+    if (s.status !== errorStatus) sawOther = true;
+    if (s.status === 'Ready' && done(s)) return 'done';
+    if (s.status !== errorStatus) return 'pending';
+    const detail = s.error ?? `UCloud reported ${errorStatus} without details`;
+    if (sawOther || before.status !== errorStatus || s.error !== before.error) return { failed: detail };
+    if (++sameErrorPolls < STALE_ERROR_POLLS) return 'pending';
+    return {
+      failed: `UCloud still shows the ${errorStatus} from before this attempt (${detail}): this attempt failed the same way, or has not started`,
+      hints: ['hint: check `kubectl uimgacc status` before retrying'],
+    };
+  };
+}
+
+/** An error of this attempt: the status left `before`'s, or shows a new error. */
+function newError(before: AccelerationState, s: AccelerationState, errorStatus: 'CreateError' | 'DeleteError'): boolean {
+  return s.status === errorStatus && (before.status !== errorStatus || s.error !== before.error);
 }
 
 export interface CreateRequest {
@@ -168,46 +298,46 @@ export function checkCreate(state: AccelerationState, req: CreateRequest): void 
   if (clash) throw refused(`target image ${req.targetImage} is already the target of ${clash.originalImage}`);
 }
 
+/** Sends the create (`before` already passed checkCreate) and follows it to Ready or CreateError. */
 export async function createAcceleration(
   api: AccelerationApi,
   req: CreateRequest,
+  before: AccelerationState,
   wait: WaitOptions | undefined,
 ): Promise<OperationResult> {
-  const before = await api.get();
-  checkCreate(before, req);
   const present = (s: AccelerationState): boolean => s.imagesKnown && findByOriginal(s.images, req.originalImage) !== undefined;
-  const recoveredFrom = await sendOnce(api, () => api.create(req.originalImage, req.targetImage), (s) => s.status === 'Creating' || present(s));
-  if (!wait) return { state: await api.get(), finished: false, recoveredFrom };
-  let sawCreating = false;
-  const state = await waitFor(
+  const recoveredFrom = await sendOnce(
     api,
-    (s) => {
-      if (s.status === 'Creating') sawCreating = true;
-      if (s.status === 'Ready' && present(s)) return 'done';
-      // An error left over from an earlier operation may linger until UCloud picks ours up.
-      if (s.status === 'CreateError' && (sawCreating || before.status !== 'CreateError')) {
-        return { failed: s.error ?? 'UCloud reported CreateError without details' };
-      }
-      return 'pending';
-    },
-    `the acceleration of ${req.originalImage}`,
-    wait,
+    () => api.create(req.originalImage, req.targetImage),
+    (s) => s.status === 'Creating' || present(s) || newError(before, s, 'CreateError'),
   );
+  if (!wait) return { state: await api.get(), finished: false, recoveredFrom };
+  const state = await waitFor(api, followOperation(before, 'CreateError', present), `the acceleration of ${req.originalImage}`, wait);
   return { state, finished: true, recoveredFrom };
 }
 
-/** Resolves IMAGE (original or target) to the acceleration to delete, with the same refusals as the real call. */
-export function checkDelete(state: AccelerationState, image: string): AcceleratedImage {
+/**
+ * Resolves IMAGE (original or target) to the acceleration to delete, with the same refusals as the real call. With
+ * `force`, an image UCloud does not list (one a CreateError left behind) is still deleted by the name given.
+ */
+export function checkDelete(state: AccelerationState, image: string, force = false): AcceleratedImage {
   requireEnabled(state);
   requireIdle(state);
   requireImagesKnown(state);
   const found = findAcceleration(state.images, image);
   if (!found) {
+    if (force) return { originalImage: image, targetImage: defaultTargetImageOrSame(image), sizeBytes: 0, layers: 0, listed: false };
     throw new UserError('not-found', `no acceleration of ${image} on cluster ${state.clusterId}`, [
-      'hint: `kubectl uimgacc list` shows the accelerated images',
+      'hint: `kubectl uimgacc list` shows the accelerated images; an image a failed create left behind (not listed) can be deleted with --force',
     ]);
   }
   return found;
+}
+
+/** The target an unlisted original would have had by default; a digest-only reference has none but itself. */
+function defaultTargetImageOrSame(image: string): string {
+  const ref = parseImageReference(image);
+  return ref.tag === undefined && ref.digest !== undefined ? image : defaultTargetImage(image);
 }
 
 export async function deleteAcceleration(
@@ -217,22 +347,22 @@ export async function deleteAcceleration(
   wait: WaitOptions | undefined,
 ): Promise<OperationResult> {
   const gone = (s: AccelerationState): boolean => s.imagesKnown && findByOriginal(s.images, found.originalImage) === undefined;
-  const recoveredFrom = await sendOnce(api, () => api.delete(found.originalImage), (s) => s.status === 'Deleting' || gone(s));
-  if (!wait) return { state: await api.get(), finished: false, recoveredFrom };
-  let sawDeleting = false;
-  const state = await waitFor(
+  // An unlisted image is "gone" before and after: only the status tells whether the delete ran.
+  const listed = found.listed !== false;
+  const recoveredFrom = await sendOnce(
     api,
-    (s) => {
-      if (s.status === 'Deleting') sawDeleting = true;
-      if (s.status === 'Ready' && gone(s)) return 'done';
-      if (s.status === 'DeleteError' && (sawDeleting || before.status !== 'DeleteError')) {
-        return { failed: s.error ?? 'UCloud reported DeleteError without details' };
-      }
-      return 'pending';
-    },
-    `the deletion of ${found.originalImage}`,
-    wait,
+    () => api.delete(found.originalImage),
+    (s) => s.status === 'Deleting' || (listed && gone(s)) || newError(before, s, 'DeleteError'),
   );
+  if (!wait) return { state: await api.get(), finished: false, recoveredFrom };
+  // For an unlisted image "gone" holds from the start: only a Deleting seen since tells that the delete ran.
+  let sawDeleting = false;
+  const follow = followOperation(before, 'DeleteError', (s) => gone(s) && (listed || sawDeleting));
+  const check = (s: AccelerationState): Done => {
+    if (s.status === 'Deleting') sawDeleting = true;
+    return follow(s);
+  };
+  const state = await waitFor(api, check, `the deletion of ${found.originalImage}`, wait);
   return { state, finished: true, recoveredFrom };
 }
 
@@ -248,8 +378,16 @@ export async function enableAcceleration(
   return { state, finished: true, recoveredFrom };
 }
 
-export async function disableAcceleration(api: AccelerationApi, wait: WaitOptions | undefined): Promise<OperationResult> {
-  const recoveredFrom = await sendOnce(api, () => api.disable(), (s) => !s.enabled);
+/**
+ * A disable tears down for a while with Enable still true; the agent goes first. So after an ambiguous failure, an
+ * agent that was ready and no longer is shows the teardown under way: the request was taken.
+ */
+export function teardownUnderWay(before: AccelerationState, s: AccelerationState): boolean {
+  return !s.enabled || (before.agentReady && !s.agentReady);
+}
+
+export async function disableAcceleration(api: AccelerationApi, before: AccelerationState, wait: WaitOptions | undefined): Promise<OperationResult> {
+  const recoveredFrom = await sendOnce(api, () => api.disable(), (s) => teardownUnderWay(before, s));
   if (!wait) return { state: await api.get(), finished: false, recoveredFrom };
   const state = await waitFor(api, (s) => (s.enabled ? 'pending' : 'done'), 'image acceleration to be disabled', wait);
   return { state, finished: true, recoveredFrom };

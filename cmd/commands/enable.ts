@@ -2,18 +2,18 @@ import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
 import { checkNfsAddr, checkSubnetId } from '../../lib/values.ts';
 import { enableAcceleration } from '../../lib/operations.ts';
-import { parseDryRun, parseWait, str, type Args, type DryRun, type WaitSettings } from '../args.ts';
+import { parseDryRun, parseWait, str, withDeadline, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
-import { runOperation } from '../progress.ts';
+import { runOperation, waitForTurn } from '../progress.ts';
 import { statusView } from '../views.ts';
 
 export function builder(y: Argv): Argv {
   return y
     .option('nfs-addr', { type: 'string', describe: 'UFS/NFS mount address in the cluster\'s VPC (default: NFS_ADDR env or the credentials Secret)' })
-    .option('subnet-id', { type: 'string', describe: 'Subnet for the NFS mount (default: SUBNET_ID env, the credentials Secret, or the cluster\'s subnet)' })
+    .option('subnet-id', { type: 'string', describe: 'Subnet for the NFS mount (default: SUBNET_ID env, the credentials Secret, or the cluster\'s own subnet from ConfigMap kube-system/uk8sconfig, which is then said on stderr)' })
     .option('uhub-username', { type: 'string', describe: 'UHub user with push permission (default: UHUB_USERNAME env or the credentials Secret); the password comes from UHUB_PASSWORD or the Secret, never from a flag' })
-    .option('wait', { type: 'boolean', default: true, describe: 'Wait until the acceleration agent is ready (--no-wait returns at once)' })
+    .option('wait', { type: 'boolean', default: true, describe: 'Wait for a disable in progress, then until the NFS and the acceleration agent are ready (--no-wait returns at once)' })
     .option('timeout', { type: 'string', default: '15m', describe: 'How long to wait (0 = no limit)' })
     .option('dry-run', { type: 'string', describe: 'none|client: client checks everything but enables nothing' })
     .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml' })
@@ -46,9 +46,15 @@ export function validate(args: Args): EnableOptions {
 
 export async function run(o: EnableOptions, ctx: Context): Promise<number> {
   const api = await ctx.ucloud();
-  const before = await api.get();
+  await ctx.warnIfOtherCluster();
+  const wait = withDeadline(o.wait);
+  // An agent that is not ready may be a disable tearing down: wait for it to end one way or the other.
+  const { state: before } = await waitForTurn(ctx, api, await api.get(), o.dryRun === 'client' ? undefined : wait);
   if (before.enabled) {
-    if (!printMachine(ctx.out, o.output, statusView(before))) ctx.out.write(`image acceleration is already enabled on cluster ${before.clusterId}\n`);
+    if (!printMachine(ctx.out, o.output, statusView(before))) {
+      ctx.out.write(`image acceleration is already enabled on cluster ${before.clusterId}\n`);
+      if (!before.agentReady) ctx.streams.err.write('note: its agent is not ready: it is starting, or a disable is tearing it down (`kubectl uimgacc status --watch`)\n');
+    }
     return 0;
   }
   const nfsAddr = await ctx.config.enableValue('nfsAddr', o.nfsAddr, 'nfs-addr', 'NFS_ADDR');
@@ -71,12 +77,20 @@ export async function run(o: EnableOptions, ctx: Context): Promise<number> {
     ctx.debug(1, `${what}: ${v.value} (from ${v.source})`);
   }
   ctx.debug(1, `UHub password: (set) (from ${uhubPassword.source})`);
+  // Not only with -v: the UFS mount goes into this subnet, and the user did not name it.
+  if (subnetId.source.startsWith('ConfigMap ')) {
+    ctx.streams.err.write(`note: using the cluster's subnet ${subnetId.value} (from ${subnetId.source}) for the NFS mount; --subnet-id chooses another\n`);
+  }
   if (o.dryRun === 'client') {
-    ctx.out.write(`image acceleration would be enabled on cluster ${before.clusterId} with NFS ${nfsAddr.value} in ${subnetId.value} (dry run)\n`);
+    // The status as the request would leave it at first: enabled with this NFS and subnet, agent still starting.
+    const wouldBe = { ...statusView(before), enabled: true, nfsAddr: nfsAddr.value, subnetId: subnetId.value, dryRun: true };
+    if (!printMachine(ctx.out, o.output, wouldBe)) {
+      ctx.out.write(`image acceleration would be enabled on cluster ${before.clusterId} with NFS ${nfsAddr.value} in ${subnetId.value} (dry run)\n`);
+    }
     return 0;
   }
   const req = { nfsAddr: nfsAddr.value, subnetId: subnetId.value, uhubUsername: uhubUsername.value, uhubPassword: uhubPassword.value };
-  const result = await runOperation(ctx, `Enabling image acceleration on ${before.clusterId}`, 'image acceleration enabled', o.wait, (wait) => enableAcceleration(api, req, wait));
+  const result = await runOperation(ctx, `Enabling image acceleration on ${before.clusterId}`, 'image acceleration enabled', wait, (w) => enableAcceleration(api, req, w));
   if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;
   if (!result.finished) {
     ctx.out.write(`image acceleration is being enabled on cluster ${before.clusterId}; the agent becomes ready in a few minutes (\`kubectl uimgacc status --watch\`)\n`);

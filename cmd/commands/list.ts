@@ -25,6 +25,9 @@ export function validate(args: Args): ListOptions {
 
 export async function run(o: ListOptions, ctx: Context): Promise<number> {
   const api = await ctx.ucloud();
+  // IN USE counts Pods of the context's cluster: only meaningful when that is the cluster UCloud lists.
+  if (o.output === 'wide') await ctx.requireSameCluster({ what: 'count which containers use the accelerated images (-o wide)', refuseUnknown: false, force: false });
+  else await ctx.warnIfOtherCluster();
   const state = await api.get();
   let inUse: Map<string, number> | undefined;
   // False when the scan could not see everything: a count of 0 then means "none seen", not "none".

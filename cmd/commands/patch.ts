@@ -2,7 +2,8 @@ import type { Argv } from 'yargs';
 import { describeLabels, detectAccelerationLabels, type LabelDetection, type NodeInfo } from '../../lib/affinity.ts';
 import { invalid, refused } from '../../lib/errors.ts';
 import { parseNodeLabel } from '../../lib/values.ts';
-import { parseImageReference, sameImageString } from '../../lib/image/reference.ts';
+import { sameImageString } from '../../lib/image/reference.ts';
+import { parseImagePair } from '../../lib/image/pair.ts';
 import { describeKubeError, isForbidden } from '../../lib/kube/errors.ts';
 import { listNodes } from '../../lib/nodes.ts';
 import { findByOriginal, requireEnabled, requireImagesKnown } from '../../lib/operations.ts';
@@ -74,15 +75,7 @@ export interface PatchOptions extends CommonOptions {
 export function validate(args: Args): PatchOptions {
   const common = validateCommon(args);
   const containers = strings(args, 'container');
-  const images = strings(args, 'image').map((pair) => {
-    const eq = pair.indexOf('=');
-    if (eq <= 0 || eq === pair.length - 1) throw invalid(`invalid --image "${pair}": use ORIGINAL=TARGET`);
-    const originalImage = pair.slice(0, eq);
-    const targetImage = pair.slice(eq + 1);
-    parseImageReference(originalImage);
-    parseImageReference(targetImage);
-    return { originalImage, targetImage };
-  });
+  const images = strings(args, 'image').map((pair) => parseImagePair(pair, '--image'));
   const label = str(args, 'node-label');
   const nodeLabel = label === undefined ? undefined : parseNodeLabel(label);
   return { ...common, containers: containers.length ? containers : undefined, images, nodeLabel };
@@ -178,6 +171,8 @@ function describePlan(plan: PatchPlan): string[] {
 }
 
 export async function run(o: PatchOptions, ctx: Context): Promise<number> {
+  // The accelerations UCloud lists are the cluster's own only when the context is on that cluster.
+  await ctx.requireSameCluster({ what: 'patch workloads', refuseUnknown: false, force: false });
   const namespace = ctx.kube.namespace;
   const targets = await resolveTargets(ctx.kube, o.targets, namespace);
   if (targets.length === 0) {

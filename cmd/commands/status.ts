@@ -48,6 +48,7 @@ export function renderStatus(state: AccelerationState, wide: boolean): string {
 
 export async function run(o: StatusOptions, ctx: Context): Promise<number> {
   const api = await ctx.ucloud();
+  await ctx.warnIfOtherCluster();
   const print = (state: AccelerationState): void => {
     if (!printMachine(ctx.out, o.output, statusView(state))) ctx.out.write(renderStatus(state, o.output === 'wide'));
   };

@@ -30,6 +30,10 @@ function describeUnpatch(p: UnpatchPlan): string[] {
 }
 
 export async function run(o: UnpatchOptions, ctx: Context): Promise<number> {
+  // unpatch needs nothing from UCloud; but when a UCloud cluster is named, it must be the context's.
+  if (await ctx.config.clusterId().then(() => true, () => false)) {
+    await ctx.requireSameCluster({ what: 'unpatch workloads', refuseUnknown: false, force: false });
+  }
   const namespace = ctx.kube.namespace;
   const targets = await resolveTargets(ctx.kube, o.targets, namespace);
   if (targets.length === 0) {

@@ -8,6 +8,8 @@ export interface AcceleratedImage {
   readonly targetImage: string;
   readonly sizeBytes: number;
   readonly layers: number;
+  /** False for an image UCloud does not list (left by a CreateError) that `delete --force` names anyway. */
+  readonly listed?: false | undefined;
 }
 
 /** GetUK8SImageAccelerate, in our words. */

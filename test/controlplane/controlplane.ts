@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { etcdBinary, kubeApiserverBinary, kubectlBinary } from './testbin.ts';
+import { etcdBinary, kubeApiserverBinary, kubeControllerManagerBinary, kubectlBinary, kubernetesVersion, kubeSchedulerBinary, kwokBinary, kwokStagesFile } from './testbin.ts';
 
 /** Everything a test needs to reach the control plane; plain data so it can cross process boundaries as JSON. */
 export interface ControlPlaneInfo {
@@ -19,6 +19,31 @@ export interface ControlPlaneInfo {
   readonly dir: string;
   readonly version: string;
   readonly startMs: number;
+  /** What runs besides etcd and kube-apiserver. */
+  readonly components: readonly Component[];
+}
+
+export type Component = 'scheduler' | 'controllerManager' | 'kwok';
+
+export interface ControlPlaneOptions {
+  /** Kubernetes version (default: UIMGACC_KUBE_VERSION, else the newest in versions.env); build.sh must have built it. */
+  readonly version?: string;
+  /** kube-scheduler. */
+  readonly scheduler?: boolean;
+  /**
+   * kube-controller-manager with the controllers the product meets: service-account token, ServiceAccount and root CA
+   * publisher, ReplicaSet/Deployment/StatefulSet/DaemonSet/Job/CronJob/ReplicationController, node lifecycle, pod GC,
+   * garbage collector, namespace, TTL-after-finished, cluster-role aggregation.
+   */
+  readonly controllerManager?: boolean;
+  /** kwok, managing the Nodes createNodes makes: leases, status, and scheduled Pods moved to Running. */
+  readonly kwok?: boolean;
+  /** Node lifecycle's grace period before a Node whose lease stopped is marked NotReady (default 40s). */
+  readonly nodeMonitorGracePeriodSeconds?: number;
+  /** Client rate limits of scheduler and controller manager (default 100 QPS, burst 200; benchmarks raise them). */
+  readonly qps?: number;
+  /** Extra flags per component, appended last (so they win). */
+  readonly extraArgs?: Partial<Record<Component | 'apiserver', readonly string[]>>;
 }
 
 export interface ControlPlane extends ControlPlaneInfo {
@@ -151,10 +176,13 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 
 /**
  * Starts etcd and kube-apiserver on free loopback ports with flags like controller-runtime's envtest: RBAC,
- * token authentication, generated service-account keys, no ServiceAccount admission.
+ * token authentication, generated service-account keys, no ServiceAccount admission (so a Pod never waits for its
+ * namespace's ServiceAccount). With options, also kube-scheduler, kube-controller-manager and kwok of the same version
+ * (see createNodes for the simulated nodes).
  */
-export async function startControlPlane(): Promise<ControlPlane> {
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   installExitHandlers();
+  const kubeVersion = options.version ?? kubernetesVersion();
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'uimgacc-cp-'));
   dirs.add(dir);
@@ -174,7 +202,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
   const etcdLog = join(dir, 'etcd.log');
   const apiLog = join(dir, 'kube-apiserver.log');
   const etcd = startProcess(
-    etcdBinary(),
+    etcdBinary(kubeVersion),
     [
       `--data-dir=${join(dir, 'etcd')}`,
       `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
@@ -189,7 +217,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     etcdLog,
   );
   const apiserver = startProcess(
-    kubeApiserverBinary(),
+    kubeApiserverBinary(kubeVersion),
     [
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
       `--secure-port=${securePort}`,
@@ -206,10 +234,14 @@ export async function startControlPlane(): Promise<ControlPlane> {
       '--disable-admission-plugins=ServiceAccount',
       '--enable-priority-and-fairness=false',
       '--v=1',
+      ...(options.extraArgs?.apiserver ?? []),
     ],
     apiLog,
   );
+  const others: { name: Component; child: ChildProcess; log: string }[] = [];
   const stop = async (): Promise<void> => {
+    // Clients first, so none of them logs errors about a vanished apiserver for the seconds shutdown takes.
+    await Promise.all(others.map((o) => stopProcess(o.child)));
     await stopProcess(apiserver);
     await stopProcess(etcd);
     rmSync(dir, { recursive: true, force: true });
@@ -240,13 +272,117 @@ export async function startControlPlane(): Promise<ControlPlane> {
     const version = (JSON.parse((await apiGet({ server, caData, adminToken }, '/version')).body) as { gitVersion: string }).gitVersion;
     const kubeconfigPath = join(dir, 'admin.kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfigYaml({ server, caData }, 'admin', adminToken), { mode: 0o600 });
-    return { server, caData, adminToken, kubeconfigPath, users, dir, version, startMs: Date.now() - started, stop };
+    await startComponents(options, kubeVersion, { dir, kubeconfigPath, others });
+    const components = others.map((o) => o.name);
+    return { server, caData, adminToken, kubeconfigPath, users, dir, version, startMs: Date.now() - started, components, stop };
   } catch (err) {
-    const detail = `${(err as Error).message}\n--- kube-apiserver log tail ---\n${tail(apiLog)}\n--- etcd log tail ---\n${tail(etcdLog)}`;
+    const logs = [['kube-apiserver', apiLog], ['etcd', etcdLog], ...others.map((o) => [o.name, o.log])];
+    const detail = [(err as Error).message, ...logs.map(([name, file]) => `--- ${name} log tail ---\n${tail(file as string)}`)].join('\n');
     await stop();
     throw new Error(detail, { cause: err });
   }
 }
+
+/** Controllers of kube-controller-manager, by the names every supported version knows (1.26's; later ones alias them). */
+const CONTROLLERS = [
+  'serviceaccount-token',
+  'serviceaccount',
+  'root-ca-cert-publisher',
+  'clusterrole-aggregation',
+  'namespace',
+  'garbagecollector',
+  'replicaset',
+  'deployment',
+  'statefulset',
+  'daemonset',
+  'job',
+  'cronjob',
+  'replicationcontroller',
+  'ttl-after-finished',
+  'nodelifecycle',
+  'podgc',
+];
+
+/** Answers 200 on /healthz over HTTPS (self-signed: only loopback, only a liveness check). */
+function healthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false, timeout: 2000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+async function startComponents(options: ControlPlaneOptions, version: string, plane: { dir: string; kubeconfigPath: string; others: { name: Component; child: ChildProcess; log: string }[] }): Promise<void> {
+  const { dir, kubeconfigPath, others } = plane;
+  const qps = options.qps ?? 100;
+  const common = (name: string, port: number): string[] => [
+    `--kubeconfig=${kubeconfigPath}`,
+    `--authentication-kubeconfig=${kubeconfigPath}`,
+    `--authorization-kubeconfig=${kubeconfigPath}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--cert-dir=${join(dir, `${name}-certs`)}`,
+    '--leader-elect=false',
+    `--kube-api-qps=${qps}`,
+    `--kube-api-burst=${qps * 2}`,
+    '--v=1',
+  ];
+  const waitFor: { name: Component; port: number }[] = [];
+  const start = (name: Component, binary: string, args: string[]): ChildProcess => {
+    const log = join(dir, `${name}.log`);
+    const child = startProcess(binary, [...args, ...(options.extraArgs?.[name] ?? [])], log);
+    others.push({ name, child, log });
+    return child;
+  };
+  if (options.controllerManager) {
+    const port = await freePort();
+    start('controllerManager', kubeControllerManagerBinary(version), [
+      ...common('controller-manager', port),
+      `--controllers=${CONTROLLERS.join(',')}`,
+      `--service-account-private-key-file=${join(dir, 'sa.key')}`,
+      `--root-ca-file=${join(dir, 'certs', 'apiserver.crt')}`,
+      '--node-monitor-period=2s',
+      `--node-monitor-grace-period=${options.nodeMonitorGracePeriodSeconds ?? 40}s`,
+      '--use-service-account-credentials=false',
+    ]);
+    waitFor.push({ name: 'controllerManager', port });
+  }
+  if (options.scheduler) {
+    const port = await freePort();
+    start('scheduler', kubeSchedulerBinary(version), common('scheduler', port));
+    waitFor.push({ name: 'scheduler', port });
+  }
+  if (options.kwok) {
+    start('kwok', kwokBinary(), [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--config=${kwokStagesFile()}`,
+      '--manage-all-nodes=false',
+      `--manage-nodes-with-label-selector=${KWOK_MANAGED_LABEL}=${KWOK_MANAGED}`,
+      '--node-lease-duration-seconds=40',
+      // Room for the 20,000 Pods of the benchmarks (the default /24 runs out at 254).
+      '--cidr=10.64.0.0/12',
+    ]);
+  }
+  const deadline = Date.now() + 120_000;
+  for (const { name, port } of waitFor) {
+    const child = others.find((o) => o.name === name)?.child;
+    while (!(await healthy(port))) {
+      if (child?.exitCode !== null) throw new Error(`${name} exited with ${child?.exitCode}`);
+      if (Date.now() > deadline) throw new Error(`${name} did not answer /healthz within 120s`);
+      await delay(200);
+    }
+  }
+  const kwok = others.find((o) => o.name === 'kwok')?.child;
+  if (kwok && kwok.exitCode !== null) throw new Error(`kwok exited with ${kwok.exitCode}`);
+}
+
+/** The label kwok selects the Nodes it manages by; createNodes sets it, setNodesReady(false) takes it away. */
+export const KWOK_MANAGED_LABEL = 'uimgacc.test/kwok';
+const KWOK_MANAGED = 'managed';
 
 /** Runs the test kubectl (the version the apiserver was built from) against a kubeconfig. */
 export function kubectl(kubeconfigPath: string, args: readonly string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }> {

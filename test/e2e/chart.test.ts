@@ -1,14 +1,16 @@
 // The Helm chart with a real helm against the real apiserver.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
-import { helmBinary } from '../controlplane/testbin.ts';
+import { helmBinary, kubernetesMinor } from '../controlplane/testbin.ts';
+import { startSimulator } from '../simulator/server.ts';
 
 const RUN = randomBytes(3).toString('hex');
 const RELEASE = `uimgacc-${RUN}`;
@@ -90,71 +92,159 @@ test('helm template renders a restricted, fail-open webhook; missing credentials
   assert.equal(pod.containers[0]?.image, `uhub.service.ucloud.cn/uimgacc/uimgacc-helper:${pkg.version}`);
   assert.equal(deploy.spec?.['replicas'], 2);
   assert.match(JSON.stringify(pod.affinity), /podAntiAffinity/);
+  // Across zones too, softly (a one-zone cluster still schedules both).
+  assert.deepEqual((pod as unknown as { topologySpreadConstraints: { topologyKey: string; whenUnsatisfiable: string }[] }).topologySpreadConstraints.map((c) => [c.topologyKey, c.whenUnsatisfiable]), [['topology.kubernetes.io/zone', 'ScheduleAnyway']]);
   // Only the keys the helper needs, never the UHub password a `configure` Secret also holds.
-  assert.deepEqual(pod.containers[0]?.env.map((e) => e.name), ['UCLOUD_PUBLIC_KEY', 'UCLOUD_PRIVATE_KEY', 'UCLOUD_REGION', 'UCLOUD_PROJECT_ID', 'UCLOUD_UK8S_CLUSTER_ID', 'UCLOUD_API_BASE_URL']);
+  assert.deepEqual(pod.containers[0]?.env.map((e) => e.name), ['POD_NAMESPACE', 'UCLOUD_PUBLIC_KEY', 'UCLOUD_PRIVATE_KEY', 'UCLOUD_REGION', 'UCLOUD_PROJECT_ID', 'UCLOUD_UK8S_CLUSTER_ID', 'UCLOUD_API_BASE_URL']);
   assert.equal(pod.containers[0]?.envFrom, undefined);
   assert.ok(docs.some((d) => d.kind === 'PodDisruptionBudget' && d.spec?.['maxUnavailable'] === 1));
-  // Least privilege: list and watch nodes, read one ConfigMap; nothing else.
+  // Least privilege: list and watch nodes, read one ConfigMap, update only its own TLS Secret and webhook configuration.
   const roles = docs.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role');
   assert.deepEqual(roles.flatMap((r) => r.rules ?? []), [
     { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] },
+    { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: ['x-uimgacc'], verbs: ['get', 'update'] },
     { apiGroups: [''], resources: ['configmaps'], resourceNames: ['uk8sconfig'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['secrets'], resourceNames: ['x-uimgacc-tls'], verbs: ['get', 'update'] },
   ]);
+  // No certificate material in the manifests: the helper makes and keeps it.
+  const tlsSecret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'x-uimgacc-tls');
+  assert.equal(tlsSecret?.data, undefined);
+  assert.doesNotMatch(JSON.stringify(config), /caBundle/);
+  assert.match(JSON.stringify(deploy), /"--tls-secret=x-uimgacc-tls","--service=x-uimgacc","--webhook-config=x-uimgacc"/);
   const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'x-uimgacc-credentials');
   assert.deepEqual(secret?.stringData, { UCLOUD_PUBLIC_KEY: 'chart-pub', UCLOUD_PRIVATE_KEY: 'chart-priv' });
 
   const old = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.29.0', ...VALUES]);
   assert.doesNotMatch(old.stdout, /matchConditions/, 'matchConditions only where the server supports them');
-  const bad = await helm(['template', 'x', 'charts/uimgacc']);
+  const bad = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.36.0']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /set credentials.existingSecret, or both credentials.publicKey and credentials.privateKey/);
-  const schema = await helm(['template', 'x', 'charts/uimgacc', ...VALUES, '--set', 'webhook.failurePolicy=Sometimes']);
+  const schema = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.36.0', ...VALUES, '--set', 'webhook.failurePolicy=Sometimes']);
   assert.notEqual(schema.code, 0, 'values.schema.json rejects bad values');
   assert.match(schema.stderr, /failurePolicy/);
-  const typo = await helm(['template', 'x', 'charts/uimgacc', ...VALUES, '--set', 'pollIntervall=10s']);
+  const typo = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.36.0', ...VALUES, '--set', 'pollIntervall=10s']);
   assert.notEqual(typo.code, 0, 'unknown values are rejected');
+  assert.match(typo.stderr, /pollIntervall/);
+  // Values the helper would crash on or that mean nothing are rejected, at every level.
+  for (const bad of ['pollInterval=0s', 'pollInterval=0', 'maxInFlight=0', 'tls.mode=helm', 'tls.helper.certValidity=0s', 'service.prot=443', 'metrics.serviceMonitor.intervall=1m', 'webhook.namespaceSelector.matchLabel.a=b', 'tls.certManager.enabled=true']) {
+    const r = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.36.0', ...VALUES, '--set', bad]);
+    assert.notEqual(r.code, 0, `${bad} is rejected`);
+    assert.match(r.stderr, /values don't meet the specifications of the schema/, `${bad}: rejected by values.schema.json`);
+  }
+  const oldKube = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.25.0', ...VALUES]);
+  assert.notEqual(oldKube.code, 0);
+  assert.match(oldKube.stderr, /kubeVersion: >=1.26.0-0/);
+  assert.equal((await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.26.0', ...VALUES])).code, 0, 'the 1.26 floor renders');
+  // Rendering is deterministic: nothing random (no CA made by Helm), so GitOps tools see no drift.
+  assert.equal((await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.36.0', ...VALUES])).stdout, (await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.36.0', ...VALUES])).stdout);
 });
 
-test('helm template: an existing Secret, cert-manager', async () => {
+test('helm template: failurePolicy Fail excludes cert-manager; ServiceMonitor; NetworkPolicy', async () => {
+  const fail = await render([...VALUES, '--set', 'webhook.failurePolicy=Fail']);
+  for (const hook of fail.find((d) => d.kind === 'MutatingWebhookConfiguration')?.webhooks ?? []) {
+    assert.match(JSON.stringify(hook['namespaceSelector']), /"values":\["kube-system","default","cert-manager"\]/);
+  }
+  const ignore = await render(VALUES);
+  assert.doesNotMatch(JSON.stringify(ignore.find((d) => d.kind === 'MutatingWebhookConfiguration')), /cert-manager/);
+  const extra = await render([...VALUES, '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'networkPolicy.enabled=true']);
+  const sm = extra.find((d) => d.kind === 'ServiceMonitor');
+  assert.deepEqual(sm?.spec?.['endpoints'], [{ port: 'metrics', scheme: 'http', path: '/metrics', interval: '30s' }]);
+  const np = extra.find((d) => d.kind === 'NetworkPolicy');
+  assert.match(JSON.stringify(np?.spec), /"port":"https"/);
+  assert.match(JSON.stringify(np?.spec), /"port":"metrics".*"namespaceSelector":\{\}/);
+  const svc = extra.find((d) => d.kind === 'Service');
+  assert.deepEqual((svc?.spec?.['ports'] as { name: string }[]).map((p) => p.name), ['https', 'metrics']);
+  assert.ok(!ignore.some((d) => d.kind === 'ServiceMonitor' || d.kind === 'NetworkPolicy'), 'both are opt-in');
+});
+
+test('helm template: an existing Secret, cert-manager with the CA-issuer chain', async () => {
   const existing = await render(['--set', 'credentials.existingSecret=my-creds']);
   assert.ok(!existing.some((d) => d.kind === 'Secret' && d.metadata.name.endsWith('-credentials')), 'no Secret of our own');
   assert.match(JSON.stringify(existing.find((d) => d.kind === 'Deployment')), /"secretKeyRef":\{"name":"my-creds","key":"UCLOUD_PUBLIC_KEY"\}/);
-  const cm = await render([...VALUES, '--set', 'tls.certManager.enabled=true']);
-  const cert = cm.find((d) => d.kind === 'Certificate');
-  assert.deepEqual(cert?.spec?.['dnsNames'], ['x-uimgacc.default.svc', 'x-uimgacc.default.svc.cluster.local']);
+  const cm = await render([...VALUES, '--set', 'tls.mode=certManager']);
+  // selfSigned Issuer → CA Certificate → CA Issuer → serving Certificate: a renewal keeps the CA (and the caBundle).
+  const issuers = cm.filter((d) => d.kind === 'Issuer');
+  assert.deepEqual(issuers.map((i) => [i.metadata.name, Object.keys(i.spec ?? {})[0]]), [['x-uimgacc-selfsigned', 'selfSigned'], ['x-uimgacc-ca', 'ca']]);
+  const caCert = cm.find((d) => d.kind === 'Certificate' && d.spec?.['isCA'] === true);
+  assert.deepEqual(caCert?.spec?.['issuerRef'], { name: 'x-uimgacc-selfsigned', kind: 'Issuer' });
+  assert.equal((issuers[1]?.spec?.['ca'] as { secretName: string }).secretName, caCert?.spec?.['secretName']);
+  const cert = cm.find((d) => d.kind === 'Certificate' && d.metadata.name === 'x-uimgacc');
+  assert.deepEqual(cert?.spec?.['issuerRef'], { name: 'x-uimgacc-ca', kind: 'Issuer' });
+  assert.deepEqual(cert?.spec?.['dnsNames'], ['x-uimgacc', 'x-uimgacc.default', 'x-uimgacc.default.svc', 'x-uimgacc.default.svc.cluster.local']);
   assert.equal(cert?.spec?.['secretName'], 'x-uimgacc-tls');
+  assert.match(JSON.stringify(cm.find((d) => d.kind === 'Deployment')), /--cert-file=\/etc\/uimgacc\/tls\/tls.crt/);
+  assert.ok(!cm.some((d) => d.kind === 'Role' && d.metadata.name.endsWith('-tls')), 'no Secret access without the helper-managed certificate');
   const hook = cm.find((d) => d.kind === 'MutatingWebhookConfiguration');
   assert.equal(hook?.metadata.annotations?.['cert-manager.io/inject-ca-from'], 'default/x-uimgacc');
   assert.doesNotMatch(JSON.stringify(hook), /caBundle/);
   assert.ok(!cm.some((d) => d.kind === 'Secret' && d.metadata.name === 'x-uimgacc-tls'), 'cert-manager writes the TLS Secret');
 });
 
-test('helm install into the real apiserver; certificates stay stable across upgrades', async () => {
+/** A kubeconfig that acts as the release's ServiceAccount (a token from the TokenRequest API): RBAC as in the cluster. */
+async function serviceAccountKubeconfig(adminKubeconfig: string): Promise<string> {
+  const admin = yaml.load(readFileSync(adminKubeconfig, 'utf8')) as { clusters: { cluster: Record<string, unknown> }[] };
+  const token = (await kubectlAdmin(['-n', ns, 'create', 'token', RELEASE, '--duration', '1h'])).trim();
+  const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-sa-')), 'kubeconfig');
+  const config = { apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: admin.clusters[0]?.cluster }], users: [{ name: 'sa', user: { token } }], contexts: [{ name: 'sa', context: { cluster: 'c', user: 'sa' } }], 'current-context': 'sa' };
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+test('helm install into the real apiserver; the helper (as its ServiceAccount) fills the TLS Secret and caBundle; upgrades keep them', async () => {
   const install = await helm(['install', RELEASE, 'charts/uimgacc', '-n', ns, ...VALUES]);
   assert.equal(install.code, 0, install.stderr);
   assert.match(install.stdout, /The uimgacc helper is installed/);
   // PodSecurity checks a Deployment's template only as a warning: there must be none.
   assert.doesNotMatch(install.stderr, /PodSecurity/, install.stderr);
-  const deploy = JSON.parse(await kubectlAdmin(['-n', ns, 'get', 'deployment', RELEASE, '-o', 'json'])) as { spec: { replicas: number } };
+  const deploy = JSON.parse(await kubectlAdmin(['-n', ns, 'get', 'deployment', RELEASE, '-o', 'json'])) as { spec: { replicas: number; template: { spec: { containers: { args: string[] }[] } } } };
   assert.equal(deploy.spec.replicas, 2);
   await kubectlAdmin(['-n', ns, 'get', 'service', RELEASE]);
   await kubectlAdmin(['-n', ns, 'get', 'pdb', RELEASE]);
-  const caOf = async (): Promise<{ secret: string; cert: string; bundles: string[] }> => {
-    const secret = JSON.parse(await kubectlAdmin(['-n', ns, 'get', 'secret', `${RELEASE}-tls`, '-o', 'json'])) as { data: Record<string, string> };
-    const hook = JSON.parse(await kubectlAdmin(['get', 'mutatingwebhookconfiguration', RELEASE, '-o', 'json'])) as { webhooks: { clientConfig: { caBundle: string } }[] };
-    return { secret: secret.data['ca.crt'] as string, cert: secret.data['tls.crt'] as string, bundles: hook.webhooks.map((w) => w.clientConfig.caBundle) };
-  };
   const installed = JSON.parse(await kubectlAdmin(['get', 'mutatingwebhookconfiguration', RELEASE, '-o', 'json'])) as { webhooks: { matchConditions?: unknown[]; clientConfig: { service: { namespace: string; path: string } } }[] };
-  assert.deepEqual(installed.webhooks.map((w) => [w.clientConfig.service.namespace, w.clientConfig.service.path, w.matchConditions?.length]), [[ns, '/mutate', 1], [ns, '/mutate/rewrite', 1]], 'the server kept the matchConditions');
-  const first = await caOf();
-  assert.deepEqual(first.bundles, [first.secret, first.secret], 'both webhooks trust the CA that signed the serving certificate');
-  const ca = new X509Certificate(Buffer.from(first.secret, 'base64'));
-  const serving = new X509Certificate(Buffer.from(first.cert, 'base64'));
-  assert.ok(serving.verify(ca.publicKey));
-  assert.ok(serving.checkHost(`${RELEASE}.${ns}.svc`));
-  const upgrade = await helm(['upgrade', RELEASE, 'charts/uimgacc', '-n', ns, ...VALUES]);
-  assert.equal(upgrade.code, 0, upgrade.stderr);
-  assert.deepEqual(await caOf(), first, 'lookup keeps the certificate across upgrades');
+  // helm asks the server for its version: matchConditions (GA in 1.30) only where the server has them, and kept there.
+  const conditions = kubernetesMinor() >= 30 ? 1 : undefined;
+  assert.deepEqual(installed.webhooks.map((w) => [w.clientConfig.service.namespace, w.clientConfig.service.path, w.matchConditions?.length]), [[ns, '/mutate', conditions], [ns, '/mutate/rewrite', conditions]]);
+
+  // No kubelet here: run the helper the Deployment describes as a local process, with the Deployment's own TLS
+  // arguments and the ServiceAccount's token, so the RBAC limited by resourceNames is what it works with.
+  const cp = await sharedControlPlane();
+  const args = (deploy.spec.template.spec.containers[0]?.args ?? []).filter((a) => /^--(tls-secret|service|webhook-config|cert-validity)=/.test(a));
+  assert.equal(args.length, 4, JSON.stringify(deploy.spec.template.spec.containers[0]?.args));
+  const sim = await startSimulator({ accounts: [{ publicKey: 'chart-pub', privateKey: 'chart-priv' }], clusters: [{ clusterId: 'uk8s-chart0001', region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true }] });
+  const helper = spawn(process.execPath, ['dist/helper.mjs', '--port', '0', '--metrics-port', '0', '--kubeconfig', await serviceAccountKubeconfig(cp.kubeconfigPath), '--namespace', ns, '--shutdown-delay', '0s', ...args], {
+    env: { PATH: process.env['PATH'], HOME: tmpdir(), UCLOUD_PUBLIC_KEY: 'chart-pub', UCLOUD_PRIVATE_KEY: 'chart-priv', UCLOUD_UK8S_CLUSTER_ID: 'uk8s-chart0001', UCLOUD_REGION: 'cn-bj2', UCLOUD_API_BASE_URL: sim.url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  helper.stdout.on('data', (c: Buffer) => (log += c.toString()));
+  helper.stderr.on('data', (c: Buffer) => (log += c.toString()));
+  try {
+    const caOf = async (): Promise<{ secret: string; cert: string; bundles: string[] }> => {
+      const secret = JSON.parse(await kubectlAdmin(['-n', ns, 'get', 'secret', `${RELEASE}-tls`, '-o', 'json'])) as { data?: Record<string, string> };
+      const hook = JSON.parse(await kubectlAdmin(['get', 'mutatingwebhookconfiguration', RELEASE, '-o', 'json'])) as { webhooks: { clientConfig: { caBundle?: string } }[] };
+      return { secret: secret.data?.['ca.crt'] ?? '', cert: secret.data?.['tls.crt'] ?? '', bundles: hook.webhooks.map((w) => w.clientConfig.caBundle ?? '') };
+    };
+    let first = await caOf();
+    for (let i = 0; !(first.secret && first.bundles.every((b) => b === first.secret)); i++) {
+      if (i > 200 || helper.exitCode !== null) assert.fail(`the helper did not fill the Secret and caBundle: ${log}`);
+      await delay(100);
+      first = await caOf();
+    }
+    // The chart's RBAC is enough: nodes listed and watched, the Secret and the webhook configuration updated.
+    assert.doesNotMatch(log, /"level":"(warn|error)","msg":"(managed certificate|could not read the nodes)/, log);
+    const ca = new X509Certificate(Buffer.from(first.secret, 'base64'));
+    const serving = new X509Certificate(Buffer.from(first.cert, 'base64'));
+    assert.ok(serving.verify(ca.publicKey));
+    assert.ok(serving.checkHost(`${RELEASE}.${ns}.svc`));
+    // helm upgrade renders the Secret without data and the webhooks without caBundle: Helm's three-way merge leaves
+    // what the helper wrote alone, so an upgrade (or a GitOps sync) opens no fail-open window.
+    const upgrade = await helm(['upgrade', RELEASE, 'charts/uimgacc', '-n', ns, ...VALUES]);
+    assert.equal(upgrade.code, 0, upgrade.stderr);
+    assert.deepEqual(await caOf(), first, 'the upgrade keeps the certificate and the caBundle');
+  } finally {
+    helper.kill('SIGKILL');
+    await sim.close();
+  }
 });
 
 test('the helper\'s pod template is admitted under Pod Security "restricted"', async () => {

@@ -3,14 +3,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { kubeconfigYaml } from '../controlplane/controlplane.ts';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
-import { runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
+import { kubeconfigRecording, runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
 
 const CLUSTER = 'uk8s-delete0001';
 const PUBLIC = 'delete-public';
@@ -39,7 +36,7 @@ const images = (): string[] => sim.cluster(CLUSTER).Images.map((i) => i.Original
 
 before(async () => {
   const cp = await sharedControlPlane();
-  kubeconfig = cp.kubeconfigPath;
+  kubeconfig = kubeconfigRecording(cp.kubeconfigPath, CLUSTER);
   sim = await startSimulator({
     accounts: [{ publicKey: PUBLIC, privateKey: PRIVATE }],
     clusters: [{ clusterId: CLUSTER, region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true, Images: [FREE, NOWAIT, SLOW, ELSEWHERE, FINISHED, PARTIAL] }],
@@ -62,7 +59,7 @@ after(async () => {
 test('delete by the target image waits for Deleting to end, with progress on stderr', async () => {
   const r = await cli(['delete', FREE.TargetImage]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, new RegExp(`^Deleting the acceleration of ${FREE.OriginalImage}\\n  status Deleting \\(`));
+  assert.match(r.stderr, new RegExp(`^Deleting the acceleration of ${FREE.OriginalImage}\\n  status Deleting, NFS ready, agent ready \\(`));
   assert.equal(r.stdout, `acceleration of ${FREE.OriginalImage} deleted (${FREE.TargetImage} is gone)\n`);
   assert.deepEqual(deletes(), [FREE.OriginalImage]);
   assert.ok(!images().includes(FREE.OriginalImage));
@@ -78,13 +75,13 @@ function finishDeleting(original: string): void {
   sim.setCluster(CLUSTER, { Status: 'Ready', Images: sim.cluster(CLUSTER).Images.filter((i) => i.OriginalImage !== original) });
 }
 
-test('--no-wait returns while Deleting; a second delete meanwhile is refused as another operation in progress', async () => {
+test('--no-wait returns while Deleting; a second delete with --no-wait meanwhile is refused as another operation in progress', async () => {
   const r = await cli(['delete', NOWAIT.OriginalImage, '--no-wait', '-o', 'json']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal((JSON.parse(r.stdout) as { status: string }).status, 'Deleting');
   assert.equal(r.stderr, '');
   holdDeleting();
-  const busy = await cli(['delete', SLOW.OriginalImage]);
+  const busy = await cli(['delete', SLOW.OriginalImage, '--no-wait']);
   assert.equal(busy.code, 1);
   assert.match(busy.stderr, /^error: another operation is in progress on cluster uk8s-delete0001 \(status Deleting\)/);
   finishDeleting(NOWAIT.OriginalImage);
@@ -140,8 +137,7 @@ test('a user who cannot list CronJobs outside one namespace is refused, told whi
   await kubectlAdmin(['create', 'clusterrolebinding', role, `--clusterrole=${role}`, '--user=bob']);
   await kubectlAdmin(['-n', bobNs, 'create', 'role', 'cronjobs', '--verb=list', '--resource=cronjobs']);
   await kubectlAdmin(['-n', bobNs, 'create', 'rolebinding', 'bob-cronjobs', '--role=cronjobs', '--user=bob']);
-  const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-delete-')), 'bob');
-  writeFileSync(file, kubeconfigYaml(cp, 'bob', cp.users['bob'] as string));
+  const file = kubeconfigRecording(kubeconfigYaml(cp, 'bob', cp.users['bob'] as string), CLUSTER);
   try {
     // RBAC changes take a moment to reach the authorizer.
     let r: CliResult | undefined;
@@ -183,14 +179,16 @@ test('disable: dry run refuses with exit 3 while a target is in use; --force dis
   assert.equal(sim.cluster(CLUSTER).Enable, false);
 });
 
-test('disable refuses while the image list is hidden (agent not ready), as nothing can be checked; --force overrides', async () => {
+test('disable --no-wait refuses while the image list is hidden (agent not ready), as nothing can be checked; --force overrides', async () => {
   sim.setCluster(CLUSTER, { Enable: true, NfsReady: true, AgentReady: false, Status: 'Ready', Images: [ELSEWHERE] });
-  const r = await cli(['disable']);
+  // With --wait (the default) it would wait for the agent (or a teardown) instead: see queue.test.ts.
+  const r = await cli(['disable', '--no-wait']);
   // Could not verify (5), not "in use" (3): nothing was seen using anything, nothing could be checked.
   assert.equal(r.code, 5, r.stderr);
   assert.match(r.stderr, /^error: refusing to disable image acceleration on cluster uk8s-delete0001: the accelerated images are not known right now \(the acceleration agent is not ready yet/);
-  const forced = await cli(['disable', '--force']);
+  const forced = await cli(['disable', '--force', '--no-wait']);
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stderr, /^Warning: the accelerated images are not known right now/);
+  while (sim.cluster(CLUSTER).Enable) await delay(10);
   assert.equal(sim.cluster(CLUSTER).Enable, false);
 });

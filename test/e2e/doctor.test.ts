@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { kubectl, startControlPlane, type ControlPlane } from '../controlplane/controlplane.ts';
 import { helmBinary } from '../controlplane/testbin.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
-import { runCli, type CliResult } from '../helpers/cli.ts';
+import { kubeconfigRecording, runCli, type CliResult } from '../helpers/cli.ts';
+import { createCa, createServingCert, serviceNames } from '../../helper/certs.ts';
 import { makeServingCert } from '../helpers/tls.ts';
 
 let cp: ControlPlane;
@@ -24,7 +25,8 @@ async function k(args: string[], input?: string): Promise<string> {
 }
 
 function doctor(extra: string[] = []): Promise<CliResult> {
-  return runCli(['doctor', '--kubeconfig', cp.kubeconfigPath, ...extra], {
+  // The context records its cluster, as `configure` does: otherwise doctor warns that its identity is unknown.
+  return runCli(['doctor', '--kubeconfig', kubeconfigRecording(cp.kubeconfigPath, CLUSTER), ...extra], {
     UCLOUD_PUBLIC_KEY: 'doc-pub',
     UCLOUD_PRIVATE_KEY: 'doc-priv',
     UCLOUD_API_BASE_URL: sim.url,
@@ -47,6 +49,7 @@ test('doctor names what is missing, with a fix, and exits 1', async () => {
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /✓ Kubernetes: reachable, v1\.36/);
   assert.match(r.stdout, /✓ UCloud configuration: cluster uk8s-doctor001 \(from env UCLOUD_UK8S_CLUSTER_ID\), region cn-bj2 \(from env UCLOUD_REGION\), endpoint http:\/\/127\.0\.0\.1:\d+ \(from env UCLOUD_API_BASE_URL\), key pair from env UCLOUD_PUBLIC_KEY/);
+  assert.match(r.stdout, /✓ Cluster identity: the context's cluster is uk8s-doctor001 \(from kubeconfig context "test"\)/);
   assert.match(r.stdout, /✓ Image acceleration: enabled; NFS ready \(10\.9\.0\.10\)/);
   assert.match(r.stdout, /✓ Acceleration agent \(UCloud\): ready/);
   assert.match(r.stdout, /✓ UCloud API: reachable, signature accepted/);
@@ -71,6 +74,15 @@ test('doctor with the agent, labelled nodes and the helper chart installed check
   await new Promise<void>((resolve, reject) =>
     execFile(helmBinary(), ['install', 'uimgacc', 'charts/uimgacc', '-n', 'uimgacc', '--create-namespace', '--set', 'credentials.publicKey=a', '--set', 'credentials.privateKey=b'], { env: { PATH: process.env['PATH'], HOME: home, KUBECONFIG: cp.kubeconfigPath, HELM_CACHE_HOME: join(home, 'c'), HELM_CONFIG_HOME: join(home, 'f'), HELM_DATA_HOME: join(home, 'd') } }, (err, _o, e) => (err ? reject(new Error(e)) : resolve())),
   );
+  // No kubelet here, so the helper never runs to write its certificate and CA: doctor says what is missing.
+  const before = await doctor();
+  assert.match(before.stdout, /✗ Webhook caBundle: not a valid certificate: caBundle is empty\n {4}fix: the helper writes its CA there once it runs/);
+  // What the helper writes when it starts: its CA and serving certificate in the Secret, its CA in the caBundle.
+  const ca = createCa(Date.now(), 365 * 24 * 3600 * 1000);
+  const pair = createServingCert(ca, serviceNames('uimgacc', 'uimgacc'), Date.now(), 365 * 24 * 3600 * 1000);
+  const b64 = (t: string): string => Buffer.from(t).toString('base64');
+  await k(['-n', 'uimgacc', 'patch', 'secret', 'uimgacc-tls', '--type=merge', '-p', JSON.stringify({ data: { 'ca.crt': b64(ca.caCert), 'ca.key': b64(ca.caKey), 'tls.crt': b64(pair.cert), 'tls.key': b64(pair.key) } })]);
+  await k(['patch', 'mutatingwebhookconfiguration', 'uimgacc', '--type=json', '-p', JSON.stringify([0, 1].map((i) => ({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: b64(ca.caCert) })))]);
   const r = await doctor();
   assert.match(r.stdout, /✓ Agent Deployment: kube-system\/uimgacc-agent 1\/1 ready/);
   assert.match(r.stdout, /✓ Accelerated nodes: 1 of 1 nodes are Ready and accelerated \(1 Ready with node.uk8s.ucloud.cn\/image_accel\)/);
@@ -100,7 +112,7 @@ test('doctor with the agent, labelled nodes and the helper chart installed check
   const other = makeServingCert();
   await k(['patch', 'mutatingwebhookconfiguration', 'uimgacc', '--type=json', '-p', JSON.stringify([0, 1].map((i) => ({ op: 'replace', path: `/webhooks/${i}/clientConfig/caBundle`, value: other.caBundle })))]);
   const mismatch = await doctor();
-  assert.match(mismatch.stdout, /✗ Webhook caBundle: does not sign the serving certificate\n {4}fix: helm upgrade the chart/);
+  assert.match(mismatch.stdout, /✗ Webhook caBundle: does not sign the serving certificate\n {4}fix: the helper replaces a mismatched certificate/);
   assert.equal(mismatch.code, 1);
   // A webhook that fails closed is flagged.
   await k(['patch', 'mutatingwebhookconfiguration', 'uimgacc', '--type=json', '-p', '[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Fail"}]']);

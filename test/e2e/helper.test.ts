@@ -12,14 +12,13 @@ import { connect as tlsConnect } from 'node:tls';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as yaml from 'js-yaml';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { kubectl } from '../controlplane/controlplane.ts';
-import { helmBinary } from '../controlplane/testbin.ts';
+import { helmBinary, kubernetesVersion } from '../controlplane/testbin.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
-import { makeServingCert } from '../helpers/tls.ts';
+import { makeServingCert, servedFingerprint } from '../helpers/tls.ts';
 import { ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL } from '../../lib/affinity.ts';
 import { UCloudClient } from '../../lib/ucloud/client.ts';
 import { AccelerationApi } from '../../lib/ucloud/acceleration.ts';
@@ -93,18 +92,6 @@ function untilClosed(write: (socket: ReturnType<typeof tlsConnect>) => void): Pr
   });
 }
 
-/** SHA-256 fingerprint of the certificate the helper serves right now. */
-function fingerprint(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false, agent: false }, (res) => {
-      resolve((res.socket as TLSSocket).getPeerX509Certificate()?.fingerprint256 ?? '');
-      res.resume();
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 interface PodOut {
   metadata: { name: string; annotations?: Record<string, string> };
   spec: { containers: { image: string }[]; initContainers?: { image: string }[]; affinity?: unknown };
@@ -126,7 +113,7 @@ async function chartWebhookConfiguration(): Promise<object> {
   const out = await new Promise<string>((resolve, reject) =>
     execFile(
       helmBinary(),
-      ['template', 'e2e', 'charts/uimgacc', '--kube-version', '1.36.0', '--show-only', 'templates/webhook.yaml', '--set', 'credentials.publicKey=a', '--set', 'credentials.privateKey=b', '--set-string', `webhook.namespaceSelector.matchLabels.uimgacc-e2e=${RUN}`],
+      ['template', 'e2e', 'charts/uimgacc', '--kube-version', kubernetesVersion(), '--show-only', 'templates/webhook.yaml', '--set', 'credentials.publicKey=a', '--set', 'credentials.privateKey=b', '--set-string', `webhook.namespaceSelector.matchLabels.uimgacc-e2e=${RUN}`],
       { env: { PATH: process.env['PATH'], HOME: home, HELM_CACHE_HOME: join(home, 'c'), HELM_CONFIG_HOME: join(home, 'f'), HELM_DATA_HOME: join(home, 'd') } },
       (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)),
     ),
@@ -374,7 +361,7 @@ test('a client that drips its headers or body is cut off by the header and reque
 
 test('a key that does not match the certificate is not loaded; the previous pair keeps serving', async () => {
   const other = makeServingCert();
-  const before = await fingerprint();
+  const before = await servedFingerprint(port);
   const keyBefore = readFileSync(tls.keyFile);
   copyFileSync(other.keyFile, tls.keyFile);
   for (let i = 0; !/could not load the serving certificate; keeping the previous one/.test(helperLog); i++) {
@@ -382,7 +369,7 @@ test('a key that does not match the certificate is not loaded; the previous pair
     await delay(100);
   }
   assert.match(helperLog, /key values mismatch|does not match|KEY_VALUES_MISMATCH/i);
-  assert.equal(await fingerprint(), before);
+  assert.equal(await servedFingerprint(port), before);
   assert.equal((await call('/healthz')).status, 200, 'still trusted by the same CA');
   // Put the matching key back so that the next test starts from a consistent pair.
   writeFileSync(tls.keyFile, keyBefore);
@@ -390,11 +377,11 @@ test('a key that does not match the certificate is not loaded; the previous pair
 
 test('a rotated serving certificate is picked up without a restart', async () => {
   const fresh = makeServingCert();
-  const before = await fingerprint();
+  const before = await servedFingerprint(port);
   copyFileSync(fresh.keyFile, tls.keyFile);
   copyFileSync(fresh.certFile, tls.certFile);
   const expected = new X509Certificate(readFileSync(fresh.certFile)).fingerprint256;
-  for (let i = 0; (await fingerprint()) !== expected; i++) {
+  for (let i = 0; (await servedFingerprint(port)) !== expected; i++) {
     if (i > 50) assert.fail(`certificate not reloaded: ${helperLog}`);
     await delay(100);
   }

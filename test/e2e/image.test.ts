@@ -23,6 +23,7 @@ import { engine, engineOk, runFlags } from '../helpers/container.ts';
 import { isolatedHelm, type Helm } from '../helpers/helm.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { ACCELERATION_LABEL } from '../../lib/affinity.ts';
+import { createCa, createServingCert, serviceNames } from '../../helper/certs.ts';
 
 const RUN = randomBytes(3).toString('hex');
 const VERSION = packageVersion();
@@ -174,20 +175,25 @@ test('the real apiserver calls the helper in the container through the chart\'s 
   const metricsPort = await freePort();
   releaseNs = await uniqueNamespace('image-rel');
   podNs = await uniqueNamespace('image-pods', { 'uimgacc-image-e2e': RUN });
-  // The chart, rendered for this release: its TLS Secret, its webhook configuration, and its container's arguments.
-  // The Service's port is the one published on loopback; the container has no cluster access, so the label is given.
-  const rendered = await helm(['template', RELEASE, 'charts/uimgacc', '-n', releaseNs, '--kube-version', '1.36.0', ...CREDENTIALS, ...SELECTOR, '--set', `service.port=${port}`, '--set', `nodeLabel=${ACCELERATION_LABEL}`]);
+  // The chart, rendered for this release in its certificate-files mode (tls.mode=certManager: the serving certificate
+  // is mounted from a Secret), its webhook configuration and its container's arguments. The certificate cert-manager
+  // would issue is made here for the Service's names, and its CA goes into the caBundle as cert-manager's injector
+  // would put it. The Service's port is the one published on loopback; the container has no cluster access, so the
+  // label is given.
+  const rendered = await helm(['template', RELEASE, 'charts/uimgacc', '-n', releaseNs, '--kube-version', '1.36.0', ...CREDENTIALS, ...SELECTOR, '--set', `service.port=${port}`, '--set', `nodeLabel=${ACCELERATION_LABEL}`, '--set', 'tls.mode=certManager']);
   assert.equal(rendered.code, 0, rendered.stderr);
   const docs = (yaml.loadAll(rendered.stdout) as (Doc | null)[]).filter((d): d is Doc => d !== null);
-  const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === `${FULLNAME}-tls`);
   const webhook = docs.find((d) => d.kind === 'MutatingWebhookConfiguration');
   const args = docs.find((d) => d.kind === 'Deployment')?.spec?.template.spec.containers[0]?.args;
-  assert.ok(secret?.data && webhook && args, rendered.stdout);
+  assert.ok(webhook && args, rendered.stdout);
+  const ca = createCa(Date.now(), 24 * 3600 * 1000);
+  const serving = createServingCert(ca, serviceNames(FULLNAME, releaseNs), Date.now(), 24 * 3600 * 1000);
   const tlsDir = join(tmp, 'tls');
   mkdirSync(tlsDir);
-  for (const key of ['ca.crt', 'tls.crt', 'tls.key']) writeFileSync(join(tlsDir, key), Buffer.from(secret.data[key] as string, 'base64'), { mode: 0o644, flag: 'w' });
-  caPem = readFileSync(join(tlsDir, 'ca.crt'), 'utf8');
-  assert.deepEqual(webhook.webhooks?.map((w) => [w.clientConfig.service.name, w.clientConfig.service.port, w.clientConfig.caBundle]), [[FULLNAME, port, secret.data['ca.crt']], [FULLNAME, port, secret.data['ca.crt']]]);
+  for (const [key, text] of [['ca.crt', ca.caCert], ['tls.crt', serving.cert], ['tls.key', serving.key]] as const) writeFileSync(join(tlsDir, key), text, { mode: 0o644, flag: 'w' });
+  caPem = ca.caCert;
+  for (const hook of webhook.webhooks ?? []) hook.clientConfig.caBundle = Buffer.from(ca.caCert).toString('base64');
+  assert.deepEqual(webhook.webhooks?.map((w) => [w.clientConfig.service.name, w.clientConfig.service.port]), [[FULLNAME, port], [FULLNAME, port]]);
 
   // slirp4netns maps the host's loopback to 10.0.2.2 inside the container: that is where the simulator listens.
   const simUrl = sim.url.replace('127.0.0.1', '10.0.2.2');
@@ -307,12 +313,20 @@ test('a local OCI registry receives the image and the chart; helm install oci://
   assert.notEqual(bad.code, 0, 'the schema refuses a digest that is not sha256:<64 hex>');
   assert.match(bad.stderr, /digest/);
 
+  // What the helper writes in the cluster (no kubelet here to run it): its certificates in the Secret the chart
+  // created empty, its CA in the caBundle. An upgrade from the registry must leave both alone.
+  const ca = createCa(Date.now(), 24 * 3600 * 1000);
+  const pair = createServingCert(ca, serviceNames(OCI_FULLNAME, ns), Date.now(), 24 * 3600 * 1000);
+  const b64 = (t: string): string => Buffer.from(t).toString('base64');
+  await kubectlAdmin(['-n', ns, 'patch', 'secret', `${OCI_FULLNAME}-tls`, '--type=merge', '-p', JSON.stringify({ data: { 'ca.crt': b64(ca.caCert), 'ca.key': b64(ca.caKey), 'tls.crt': b64(pair.cert), 'tls.key': b64(pair.key) } })]);
+  await kubectlAdmin(['patch', 'mutatingwebhookconfiguration', OCI_FULLNAME, '--type=json', '-p', JSON.stringify([0, 1].map((i) => ({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: b64(ca.caCert) })))]);
   const certificates = async (): Promise<string[]> => {
     const secret = JSON.parse(await kubectlAdmin(['-n', ns, 'get', 'secret', `${OCI_FULLNAME}-tls`, '-o', 'json'])) as { data: Record<string, string> };
     const hook = JSON.parse(await kubectlAdmin(['get', 'mutatingwebhookconfiguration', OCI_FULLNAME, '-o', 'json'])) as { webhooks: { clientConfig: { caBundle: string } }[] };
     return [secret.data['ca.crt'] as string, secret.data['tls.crt'] as string, secret.data['tls.key'] as string, ...hook.webhooks.map((w) => w.clientConfig.caBundle)];
   };
   const first = await certificates();
+  assert.equal(first[0], b64(ca.caCert));
   const upgrade = await helm(['upgrade', OCI_RELEASE, `oci://${host}/charts/uimgacc`, ...values]);
   assert.equal(upgrade.code, 0, upgrade.stderr);
   assert.deepEqual(await certificates(), first, 'helm upgrade keeps the webhook certificates');

@@ -3,13 +3,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { kubeconfigYaml } from '../controlplane/controlplane.ts';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
-import { runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
+import { kubeconfigRecording, runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
 import { KubeAccess } from '../../lib/kube/access.ts';
 import { scanImageUses } from '../../lib/inuse/scan.ts';
 
@@ -41,7 +38,7 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<Cl
 
 before(async () => {
   const cp = await sharedControlPlane();
-  kubeconfig = cp.kubeconfigPath;
+  kubeconfig = kubeconfigRecording(cp.kubeconfigPath, CLUSTER);
   sim = await startSimulator({
     accounts: [{ publicKey: PUBLIC, privateKey: PRIVATE }],
     clusters: [
@@ -200,8 +197,7 @@ test('disable refuses with exit 3 while any target image is in use', async () =>
 
 test('a restricted user is refused, and told exactly what could not be listed', async () => {
   const cp = await sharedControlPlane();
-  const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-inuse-')), 'carol');
-  writeFileSync(file, kubeconfigYaml(cp, 'carol', cp.users['carol'] as string));
+  const file = kubeconfigRecording(kubeconfigYaml(cp, 'carol', cp.users['carol'] as string), CLUSTER);
   await kubectlAdmin(['-n', quietNs, 'create', 'role', 'list-all', '--verb=list', '--resource=pods,deployments,statefulsets,daemonsets,replicasets,replicationcontrollers,jobs,cronjobs']);
   await kubectlAdmin(['-n', quietNs, 'create', 'rolebinding', 'carol-list', '--role=list-all', '--user=carol']);
   const r = await cli(['delete', `${REPO}/unused:1-acc`], { KUBECONFIG: file });
@@ -242,9 +238,8 @@ test('a restricted user is refused, and told exactly what could not be listed', 
 
 test('an unreachable cluster: who-uses and list -o wide say it is unknown and name the server; delete exits 5', async () => {
   const cp = await sharedControlPlane();
-  const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-inuse-')), 'down');
-  // A port nothing listens on (the apiserver's, plus one, is taken by nothing in these tests).
-  writeFileSync(file, kubeconfigYaml({ ...cp, server: 'https://127.0.0.1:1' }, 'admin', cp.adminToken));
+  // A port nothing listens on. The context records its cluster, so what is tested is the scan, not the identity.
+  const file = kubeconfigRecording(kubeconfigYaml({ ...cp, server: 'https://127.0.0.1:1' }, 'admin', cp.adminToken), CLUSTER);
   const r = await cli(['who-uses', APP], { KUBECONFIG: file });
   assert.equal(r.code, 5, r.stderr);
   assert.doesNotMatch(r.stderr, /Nothing uses/);

@@ -116,8 +116,10 @@ describe('create', () => {
     for (const [args, message] of [
       [['create', 'Team/App:v1'], /repository name must be lowercase/],
       [['create', 'team/app@sha256:' + 'a'.repeat(64)], /pinned by digest only/],
-      [['create', 'team/app:v1', 'team/app:v1'], /is the original image/],
-      [['create', 'team/app:v1', 'team/app@sha256:' + 'b'.repeat(64)], /must be a tag, not a digest/],
+      [['create', 'team/app:v1=team/app:v1'], /is the original image/],
+      [['create', 'team/app:v1', 'team/app:v1'], /is named twice/],
+      [['create', 'team/app:v1=team/app:v2=x'], /use ORIGINAL=TARGET/],
+      [['create', 'team/app:v1=team/app@sha256:' + 'b'.repeat(64)], /must be a tag, not a digest/],
       [['create', 'team/app:v1', '--timeout', 'soon'], /invalid --timeout/],
     ] as const) {
       const r = await cli(ctx.s(), [...args]);
@@ -140,24 +142,25 @@ describe('create', () => {
   });
 
   test('refuses an image that is already accelerated, by identity not spelling', async () => {
-    const r = await cli(ctx.s(), ['create', APP, 'uhub.service.ucloud.cn/team/app:other']);
+    const r = await cli(ctx.s(), ['create', `${APP}=uhub.service.ucloud.cn/team/app:other`]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is already accelerated as uhub.service.ucloud.cn\/team\/app:v1-acc/);
   });
 
   test('an explicit target, -o name, and a short docker.io name', async () => {
-    const r = await cli(ctx.s(), ['create', 'nginx', 'nginx:fast', '-o', 'name']);
+    const r = await cli(ctx.s(), ['create', 'nginx=nginx:fast', '-o', 'name']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'nginx:fast\n');
+    // The name of an acceleration is its original image, as `list -o name` prints it and `delete` takes it.
+    assert.equal(r.stdout, 'nginx\n');
   });
 
-  test('--no-wait returns while Creating; a second create is refused while it runs', async () => {
+  test('--no-wait returns while Creating; a second create with --no-wait is refused while it runs', async () => {
     const slow = await sim(READY, { createDelayMs: 5000 });
     try {
       const r = await cli(slow, ['create', 'team/other:v3', '--no-wait']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /started \(status Creating\)/);
-      const busy = await cli(slow, ['create', 'team/third:v1']);
+      const busy = await cli(slow, ['create', 'team/third:v1', '--no-wait']);
       assert.equal(busy.code, 1);
       assert.match(busy.stderr, /another operation is in progress .*status Creating/);
     } finally {
@@ -238,7 +241,12 @@ describe('enable and disable', () => {
   });
 
   test('disable waits until disabled; disabling again is a no-op success', async () => {
-    const r = await cli(ctx.s(), ['disable']);
+    // No kubeconfig here: which cluster an in-use check would read cannot be told, so only --force goes ahead.
+    const refused = await cli(ctx.s(), ['disable']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^error: refusing to disable image acceleration on cluster uk8s-e2etest01: cannot tell which UK8S cluster this Kubernetes context is \(the cluster was not consulted: no kubeconfig found/);
+    assert.equal(ctx.s().requests().filter((q) => q.action === 'DisableUK8SImageAccelerate').length, 0);
+    const r = await cli(ctx.s(), ['disable', '--force']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /image acceleration is disabled/);
     assert.equal(ctx.s().cluster(CLUSTER).Enable, false);
@@ -352,11 +360,12 @@ describe('faults', () => {
     assert.equal(ctx.s().requests().filter((q) => q.action === 'CreateUK8SImageAccelerate').length, 1);
   });
 
-  test('a mutation that failed in transit and did not apply says it is safe to retry', async () => {
+  test('a mutation that failed in transit and does not show as applied says to check the status before retrying', async () => {
     ctx.s().addFault({ kind: 'http', status: 503, action: 'CreateUK8SImageAccelerate' });
     const r = await cli(ctx.s(), ['create', 'team/unapplied:v1']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /HTTP 503.*did not take effect, so it is safe to retry/);
+    assert.match(r.stderr, /HTTP 503.*; it is unknown whether UCloud took the request: the status does not show it yet \(status Ready\)\nhint: check `kubectl uimgacc status` before retrying: UCloud may still apply it/);
+    assert.doesNotMatch(r.stderr, /safe to retry/);
   });
 });
 

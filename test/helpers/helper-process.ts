@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as yaml from 'js-yaml';
 import { kubectl } from '../controlplane/controlplane.ts';
-import { helmBinary } from '../controlplane/testbin.ts';
+import { helmBinary, kubernetesVersion } from '../controlplane/testbin.ts';
 import { makeServingCert } from './tls.ts';
 
 export interface HelperOptions {
@@ -106,14 +106,17 @@ export async function startHelper(o: HelperOptions): Promise<RunningHelper> {
   };
 }
 
-/** The chart's MutatingWebhookConfiguration (rendered by helm template), named `name`, calling `helper` on loopback. */
+/**
+ * The chart's MutatingWebhookConfiguration (rendered by helm template for this run's Kubernetes version, so that it
+ * holds what that version supports), named `name`, calling `helper` on loopback.
+ */
 export async function chartWebhookConfiguration(helper: Pick<RunningHelper, 'port' | 'caBundle'>, name: string, helmArgs: readonly string[] = []): Promise<object> {
   const home = mkdtempSync(join(tmpdir(), 'uimgacc-helm-'));
   const out = await new Promise<string>((resolve, reject) =>
     execFile(
       helmBinary(),
       // The release namespace is excluded from the webhook, as the chart's own: not `default`, where tests create Pods.
-      ['template', 'uimgacc', join(ROOT, 'charts', 'uimgacc'), '--namespace', 'uimgacc', '--kube-version', '1.36.0', '--show-only', 'templates/webhook.yaml', '--set', 'credentials.publicKey=a', '--set', 'credentials.privateKey=b', ...helmArgs],
+      ['template', 'uimgacc', join(ROOT, 'charts', 'uimgacc'), '--namespace', 'uimgacc', '--kube-version', kubernetesVersion(), '--show-only', 'templates/webhook.yaml', '--set', 'credentials.publicKey=a', '--set', 'credentials.privateKey=b', ...helmArgs],
       { env: { PATH: process.env['PATH'], HOME: home, HELM_CACHE_HOME: join(home, 'c'), HELM_CONFIG_HOME: join(home, 'f'), HELM_DATA_HOME: join(home, 'd') } },
       (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)),
     ),
@@ -131,20 +134,24 @@ export async function chartWebhookConfiguration(helper: Pick<RunningHelper, 'por
 /**
  * Registers the chart's webhooks for `helper` and waits until the apiserver calls it: it picks configurations up
  * asynchronously, so a server-side dry-run Pod using `probeImage` (a Ready target image) is created until it comes
- * back mutated. Returns how to unregister.
+ * back mutated. Returns how to unregister, which likewise waits until the apiserver no longer calls it.
  */
 export async function registerHelper(kubeconfig: string, helper: Pick<RunningHelper, 'port' | 'caBundle'>, o: { name: string; probeNamespace: string; probeImage: string; helmArgs?: readonly string[] }): Promise<() => Promise<void>> {
   const config = await chartWebhookConfiguration(helper, o.name, o.helmArgs);
   const created = await kubectl(kubeconfig, ['apply', '-f', '-'], JSON.stringify(config));
   if (created.code !== 0) throw new Error(`registering the webhook: ${created.stderr}`);
   const probe = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'uimgacc-probe' }, spec: { containers: [{ name: 'main', image: o.probeImage }] } });
-  for (let i = 0; ; i++) {
-    const r = await kubectl(kubeconfig, ['-n', o.probeNamespace, 'create', '--dry-run=server', '-o', 'json', '-f', '-'], probe);
-    if (r.code === 0 && (JSON.parse(r.stdout) as { spec: { affinity?: unknown } }).spec.affinity) break;
-    if (i > 600) throw new Error(`the apiserver never called the helper: ${r.stderr}`);
-    await delay(100);
-  }
+  const called = async (expected: boolean): Promise<void> => {
+    for (let i = 0; ; i++) {
+      const r = await kubectl(kubeconfig, ['-n', o.probeNamespace, 'create', '--dry-run=server', '-o', 'json', '-f', '-'], probe);
+      if (r.code === 0 && Boolean((JSON.parse(r.stdout) as { spec: { affinity?: unknown } }).spec.affinity) === expected) return;
+      if (i > 600) throw new Error(`the apiserver ${expected ? 'never called' : 'kept calling'} the helper: ${r.stderr}`);
+      await delay(100);
+    }
+  };
+  await called(true);
   return async () => {
     await kubectl(kubeconfig, ['delete', 'mutatingwebhookconfiguration', o.name, '--ignore-not-found']);
+    await called(false);
   };
 }

@@ -1,13 +1,18 @@
-// `npm run sandbox`: a local UK8S look-alike for trying the plugin. Starts a real kube-apiserver + etcd and the UCloud
-// API simulator, fills them with a realistic cluster, writes .sandbox/{kubeconfig,env,bin/}, writes .sandbox/ready
-// last, and stays in the foreground until Ctrl-C, cleaning up on exit.
+// `npm run sandbox`: a local UK8S look-alike for trying the plugin. Starts a real control plane (kube-apiserver, etcd,
+// kube-scheduler, kube-controller-manager) with kwok nodes, the UCloud API simulator, and the helper built from this
+// repository as a local process, registered through the chart's own webhook configuration; fills them with a
+// realistic cluster whose Pods are scheduled and Running; writes .sandbox/{kubeconfig,env,bin/}, writes .sandbox/ready
+// last, and stays in the foreground until Ctrl-C, cleaning up on exit. UIMGACC_KUBE_VERSION picks the Kubernetes
+// version (default: the newest in test/testbin/versions.env).
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { kubeconfigYaml, kubectl, startControlPlane } from '../controlplane/controlplane.ts';
+import { createNodes } from '../controlplane/nodes.ts';
 import { kubectlBinary } from '../controlplane/testbin.ts';
 import { startSimulator } from '../simulator/server.ts';
-import { ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL } from '../../lib/affinity.ts';
+import { registerHelper, startHelper, type RunningHelper } from '../helpers/helper-process.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = process.env['UIMGACC_SANDBOX_DIR'] ? resolve(process.env['UIMGACC_SANDBOX_DIR']) : join(root, '.sandbox');
@@ -20,8 +25,8 @@ const UHUB = 'uhub.service.ucloud.cn/demo';
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(join(dir, 'bin'), { recursive: true });
 
-process.stderr.write('Starting kube-apiserver + etcd…\n');
-const cp = await startControlPlane();
+process.stderr.write('Starting kube-apiserver, etcd, kube-scheduler, kube-controller-manager and kwok…\n');
+const cp = await startControlPlane({ scheduler: true, controllerManager: true, kwok: true });
 process.stderr.write(`  ${cp.version} at ${cp.server} (${cp.startMs}ms)\n`);
 const sim = await startSimulator({
   accounts: [{ publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY }],
@@ -48,11 +53,16 @@ const sim = await startSimulator({
 });
 process.stderr.write(`UCloud API simulator at ${sim.url}\n`);
 
+// The helper as the chart runs it, but as a local process of this repository's build (dist/helper.mjs), registered
+// through the chart's own webhook configuration once the cluster has what it reads.
+let helper: RunningHelper | undefined;
+
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   process.stderr.write('\nStopping the sandbox…\n');
+  await helper?.stop();
   await sim.close();
   await cp.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -74,14 +84,39 @@ function template(app: string, image: string): object {
   return { metadata: { labels: { app } }, spec: podSpec(image) };
 }
 
+interface PodOut {
+  metadata: { namespace: string; name: string };
+  spec: { nodeName?: string; affinity?: unknown };
+  status: { phase: string };
+}
+
+async function pods(args: string[]): Promise<PodOut[]> {
+  const r = await kubectl(cp.kubeconfigPath, ['get', 'pods', ...args, '-o', 'json']);
+  if (r.code !== 0) throw new Error(`kubectl get pods: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { items: PodOut[] }).items;
+}
+
+/** Every Pod of the sandbox scheduled and Running (kwok runs what the scheduler binds). */
+async function waitRunning(expected: number): Promise<void> {
+  for (let i = 0; ; i++) {
+    const all = (await pods(['-A'])).filter((p) => !['kube-system', 'kube-node-lease', 'kube-public'].includes(p.metadata.namespace));
+    if (all.length === expected && all.every((p) => p.status.phase === 'Running')) return;
+    if (i > 480) throw new Error(`Pods not Running after 2 minutes: ${all.map((p) => `${p.metadata.namespace}/${p.metadata.name} ${p.status.phase}`).join(', ')}`);
+    await delay(250);
+  }
+}
+
 try {
   const ns = (name: string): object => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  const nodes = [
-    ['10.9.1.11', { [ACCELERATION_LABEL]: 'true' }],
-    ['10.9.1.12', { [LEGACY_ACCELERATION_LABEL]: 'true' }],
-    ['10.9.1.13', {}],
-    ['10.9.1.14', {}],
-  ] as const;
+  // Nodes named like UK8S names them (their IPs): two accelerated with the current label, one with the old spelling
+  // only (older UK8S nodes; the helper and patch accept either), two plain.
+  await createNodes(cp, [
+    { name: '10.9.1.11', acceleration: 'new', zone: 'cn-bj2-04' },
+    { name: '10.9.1.12', acceleration: 'new', zone: 'cn-bj2-05' },
+    { name: '10.9.1.13', acceleration: 'old', zone: 'cn-bj2-04' },
+    { name: '10.9.1.14', zone: 'cn-bj2-04' },
+    { name: '10.9.1.15', zone: 'cn-bj2-05' },
+  ]);
   await apply([
     ns('web'),
     ns('ml'),
@@ -98,7 +133,11 @@ try {
       metadata: { name: 'uimgacc-credentials', namespace: 'kube-system' },
       stringData: { UCLOUD_PUBLIC_KEY: PUBLIC_KEY, UCLOUD_PRIVATE_KEY: PRIVATE_KEY, UHUB_USERNAME: 'sandbox-pusher', UHUB_PASSWORD: 'sandbox-uhub-password' },
     },
-    ...nodes.map(([name, labels]) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } } })),
+  ]);
+  process.stderr.write('Starting the helper (dist/helper.mjs) and registering the chart\'s webhook configuration…\n');
+  helper = await startHelper({ kubeconfig: cp.kubeconfigPath, ucloudUrl: sim.url, publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, clusterId: CLUSTER_ID, region: REGION, pollInterval: '2s' });
+  await registerHelper(cp.kubeconfigPath, helper, { name: 'uimgacc', probeNamespace: 'default', probeImage: `${UHUB}/app:v1-acc` });
+  await apply([
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -126,13 +165,8 @@ try {
     { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'frontend-manual', namespace: 'web' }, spec: podSpec(`${UHUB}/app:v1-acc`) },
     { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug', namespace: 'default' }, spec: podSpec('nginx:1.27') },
   ]);
-  // Nodes are only schedulable targets when Ready; there is no kubelet here to say so.
-  for (const [name] of nodes) {
-    const patch = JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'sandbox', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }] } });
-    const r = await kubectl(cp.kubeconfigPath, ['patch', 'node', name, '--subresource=status', '--type=merge', '-p', patch]);
-    if (r.code !== 0) throw new Error(`mark node ${name} Ready: ${r.stderr}`);
-  }
-
+  // frontend 3 + api 2 + trainer 1 + frontend-manual + debug.
+  await waitRunning(8);
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigYaml(cp, 'admin', cp.adminToken), { mode: 0o600 });
   // `kubectl uimgacc` finds the plugin on PATH as kubectl-uimgacc; run it with the repository's Node 24.
@@ -162,9 +196,12 @@ try {
       'Sandbox ready. In another terminal:',
       '',
       `  source ${join(dir, 'env')}`,
+      '  kubectl get pods -A -o wide                 # frontend runs on the accelerated nodes 10.9.1.11-13',
       '  kubectl uimgacc status',
-      '  kubectl uimgacc list -o wide',
-      `  kubectl uimgacc create ${UHUB}/app:v2`,
+      '  kubectl uimgacc patch deploy/api -n web     # api moves onto accelerated nodes',
+      '  kubectl uimgacc who-uses',
+      '',
+      'README "Try it" walks through the rest.',
       '',
       'Press Ctrl-C to stop.',
       '',

@@ -73,6 +73,11 @@ export interface SimClusterState {
   Error: string;
   /** The true list; Get hides it while busy or while the agent is not ready. */
   Images: SimImage[];
+  /**
+   * Original images a failed create left half-converted on the NFS: never listed by Get, but Delete accepts them (the
+   * way to clean up after a CreateError). Not part of the Get response.
+   */
+  Leftovers: string[];
   SubnetId: string;
   NfsAddr: string;
 }
@@ -130,8 +135,11 @@ export type ResponseFault = FaultScope &
     | { readonly kind: 'hang'; readonly applied?: boolean }
     /** Wait, then answer normally. */
     | { readonly kind: 'slow'; readonly ms: number }
-    /** Refuse with this RetCode without processing; `asString` sends it as a JSON string ("150"). */
-    | { readonly kind: 'retcode'; readonly code: number; readonly message?: string; readonly asString?: boolean }
+    /**
+     * Answer with this RetCode; `asString` sends it as a JSON string ("150"). Without `applied` the action is not
+     * processed; with it, it is (a server error after the fact, e.g. RetCode 5000 from an overloaded backend).
+     */
+    | { readonly kind: 'retcode'; readonly code: number; readonly message?: string; readonly asString?: boolean; readonly applied?: boolean }
     /** Process normally but send RetCode as a string: "0" on success, e.g. "230" on an error. */
     | { readonly kind: 'string-retcode' }
     /** HTTP 200 with a body that is not JSON. Default: a truncated JSON object labelled application/json. */
@@ -153,6 +161,8 @@ export interface OperationFault {
   readonly clusterId?: string;
   readonly image?: string;
   readonly times?: number;
+  /** Fail at once, when the request is accepted: no Get ever sees Creating/Deleting. */
+  readonly immediate?: boolean;
 }
 
 export type Fault = ResponseFault | OperationFault;
@@ -276,7 +286,14 @@ export function parseFault(value: unknown): Fault {
     case 'slow':
       return compact({ kind: 'slow', ms: int(value, 'ms', 0, 600_000, true), ...scope });
     case 'retcode':
-      return compact({ kind: 'retcode', code: int(value, 'code', 1, Number.MAX_SAFE_INTEGER, true), message: optString(value, 'message'), asString: optBool(value, 'asString'), ...scope });
+      return compact({
+        kind: 'retcode',
+        code: int(value, 'code', 1, Number.MAX_SAFE_INTEGER, true),
+        message: optString(value, 'message'),
+        asString: optBool(value, 'asString'),
+        applied: optBool(value, 'applied'),
+        ...scope,
+      });
     case 'string-retcode':
       return compact({ kind: 'string-retcode', ...scope });
     case 'invalid-json':
@@ -292,6 +309,7 @@ export function parseFault(value: unknown): Fault {
         clusterId: optString(value, 'clusterId'),
         image: optString(value, 'image'),
         times: scope.times,
+        immediate: optBool(value, 'immediate'),
       });
     }
     default:
@@ -315,7 +333,9 @@ export function parseClusterPatch(value: unknown): SimClusterPatch {
             ? (STATUSES as readonly unknown[]).includes(v)
             : k === 'Images'
               ? Array.isArray(v) && v.every((i) => isRecord(i) && typeof i['OriginalImage'] === 'string' && typeof i['TargetImage'] === 'string')
-              : false;
+              : k === 'Leftovers'
+                ? Array.isArray(v) && v.every((i) => typeof i === 'string')
+                : false;
     if (!ok) throw new FaultError(`invalid cluster state field ${k}: ${JSON.stringify(v)}`);
     out[k] = v;
   }
@@ -407,7 +427,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const clusters = new Map<string, ClusterEntry>();
   for (const init of options.clusters) {
     const { clusterId, region, ...patch } = init;
-    const initial: SimClusterState = { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Error: '', Images: [], SubnetId: '', NfsAddr: '' };
+    const initial: SimClusterState = { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Error: '', Images: [], Leftovers: [], SubnetId: '', NfsAddr: '' };
     applyPatch(initial, patch);
     clusters.set(clusterId, { clusterId, region, initial, state: structuredClone(initial), epoch: 0, disabling: false });
   }
@@ -437,8 +457,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     return pending.fault;
   };
 
-  /** How the accepted operation ends: normally (undefined), held, or failed with an Error text. */
-  const takeOperationFault = (operation: 'create' | 'delete', clusterId: string, image: string): { hold: true } | { error: string } | undefined => {
+  /** How the accepted operation ends: normally (undefined), held, or failed with an Error text (at once, if immediate). */
+  const takeOperationFault = (operation: 'create' | 'delete', clusterId: string, image: string): { hold: true } | { error: string; immediate: boolean } | undefined => {
     const i = operationFaults.findIndex(
       (p) => p.fault.operation === operation && (p.fault.clusterId ?? clusterId) === clusterId && (p.fault.image ?? image) === image,
     );
@@ -446,7 +466,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     if (!pending) return undefined;
     if (--pending.remaining <= 0) operationFaults.splice(i, 1);
     if (pending.fault.kind === 'hold-operation') return { hold: true };
-    return { error: pending.fault.error ?? `${operation} image accelerate failed: injected by the simulator` };
+    return { error: pending.fault.error ?? `${operation} image accelerate failed: injected by the simulator`, immediate: pending.fault.immediate === true };
   };
 
   const need = (p: Params, ...names: string[]): void => {
@@ -475,6 +495,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       // The real API's quirk: the list is forced empty while an operation runs and while the agent is not ready.
       const hidden = s.Status === 'Creating' || s.Status === 'Deleting' || !s.AgentReady;
       const { Enable, NfsReady, AgentReady, Status, Error, SubnetId, NfsAddr } = s;
+      // Leftovers stay invisible: that is what makes them a trap.
       return { Enable, NfsReady, AgentReady, Status, Error, Images: hidden ? [] : structuredClone(s.Images), SubnetId, NfsAddr };
     },
     EnableUK8SImageAccelerate: (p) => {
@@ -500,7 +521,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       c.state.AgentReady = false;
       later(c, delays.disableDelayMs, () => {
         c.disabling = false;
-        Object.assign(c.state, { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Error: '', Images: [], NfsAddr: '', SubnetId: '' });
+        Object.assign(c.state, { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Error: '', Images: [], Leftovers: [], NfsAddr: '', SubnetId: '' });
       });
       return {};
     },
@@ -516,11 +537,19 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         throw new UCloudError(RET.alreadyAccelerated, `image [${original}] already accelerated`);
       }
       const fault = takeOperationFault('create', c.clusterId, original);
+      const fail = (error: string): void => {
+        Object.assign(c.state, { Status: 'CreateError', Error: error });
+        if (!c.state.Leftovers.includes(original)) c.state.Leftovers.push(original);
+      };
+      if (fault && 'error' in fault && fault.immediate) {
+        fail(fault.error);
+        return {};
+      }
       Object.assign(c.state, { Status: 'Creating', Error: '' });
       if (fault && 'hold' in fault) return {};
       later(c, delays.createDelayMs, () => {
         if (fault !== undefined) {
-          Object.assign(c.state, { Status: 'CreateError', Error: fault.error });
+          fail(fault.error);
           return;
         }
         c.state.Images.push({ OriginalImage: original, TargetImage: target, ...imageStats(original) });
@@ -534,8 +563,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       requireEnabled(c);
       requireIdle(c);
       const image = p['Image'] as string;
-      if (!c.state.Images.some((i) => i.OriginalImage === image)) throw new UCloudError(RET.notAccelerated, `image [${image}] not accelerated`);
+      if (!c.state.Images.some((i) => i.OriginalImage === image) && !c.state.Leftovers.includes(image)) {
+        throw new UCloudError(RET.notAccelerated, `image [${image}] not accelerated`);
+      }
       const fault = takeOperationFault('delete', c.clusterId, image);
+      if (fault && 'error' in fault && fault.immediate) {
+        Object.assign(c.state, { Status: 'DeleteError', Error: fault.error });
+        return {};
+      }
       Object.assign(c.state, { Status: 'Deleting', Error: '' });
       if (fault && 'hold' in fault) return {};
       later(c, delays.deleteDelayMs, () => {
@@ -544,6 +579,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           return;
         }
         c.state.Images = c.state.Images.filter((i) => i.OriginalImage !== image);
+        c.state.Leftovers = c.state.Leftovers.filter((i) => i !== image);
         Object.assign(c.state, { Status: 'Ready', Error: '' });
       });
       return {};
@@ -650,6 +686,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           return send(res, requestId, fault.status, ('body' in fault ? fault.body : undefined) ?? htmlErrorPage(fault.status), { 'Content-Type': 'text/html' });
         case 'invalid-json':
           return invalidJson(fault.body);
+        case 'retcode':
+          return reply({ retCode: fault.code, message: fault.message ?? `injected error ${fault.code}`, extra: {} }, fault.asString === true);
         default:
           break;
       }

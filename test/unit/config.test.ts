@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigResolver, type ClusterReader } from '../../lib/config/resolve.ts';
 import type { LoadedKubeconfig } from '../../lib/kube/kubeconfig.ts';
+import { checkClusterIdentity, requireSameCluster } from '../../lib/config/identity.ts';
+import type { UserError } from '../../lib/errors.ts';
 
 /** An in-memory stand-in for what the resolver reads from a cluster (the real reads are covered by e2e tests). */
 function cluster(opts: { configMap?: Record<string, string>; secret?: Record<string, string>; extension?: LoadedKubeconfig['extension']; contextName?: string; failWith?: Error }): ClusterReader & { reads: string[] } {
@@ -66,7 +68,7 @@ test('nothing is read from the cluster when flags and env give everything', asyn
   const c = cluster({ configMap: CM, secret: SECRET });
   const r = new ConfigResolver({
     flags: { clusterId: 'uk8s-abcdefgh', region: 'cn-bj2' },
-    env: { UCLOUD_PUBLIC_KEY: 'p', UCLOUD_PRIVATE_KEY: 's', UCLOUD_PROJECT_ID: 'org-1' },
+    env: { UCLOUD_PUBLIC_KEY: 'p', UCLOUD_PRIVATE_KEY: 's', UCLOUD_PROJECT_ID: 'org-1', UCLOUD_API_BASE_URL: 'https://api.ucloud.cn' },
     cluster: c,
     home: home(),
   });
@@ -82,7 +84,8 @@ test('an unreachable cluster is a note, not a failure, when another source has t
   const c = cluster({ failWith: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
   const h = home({ config: [{ profile: 'default', active: true, region: 'cn-sh2', project_id: 'org-p' }], credential: [{ profile: 'default', public_key: 'pp', private_key: 'ss' }] });
   const r = new ConfigResolver({ flags: { clusterId: 'uk8s-abcdefgh' }, env: {}, cluster: c, home: h });
-  assert.deepEqual(await r.region(), { value: 'cn-sh2', source: `ucloud-cli profile "default" (${join(h, '.ucloud', 'credential.json')})` });
+  // The region is in config.json, whatever file the key pair is in: -v names the file the value came from.
+  assert.deepEqual(await r.region(), { value: 'cn-sh2', source: `ucloud-cli profile "default" (${join(h, '.ucloud', 'config.json')})` });
   const creds = await r.credentials();
   assert.equal(creds.publicKey.value, 'pp');
   assert.ok(r.notes.some((n) => n.includes('could not read ConfigMap kube-system/uk8sconfig') && n.includes('refused')));
@@ -136,4 +139,110 @@ test('bad values are clear errors', async () => {
   assert.equal(new ConfigResolver({ flags: { credentialsSecret: 'ops/creds' }, env: {}, home: home() }).secretRef.namespace, 'ops');
   assert.deepEqual(await new ConfigResolver({ flags: {}, env: {}, home: home() }).baseUrl(), { value: 'https://api.ucloud.cn', source: 'default' });
   await assert.rejects(new ConfigResolver({ flags: {}, env: {}, home: home() }).clusterId(), /cannot tell which UK8S cluster/);
+});
+
+test('the Kubernetes cluster\'s identity: uk8sconfig, else the cluster ID configure recorded on the context, else unknown and why', async () => {
+  const r = (c: Parameters<typeof cluster>[0]): ConfigResolver => new ConfigResolver({ flags: {}, env: {}, cluster: cluster(c), home: home() });
+  assert.deepEqual(await r({ configMap: CM, extension: { clusterId: 'uk8s-fromctx00' } }).kubernetesIdentity(), { known: true, id: { value: 'uk8s-fromcm000', source: 'ConfigMap kube-system/uk8sconfig' } });
+  assert.deepEqual(await r({ extension: { clusterId: 'uk8s-fromctx00' } }).kubernetesIdentity(), { known: true, id: { value: 'uk8s-fromctx00', source: 'kubeconfig context "ctx"' } });
+  // The Secret and a context named like a cluster are not evidence of which cluster the context reaches.
+  assert.deepEqual(await r({ secret: SECRET, contextName: 'uk8s-ctxname00' }).kubernetesIdentity(), {
+    known: false,
+    why: 'ConfigMap kube-system/uk8sconfig does not exist; context "uk8s-ctxname00" records no cluster ID',
+  });
+  const forbidden = await r({ failWith: Object.assign(new Error('HTTP 403'), { code: 403, body: JSON.stringify({ reason: 'Forbidden', message: 'configmaps "uk8sconfig" is forbidden' }) }) }).kubernetesIdentity();
+  assert.equal(forbidden.known, false);
+  assert.match(forbidden.known ? '' : forbidden.why, /^could not read ConfigMap kube-system\/uk8sconfig: .*forbidden.*; context "ctx" records no cluster ID$/);
+});
+
+test('a mismatch is refused naming both IDs and their sources, whatever --force says; an unknown identity only where asked', () => {
+  const ucloud = { value: 'uk8s-bbbbbbbb', source: 'env UCLOUD_UK8S_CLUSTER_ID' };
+  const different = checkClusterIdentity(ucloud, { known: true, id: { value: 'uk8s-aaaaaaaa', source: 'ConfigMap kube-system/uk8sconfig' } });
+  assert.equal(different.kind, 'different');
+  for (const force of [false, true]) {
+    assert.throws(
+      () => requireSameCluster(different, { what: 'delete the acceleration of x', refuseUnknown: true, force }),
+      (err: UserError) => {
+        assert.equal(err.kind, 'refused');
+        assert.equal(
+          err.message,
+          'refusing to delete the acceleration of x: the Kubernetes cluster of this context is uk8s-aaaaaaaa (from ConfigMap kube-system/uk8sconfig), but the UCloud cluster is uk8s-bbbbbbbb (from env UCLOUD_UK8S_CLUSTER_ID)',
+        );
+        assert.match(err.details.join('\n'), /unset UCLOUD_UK8S_CLUSTER_ID \(or set it to uk8s-aaaaaaaa\)/);
+        assert.match(err.details.join('\n'), /--force does not override this/);
+        return true;
+      },
+    );
+  }
+  assert.equal(requireSameCluster(checkClusterIdentity(ucloud, { known: true, id: { value: 'uk8s-bbbbbbbb', source: 'x' } }), { what: 'w', refuseUnknown: true, force: false }), undefined);
+  const unknown = checkClusterIdentity(ucloud, { known: false, why: 'no record' });
+  assert.equal(requireSameCluster(unknown, { what: 'patch', refuseUnknown: false, force: false }), undefined);
+  assert.throws(() => requireSameCluster(unknown, { what: 'disable', refuseUnknown: true, force: false }), /^UserError: refusing to disable: cannot tell which UK8S cluster this Kubernetes context is \(no record\)/);
+  assert.match(requireSameCluster(unknown, { what: 'disable', refuseUnknown: true, force: true }) ?? '', /^cannot tell which UK8S cluster/);
+});
+
+test('region, project and subnet of uk8sconfig (and of a Secret that names another cluster) are used only for their own cluster', async () => {
+  const h = home({ config: [{ profile: 'default', region: 'cn-profile' }] });
+  const other = new ConfigResolver({ flags: {}, env: { UCLOUD_UK8S_CLUSTER_ID: 'uk8s-other0000' }, cluster: cluster({ configMap: CM, secret: { ...SECRET, NFS_ADDR: '10.0.0.9', SUBNET_ID: 'subnet-secret' } }), home: h });
+  assert.deepEqual(await other.region(), { value: 'cn-profile', source: `ucloud-cli profile "default" (${join(h, '.ucloud', 'config.json')})` });
+  assert.equal(await other.projectId(), undefined);
+  assert.equal(await other.enableValue('subnetId', undefined, 'subnet-id', 'SUBNET_ID'), undefined);
+  assert.equal(await other.enableValue('nfsAddr', undefined, 'nfs-addr', 'NFS_ADDR'), undefined);
+  assert.ok(other.notes.includes('ConfigMap kube-system/uk8sconfig describes cluster uk8s-fromcm000, not uk8s-other0000: its UCLOUD_REGION_ID is not used'));
+  assert.ok(other.notes.includes('Secret kube-system/uimgacc-credentials describes cluster uk8s-fromsecret, not uk8s-other0000: its NFS_ADDR is not used'));
+  // Its own cluster's values are used, and a Secret naming no cluster is taken as this cluster's.
+  const own = new ConfigResolver({ flags: {}, env: { UCLOUD_UK8S_CLUSTER_ID: 'uk8s-fromcm000' }, cluster: cluster({ configMap: CM, secret: { NFS_ADDR: '10.0.0.9' } }), home: h });
+  assert.equal((await own.region()).value, 'cn-cm');
+  assert.deepEqual(await own.enableValue('subnetId', undefined, 'subnet-id', 'SUBNET_ID'), { value: 'subnet-cm', source: 'ConfigMap kube-system/uk8sconfig' });
+  assert.equal((await own.enableValue('nfsAddr', undefined, 'nfs-addr', 'NFS_ADDR'))?.value, '10.0.0.9');
+});
+
+test('the API endpoint configure stored in the Secret is read back: flag > env > Secret > profile > default', async () => {
+  const h = home({ config: [{ profile: 'default', base_url: 'https://profile.example' }] });
+  const c = cluster({ secret: { UCLOUD_API_BASE_URL: 'http://api.service.ucloud.cn' } });
+  assert.deepEqual(await new ConfigResolver({ flags: {}, env: {}, cluster: c, home: h }).baseUrl(), { value: 'http://api.service.ucloud.cn', source: 'Secret kube-system/uimgacc-credentials' });
+  assert.equal((await new ConfigResolver({ flags: {}, env: { UCLOUD_API_BASE_URL: 'https://env.example' }, cluster: c, home: h }).baseUrl()).value, 'https://env.example');
+  assert.equal((await new ConfigResolver({ flags: {}, env: {}, cluster: cluster({}), home: h }).baseUrl()).value, 'https://profile.example');
+});
+
+function rawHome(files: { config?: string; credential?: string }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'uimgacc-home-'));
+  mkdirSync(join(dir, '.ucloud'));
+  if (files.config !== undefined) writeFileSync(join(dir, '.ucloud', 'config.json'), files.config);
+  if (files.credential !== undefined) writeFileSync(join(dir, '.ucloud', 'credential.json'), files.credential, { mode: 0o600 });
+  return dir;
+}
+
+test('ucloud-cli files as ucloud-cli reads them: empty is no profiles, the old single object is accepted, a broken file matters only when needed', async () => {
+  // Empty files: no profiles, no error.
+  const empty = rawHome({ config: '', credential: '  \n' });
+  assert.equal(new ConfigResolver({ flags: {}, env: {}, home: empty }).profile(), null);
+  await assert.rejects(new ConfigResolver({ flags: {}, env: {}, home: empty }).region(), /cannot tell the UCloud region/);
+  // The format before profiles: one object in config.json, key pair included.
+  const old = rawHome({ config: JSON.stringify({ public_key: 'old-pub', private_key: 'old-priv', region: 'cn-gd', project_id: 'org-old' }) });
+  const r = new ConfigResolver({ flags: {}, env: {}, home: old });
+  assert.deepEqual(await r.region(), { value: 'cn-gd', source: `ucloud-cli profile "default" (${join(old, '.ucloud', 'config.json')})` });
+  assert.equal((await r.credentials()).privateKey.value, 'old-priv');
+  // A broken credential.json does not matter while the key pair comes from elsewhere; the region still comes from config.json.
+  const broken = rawHome({ config: JSON.stringify([{ profile: 'default', active: true, region: 'cn-sh2' }]), credential: '{not json' });
+  const b = new ConfigResolver({ flags: {}, env: { UCLOUD_PUBLIC_KEY: 'p', UCLOUD_PRIVATE_KEY: 's' }, home: broken });
+  assert.equal((await b.region()).value, 'cn-sh2');
+  assert.equal((await b.credentials()).publicKey.source, 'env UCLOUD_PUBLIC_KEY');
+  // ... and is an error when the key pair is needed from it.
+  await assert.rejects(new ConfigResolver({ flags: {}, env: {}, home: broken }).credentials(), /credential\.json is not valid JSON/);
+  // A broken config.json does not matter when every value comes from flags and env.
+  const badConfig = rawHome({ config: '[', credential: JSON.stringify([{ profile: 'default', public_key: 'a', private_key: 'b' }]) });
+  assert.equal((await new ConfigResolver({ flags: { region: 'cn-bj2' }, env: {}, home: badConfig }).region()).value, 'cn-bj2');
+  await assert.rejects(new ConfigResolver({ flags: {}, env: {}, home: badConfig }).region(), /config\.json is not valid JSON/);
+});
+
+test('--profile, named explicitly, beats the environment\'s key pair and the credentials Secret; -v names credential.json for keys', async () => {
+  const h = home({ config: [{ profile: 'a', active: true, region: 'cn-a' }, { profile: 'ops', region: 'cn-ops' }], credential: [{ profile: 'ops', public_key: 'ops-pub', private_key: 'ops-priv' }] });
+  const env = { UCLOUD_PUBLIC_KEY: 'env-pub', UCLOUD_PRIVATE_KEY: 'env-priv' };
+  const creds = await new ConfigResolver({ flags: { profile: 'ops' }, env, cluster: cluster({ secret: SECRET }), home: h }).credentials();
+  assert.deepEqual(creds.publicKey, { value: 'ops-pub', source: `ucloud-cli profile "ops" (${join(h, '.ucloud', 'credential.json')})` });
+  // Not named by a flag, the profile comes after the environment and the Secret.
+  assert.equal((await new ConfigResolver({ flags: {}, env: { ...env, UCLOUD_PROFILE: 'ops' }, home: h }).credentials()).publicKey.value, 'env-pub');
+  assert.equal((await new ConfigResolver({ flags: {}, env: { UCLOUD_PROFILE: 'ops' }, cluster: cluster({ secret: SECRET }), home: h }).credentials()).publicKey.value, 'pub-secret');
+  await assert.rejects(new ConfigResolver({ flags: { profile: 'a' }, env, home: h }).credentials(), /profile "a" \(--profile\) has no key pair/);
 });

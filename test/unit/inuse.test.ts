@@ -3,9 +3,8 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeAccess } from '../../lib/kube/access.ts';
+import { fakeKubeAccess } from '../helpers/fake-kube.ts';
 import { ALL_NAMESPACES, ImageMatcher, podSpecOf, scanImageUses, SCANNED_KINDS, type ImageUse, type ScanResult } from '../../lib/inuse/scan.ts';
 import { inUseRefusal, summarizeUses } from '../../lib/inuse/guard.ts';
 import { unseenLines, usesTable, useStatus } from '../../cmd/views.ts';
@@ -189,15 +188,7 @@ before(async () => {
   reset();
   server = createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'not-a-secret' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'u' }],
-    currentContext: 'fake',
-  });
-  // listPages reads only the KubeConfig and the request timeout.
-  kube = { kubeConfig: async () => kc, requestTimeoutMs: 0, impersonationHeaders: () => ({}) } as unknown as KubeAccess;
+  kube = fakeKubeAccess(server);
 });
 
 after(() => new Promise<void>((r) => server.close(() => r())));

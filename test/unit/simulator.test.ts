@@ -269,7 +269,7 @@ test('disable: the agent goes at once, Enable turns false after the teardown, Im
   assertRet(await create(sim, TOOL), RET.operationInProgress, /being disabled/);
   assertRet(await call(sim, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), RET.operationInProgress);
   await until('disabled', async () => (await get(sim)).body['Enable'] === false);
-  assert.deepEqual(sim.cluster(CLUSTER), { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Error: '', Images: [], SubnetId: '', NfsAddr: '' });
+  assert.deepEqual(sim.cluster(CLUSTER), { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Error: '', Images: [], Leftovers: [], SubnetId: '', NfsAddr: '' });
   assertRet(await call(sim, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), RET.notEnabled, 'image accelerate not enabled');
 });
 

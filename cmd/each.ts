@@ -1,0 +1,37 @@
+import type { WaitSettings } from './args.ts';
+import type { Context } from './context.ts';
+import { EXIT, reportError, worstExit } from './errors.ts';
+
+/**
+ * Runs `step` for each item, one after another (UCloud runs one operation per cluster at a time): each is reported on
+ * its own, a failure does not stop the next, and the exit code is the worst result. Once --timeout has run out, the
+ * items left are not started (exit 4), because an operation sent then could not be followed.
+ */
+export async function forEach<T>(
+  ctx: Context,
+  items: readonly T[],
+  name: (item: T) => string,
+  wait: WaitSettings | undefined,
+  step: (item: T) => Promise<number>,
+): Promise<number> {
+  let worst: number = EXIT.ok;
+  const write = (text: string): void => void ctx.streams.err.write(text);
+  for (const item of items) {
+    if (wait?.deadline !== undefined && Date.now() >= wait.deadline) {
+      write(`error: ${name(item)}: not started: --timeout ran out\n`);
+      worst = worstExit(worst, EXIT.timeout);
+      continue;
+    }
+    let code: number;
+    try {
+      code = await step(item);
+    } catch (err) {
+      // With one item the error is the command's own; with several, each says which item it is about.
+      const label = `error: ${name(item)}: `;
+      const prefixed = items.length > 1 ? (text: string): void => write(text.startsWith('error: ') ? label + text.slice('error: '.length) : text) : write;
+      code = reportError(err, prefixed, ctx.flags.verbosity, ctx.kube.serverUrl());
+    }
+    worst = worstExit(worst, code);
+  }
+  return worst;
+}
