@@ -74,21 +74,26 @@ export interface ScanRow {
 /**
  * The in-use scan commands against kubectl reading the same kinds, each the median of `runs` runs in a fresh process:
  * `delete TARGET --dry-run`, `who-uses -A`, and `who-uses -A` with the V8 heap capped at 48 MiB (what the scan keeps
- * must not grow with the cluster). `env` points at the cluster and the UCloud simulator.
+ * must not grow with the cluster). `env` points at the cluster and the UCloud simulator; the cluster must say who it is
+ * (uk8sconfigMap) and use `target`, or delete refuses before scanning.
  */
 export async function measureScanCommands(env: NodeJS.ProcessEnv, target: string, pods: number, runs: number, log: (row: ScanRow) => void = () => undefined): Promise<ScanRow[]> {
   const node = process.execPath;
   const cli = 'dist/kubectl-uimgacc.mjs';
   const rows: ScanRow[] = [];
-  const run = async (command: string, cmd: string, args: string[]): Promise<void> => {
+  const run = async (command: string, cmd: string, args: string[], exit = 0): Promise<void> => {
     const results = [];
     for (let i = 0; i < runs; i++) results.push(await measure(cmd, args, env));
+    // A command that stopped early (an error, a refusal before the scan) measured nothing worth comparing.
+    const wrong = results.find((r) => r.code !== exit);
+    if (wrong) throw new Error(`${command} exited with ${wrong.code}, not ${exit}: run it by hand with -v to see why`);
     const row = { pods, command, seconds: median(results.map((r) => r.seconds)), maxRssMiB: Math.round(median(results.map((r) => r.maxRssKiB)) / 1024), exit: results[0]?.code ?? -1 };
     rows.push(row);
     log(row);
   };
   await run('kubectl get pods,deploy,sts,ds,rs,rc,job,cronjob -A -o json', kubectlBinary(), ['get', 'pods,deploy,sts,ds,rs,rc,job,cronjob', '-A', '-o', 'json']);
-  await run('kubectl uimgacc delete IMAGE --dry-run', node, [cli, 'delete', target, '--dry-run']);
+  // Exit 3: refused because in use, after the whole scan (the seeded cluster has uses of the target).
+  await run('kubectl uimgacc delete IMAGE --dry-run', node, [cli, 'delete', target, '--dry-run'], 3);
   await run('kubectl uimgacc who-uses -A', node, [cli, 'who-uses', '-A', '-o', 'json']);
   await run('kubectl uimgacc who-uses -A (heap capped at 48 MiB)', node, ['--max-old-space-size=48', cli, 'who-uses', '-A', '-o', 'json']);
   return rows;
@@ -123,8 +128,8 @@ export async function countPods(cp: Api, namespace: string, phase: string): Prom
   let cont = '';
   do {
     const q = new URLSearchParams({ fieldSelector: `status.phase=${phase}`, limit: '5000', ...(cont ? { continue: cont } : {}) });
-    const page = JSON.parse(await get(cp, `/api/v1${namespace ? `/namespaces/${namespace}` : ''}/pods?${q}`, { Accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' })) as { items: unknown[]; metadata: { continue?: string } };
-    count += page.items.length;
+    const page = JSON.parse(await get(cp, `/api/v1${namespace ? `/namespaces/${namespace}` : ''}/pods?${q}`, { Accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' })) as { items: unknown[] | null; metadata: { continue?: string } };
+    count += (page.items ?? []).length;
     cont = page.metadata.continue ?? '';
   } while (cont);
   return count;
@@ -180,21 +185,27 @@ export function processMemory(pid: number): () => { rssMiB: number; peakRssMiB: 
   };
 }
 
+/** Requests through the counting proxy and the bytes of their responses, by method and path. */
+export type Traffic = Map<string, { requests: number; bytes: number }>;
+
 /**
  * An HTTPS proxy in front of the apiserver that counts what goes through it, by method and path (watches apart),
  * with a kubeconfig that points at it: give that kubeconfig to one client to learn what that client asks for.
  */
-export async function startCountingProxy(cp: ControlPlaneInfo): Promise<{ kubeconfigPath: string; startedAt: number; counts(): Map<string, number>; close(): Promise<void> }> {
+export async function startCountingProxy(cp: ControlPlaneInfo): Promise<{ kubeconfigPath: string; startedAt: number; traffic(): Traffic; close(): Promise<void> }> {
   const tls = makeServingCert();
-  const counts = new Map<string, number>();
+  const traffic: Traffic = new Map();
   const upstreamCa = Buffer.from(cp.caData, 'base64');
   const server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, (req, res) => {
     const url = new URL(req.url ?? '/', cp.server);
     const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     const key = `${req.method} ${url.pathname}${watch ? ' (watch)' : ''}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const entry = traffic.get(key) ?? { requests: 0, bytes: 0 };
+    traffic.set(key, entry);
+    entry.requests++;
     const up = request(url, { method: req.method, headers: { ...req.headers, host: url.host }, ca: upstreamCa }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
+      r.on('data', (c: Buffer) => (entry.bytes += c.length));
       r.pipe(res);
     });
     up.on('error', () => res.destroy());
@@ -208,11 +219,45 @@ export async function startCountingProxy(cp: ControlPlaneInfo): Promise<{ kubeco
   return {
     kubeconfigPath,
     startedAt: Date.now(),
-    counts: () => new Map(counts),
+    traffic: () => new Map([...traffic].map(([k, v]) => [k, { ...v }])),
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
         server.close(() => r());
       }),
   };
+}
+
+/**
+ * The least a mutating webhook can be: a Node HTTPS server (keep-alive, like the helper's) that answers every
+ * AdmissionReview with the same JSON patch, parsing only the uid. Registered in place of the helper, it shows what any
+ * webhook costs on this machine, apart from what the helper itself adds.
+ */
+export async function startFixedWebhook(patch: readonly object[]): Promise<{ port: number; caBundle: string; close(): Promise<void> }> {
+  const tls = makeServingCert();
+  const encoded = Buffer.from(JSON.stringify(patch)).toString('base64');
+  const server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), keepAlive: true }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const uid = /"uid":"([^"]+)"/.exec(Buffer.concat(chunks).toString())?.[1] ?? '';
+      const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true, patchType: 'JSONPatch', patch: encoded } });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    caBundle: tls.caBundle,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** ConfigMap kube-system/uk8sconfig naming the UK8S cluster, which delete checks against the cluster it acts on. */
+export function uk8sconfigMap(clusterId: string): { path: string; body: object } {
+  return { path: '/api/v1/namespaces/kube-system/configmaps', body: { metadata: { name: 'uk8sconfig' }, data: { UCLOUD_UK8S_CLUSTER_ID: clusterId, UCLOUD_REGION_ID: 'cn-bj2' } } };
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { invalid } from '../lib/errors.ts';
 import { KubeAccess } from '../lib/kube/access.ts';
@@ -115,6 +114,8 @@ export class Context {
       return Buffer.concat(chunks).toString('utf8');
     }
     try {
+      // Imported here: node:fs/promises brings readline and fs streams, ~15 internal modules every command would load.
+      const { readFile } = await import('node:fs/promises');
       return await readFile(file, 'utf8');
     } catch (err) {
       throw invalid(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);

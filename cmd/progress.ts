@@ -1,4 +1,4 @@
-import yoctoSpinner, { type Spinner } from 'yocto-spinner';
+import type { Spinner } from 'yocto-spinner';
 import { busyReason, settled, waitUntilSettled, type Progress, type WaitOptions } from '../lib/operations.ts';
 import type { AccelerationApi, AccelerationState } from '../lib/ucloud/acceleration.ts';
 import { waitOptions, type WaitSettings } from './args.ts';
@@ -26,10 +26,13 @@ function describe(p: Progress): string {
 }
 
 /** A live spinner on a terminal; elsewhere one plain line on stderr whenever the state changes. */
-export function startProgress(streams: Streams, rawWhat: string): ProgressDisplay {
+export async function startProgress(streams: Streams, rawWhat: string): Promise<ProgressDisplay> {
   // The spinner writes to the terminal itself, so what it shows is escaped here (image names come from UCloud).
   const what = safeField(rawWhat);
   if (streams.interactive) {
+    // Imported here: yocto-spinner decides colour and Unicode support from the environment when it is evaluated, which
+    // must happen at run time, not when the single executable's start-up snapshot is built (scripts/sea-entry.ts).
+    const { default: yoctoSpinner } = await import('yocto-spinner');
     const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.terminal ?? streams.err }).start();
     return {
       onProgress: (p) => {
@@ -63,7 +66,7 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
   wait: WaitSettings | undefined,
   op: (options: WaitOptions | undefined) => Promise<T>,
 ): Promise<T> {
-  const progress = wait ? startProgress(ctx.streams, what) : undefined;
+  const progress = wait ? await startProgress(ctx.streams, what) : undefined;
   let result: T;
   try {
     result = await op(wait && progress ? waitOptions(wait, ctx.pollIntervalMs(), progress.onProgress) : undefined);
@@ -88,7 +91,7 @@ export async function waitForTurn(
   wait: WaitSettings | undefined,
 ): Promise<{ state: AccelerationState; waited: boolean }> {
   if (!wait || settled(state)) return { state, waited: false };
-  const progress = startProgress(ctx.streams, `Waiting for ${busyReason(state)}`);
+  const progress = await startProgress(ctx.streams, `Waiting for ${busyReason(state)}`);
   let result: { state: AccelerationState; waited: boolean };
   try {
     result = await waitUntilSettled(api, state, waitOptions(wait, ctx.pollIntervalMs(), progress.onProgress));

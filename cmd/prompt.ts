@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
  * Asks for a value on the terminal. Secret answers are not echoed: the terminal is put in raw mode and nothing of what
  * is typed is written back.
  */
-export function prompt(question: string, opts: { secret: boolean; input?: NodeJS.ReadStream; output: Writable }): Promise<string> {
+export function prompt(question: string, opts: { secret: boolean; trim?: boolean; input?: NodeJS.ReadStream; output: Writable }): Promise<string> {
   const input = opts.input ?? process.stdin;
   return new Promise((resolve, reject) => {
     opts.output.write(question);
@@ -19,7 +19,7 @@ export function prompt(question: string, opts: { secret: boolean; input?: NodeJS
       input.pause();
       opts.output.write('\n');
       if (err) reject(err);
-      else resolve(answer.trim());
+      else resolve(opts.trim === false ? answer : answer.trim());
     };
     const onData = (chunk: string): void => {
       for (const ch of chunk) {

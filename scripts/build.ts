@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
-import { lazyStringWidth, yargsAssert } from './esbuild-plugins.ts';
+import { builtinsByRequire, lazyStringWidth, yargsAssert, yargsPatches } from './esbuild-plugins.ts';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 let commit = process.env['UIMGACC_COMMIT'] ?? 'unknown';
@@ -33,7 +33,7 @@ await build({
   // CommonJS dependencies (cli-table3) call require(); ESM output has none unless we provide it.
   banner: { js: "import { createRequire as __uimgaccCreateRequire } from 'node:module'; const require = __uimgaccCreateRequire(import.meta.url);" },
   define: { UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commit) },
-  plugins: [lazyStringWidth, yargsAssert],
+  plugins: [lazyStringWidth, yargsAssert, yargsPatches, builtinsByRequire],
 });
 // The helper ships in a container image: one self-contained file, no node_modules.
 await build({

@@ -1,4 +1,6 @@
 // esbuild plugins shared by the npm build (scripts/build.ts) and the single executables (scripts/package.ts).
+import { builtinModules, createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Plugin } from 'esbuild';
 
@@ -54,6 +56,79 @@ export function notStrictEqual(actual, expected, message) {
   if (Object.is(actual, expected)) fail(message, 'Expected "actual" to be strictly unequal to: ' + String(expected));
 }
 `,
+    }));
+  },
+};
+
+const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * In ES module output, `import { readFileSync } from 'fs'` makes Node build the whole namespace of the built-in
+ * module, and a CommonJS wrapper (esbuild's __toESM) copies every property: either way each lazy export is evaluated.
+ * For `fs` and `util` that loads and compiles 35 more internal modules (fs/promises, readline, worker_threads, the
+ * stderr stream…) at every start: `--cpu-prof` shows them under compileForInternalLoader, called from `get
+ * TextDecoder`. Each built-in is therefore imported through a module of our own that takes it with require() and
+ * exports each property through a pure call, so that esbuild keeps (and Node evaluates) only the ones the bundle
+ * imports. Names come from the Node that builds; a name it lacks fails the build rather than the run.
+ */
+export const builtinsByRequire: Plugin = {
+  name: 'builtins-by-require',
+  setup(b) {
+    const require = createRequire(import.meta.url);
+    // One wrapper per importing module: with code splitting, a wrapper shared by every importer would keep the union
+    // of what they import, and `import * as fs` anywhere would evaluate every export again.
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+      // require() in bundled CommonJS code must keep getting the module itself (`class extends require('events')`).
+      BUILTINS.has(args.path) && args.namespace !== 'builtins-by-require' && args.kind !== 'require-call' ? { path: args.path, namespace: 'builtins-by-require', pluginData: args.importer, suffix: `?${args.importer}` } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtins-by-require' }, (args) => {
+      const names = Object.getOwnPropertyNames(require(args.path)).filter((n) => IDENTIFIER.test(n) && n !== 'default');
+      const id = JSON.stringify(args.path);
+      return {
+        loader: 'js',
+        // A bare `require` here is the one the bundle's banner makes (scripts/build.ts).
+        contents: [`const __m = require(${id});`, 'const __get = (k) => __m[k];', 'export default __m;', ...names.map((n) => `export const ${n} = /* @__PURE__ */ __get(${JSON.stringify(n)});`)].join('\n'),
+      };
+    });
+  },
+};
+
+/** Replaces text in a dependency's file, failing the build when the text is gone (the dependency changed). */
+function patched(source: string, file: string, edits: readonly (readonly [string, string])[]): string {
+  let out = source;
+  for (const [from, to] of edits) {
+    if (!out.includes(from)) throw new Error(`yargs-patches: "${from}" not found in ${file}: check the patch against this yargs version`);
+    out = out.replace(from, to);
+  }
+  return out;
+}
+
+/**
+ * Work yargs does at every start that a kubectl plugin never uses:
+ * - after running a command's handler it lays out that command's whole help text, in case the handler shows it
+ *   (`--cpu-prof` of `version --client`: cacheHelpMessage → help); our handlers never do, and a failure prints its own
+ *   message (cmd/main.ts);
+ * - it looks for a package.json from the working directory up to / (readdir of each directory) for its version and
+ *   a "yargs" section; our version is built in, and the package.json of whatever directory the user is in must not
+ *   change how the plugin parses its arguments;
+ * - it reads the terminal width when its module is evaluated: we pass the width (`.wrap()`), and in the single
+ *   executable the module is evaluated when its start-up snapshot is built, where no terminal is.
+ */
+export const yargsPatches: Plugin = {
+  name: 'yargs-patches',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]yargs[\\/]build[\\/]lib[\\/]command\.js$/ }, async (args) => ({
+      loader: 'js',
+      contents: patched(await readFile(args.path, 'utf8'), args.path, [['yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();', '']]),
+    }));
+    b.onLoad({ filter: /[\\/]node_modules[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, async (args) => ({
+      loader: 'js',
+      resolveDir: dirname(args.path),
+      contents: patched(await readFile(args.path, 'utf8'), args.path, [
+        ['findUp: escalade,', 'findUp: () => undefined,'],
+        ["stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null", 'stdColumns: null'],
+      ]),
     }));
   },
 };

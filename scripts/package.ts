@@ -4,6 +4,9 @@
 //   npm run package                          all five platforms into out/release/, regenerates ./krew-manifest.yaml
 //   npm run package -- --host                only this machine's platform (tests, quick checks)
 //   npm run package -- --platforms=linux/arm64,windows/amd64 --out=DIR
+//   npm run package -- --host --no-snapshot  without the V8 start-up snapshot (compare, or rule it out)
+//
+// The executable for the platform that builds carries a V8 start-up snapshot (see Startup below); the others cannot.
 //
 // A full release (no --host or --platforms) also packages the chart into out/charts/ and builds the helper image into
 // out/image/ (scripts/chart.ts, scripts/image.ts; `--no-image` leaves the image out).
@@ -19,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { Script } from 'node:vm';
 import { build, type Plugin } from 'esbuild';
-import { lazyStringWidth, yargsAssert } from './esbuild-plugins.ts';
+import { lazyStringWidth, yargsAssert, yargsPatches } from './esbuild-plugins.ts';
 import { rcodesignBinary } from '../test/controlplane/testbin.ts';
 import { packageChart } from './chart.ts';
 import { buildImage } from './image.ts';
@@ -130,6 +133,49 @@ module.exports = loaded.exports;
   },
 };
 
+/**
+ * `import('node:http')` stays a real dynamic import in a CommonJS bundle, and code deserialized from a start-up snapshot
+ * cannot import (it fails with "Not supported"): turn dynamic imports of built-in modules into require().
+ */
+const builtinDynamicImport: Plugin = {
+  name: 'builtin-dynamic-import',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'builtin-dynamic-import' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-dynamic-import' }, (args) => ({ loader: 'js', contents: `module.exports = require(${JSON.stringify(args.path)});` }));
+  },
+};
+
+/**
+ * node:http and node:https cannot be part of a V8 start-up snapshot (building it aborts with "CheckGlobalAndEternalHandles
+ * failed"), and modules that import them are evaluated into the snapshot (scripts/sea-entry.ts). They get a stand-in
+ * whose exports (`request`, `Agent`, `globalAgent`…) require the real module the first time one is called, constructed
+ * or read.
+ */
+const lazyHttp: Plugin = {
+  name: 'lazy-http',
+  setup(b) {
+    const require = createRequire(import.meta.url);
+    b.onResolve({ filter: /^(node:)?https?$/ }, (args) => (args.namespace === 'lazy-http' ? undefined : { path: args.path.replace(/^(?!node:)/, 'node:'), namespace: 'lazy-http' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-http' }, (args) => {
+      const real = require(args.path) as Record<string, unknown>;
+      // Functions and classes (request, get, Agent…) and objects (globalAgent, STATUS_CODES…); a number or string
+      // export is not offered, so importing one fails the build instead of loading the module.
+      const names = Object.keys(real).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && (typeof real[k] === 'function' || (typeof real[k] === 'object' && real[k] !== null)));
+      return {
+        loader: 'js',
+        contents: [
+          'let real;',
+          `const load = () => (real ??= require(${JSON.stringify(args.path)}));`,
+          'const fn = (k) => { const p = new Proxy(function () {}, { apply: (_t, self, a) => Reflect.apply(load()[k], self, a), construct: (_t, a, nt) => Reflect.construct(load()[k], a, nt === p ? load()[k] : nt), get: (_t, q) => Reflect.get(load()[k], q) }); return p; };',
+          'const obj = (k) => new Proxy({}, { get: (_t, q) => Reflect.get(load()[k], q), has: (_t, q) => q in load()[k], ownKeys: () => Reflect.ownKeys(load()[k]), getOwnPropertyDescriptor: (_t, q) => { const d = Reflect.getOwnPropertyDescriptor(load()[k], q); return d && { ...d, configurable: true }; } });',
+          'export default new Proxy({}, { get: (_t, k) => load()[k] });',
+          ...names.map((n) => `export const ${n} = /* @__PURE__ */ ${typeof real[n] === 'function' ? 'fn' : 'obj'}(${JSON.stringify(n)});`),
+        ].join('\n'),
+      };
+    });
+  },
+};
+
 const COMMON = {
   bundle: true,
   format: 'cjs',
@@ -155,7 +201,7 @@ async function bundle(work: string): Promise<{ script: string; kube: string }> {
     outfile: script,
     define: { ...importMetaUrl.define, UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commitId()) },
     banner: importMetaUrl.banner,
-    plugins: [lazyStringWidth, yargsAssert, kubeClientAsset],
+    plugins: [lazyStringWidth, yargsAssert, yargsPatches, kubeClientAsset, builtinDynamicImport, lazyHttp],
   });
   await build({
     ...COMMON,
@@ -178,14 +224,25 @@ function kubeCodeCache(work: string, kube: string): string {
   return file;
 }
 
-function makeBlob(work: string, script: string, kube: string, version: string, codeCache: boolean): string {
-  const blob = join(work, `sea-${version}${codeCache ? '-cc' : ''}.blob`);
+/**
+ * How an executable starts. A V8 start-up snapshot and V8 code caches are only valid in a binary identical to the
+ * Node that made them, and V8 cannot make them for another platform: they are made where the target's Node binary is
+ * the very Node running this script (`npm run package` on linux/amd64 makes linux/amd64 with a snapshot; run it on a
+ * darwin/arm64 machine, with the same Node version, for a darwin/arm64 one). Other targets evaluate the main script
+ * at every start, as Node's SEA guide describes for cross-building.
+ * - snapshot: the main script ran at build time (scripts/sea-entry.ts); the heap it left is deserialized at start.
+ * - code-cache: no snapshot (`--no-snapshot`), but the main script's compiled code is cached.
+ * - plain: cross-built.
+ */
+export type Startup = 'snapshot' | 'code-cache' | 'plain';
+
+function makeBlob(work: string, script: string, kube: string, version: string, startup: Startup): string {
+  const blob = join(work, `sea-${version}-${startup}.blob`);
   if (existsSync(blob)) return blob;
-  const config = join(work, `sea-${version}${codeCache ? '-cc' : ''}.json`);
+  const config = join(work, `sea-${version}-${startup}.json`);
   const assets: Record<string, string> = { [KUBE_ASSET]: kube };
-  // Code caches are specific to the V8 that made them: only for a binary identical to the Node making the blob.
-  if (codeCache) assets[KUBE_CACHE_ASSET] = kubeCodeCache(work, kube);
-  writeFileSync(config, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: codeCache, assets }));
+  if (startup !== 'plain') assets[KUBE_CACHE_ASSET] = kubeCodeCache(work, kube);
+  writeFileSync(config, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useSnapshot: startup === 'snapshot', useCodeCache: startup === 'code-cache', assets }));
   run(blobMaker(version), ['--experimental-sea-config', config], work);
   return blob;
 }
@@ -221,13 +278,14 @@ export interface Built {
   readonly bytes: number;
   readonly binaryBytes: number;
   readonly seconds: number;
+  readonly startup: Startup;
 }
 
-function packageTarget(t: Target, work: string, out: string, bundled: { script: string; kube: string }, codeCache: boolean): Built {
+function packageTarget(t: Target, work: string, out: string, bundled: { script: string; kube: string }, snapshot: boolean): Built {
   const started = Date.now();
   const binary = nodeBinary(t);
-  const useCache = codeCache && binary === process.execPath;
-  const blob = makeBlob(work, bundled.script, bundled.kube, t.nodeVersion, useCache);
+  const startup: Startup = binary !== process.execPath ? 'plain' : snapshot ? 'snapshot' : 'code-cache';
+  const blob = makeBlob(work, bundled.script, bundled.kube, t.nodeVersion, startup);
   const stage = join(work, `${t.os}_${t.arch}`);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
@@ -255,7 +313,7 @@ function packageTarget(t: Target, work: string, out: string, bundled: { script: 
     archive = join(out, `${base}.tar.gz`);
     run('tar', ['--owner=0', '--group=0', '--numeric-owner', '-czf', archive, ...files], stage);
   }
-  return { target: t, archive, sha256: sha256(archive), bytes: statSync(archive).size, binaryBytes: statSync(join(stage, exe)).size, seconds: (Date.now() - started) / 1000 };
+  return { target: t, archive, sha256: sha256(archive), bytes: statSync(archive).size, binaryBytes: statSync(join(stage, exe)).size, seconds: (Date.now() - started) / 1000, startup };
 }
 
 const DESCRIPTION = `Manages image acceleration of UCloud UK8S clusters: enable it, accelerate images, see
@@ -316,10 +374,10 @@ export function krewManifest(archives: readonly Pick<Built, 'target' | 'archive'
   ].join('\n');
 }
 
-function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; codeCache: boolean; image: boolean } {
+function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; snapshot: boolean; image: boolean } {
   let targets = [...TARGETS];
   let out = join(ROOT, 'out', 'release');
-  let codeCache = true;
+  let snapshot = true;
   let image = true;
   for (const a of argv) {
     if (a === '--host') targets = TARGETS.filter((t) => t.os === HOST.os && t.arch === HOST.arch);
@@ -328,16 +386,16 @@ function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; c
       targets = TARGETS.filter((t) => want.includes(`${t.os}/${t.arch}`));
       if (targets.length !== want.length) throw new Error(`unknown platform in ${a}; known: ${TARGETS.map((t) => `${t.os}/${t.arch}`).join(', ')}`);
     } else if (a.startsWith('--out=')) out = resolve(a.slice('--out='.length));
-    else if (a === '--no-code-cache') codeCache = false;
+    else if (a === '--no-snapshot') snapshot = false;
     else if (a === '--no-image') image = false;
     else throw new Error(`unknown argument ${a}`);
   }
   if (targets.length === 0) throw new Error(`no target for this platform (${HOST.os}/${HOST.arch})`);
-  return { targets, out, codeCache, image };
+  return { targets, out, snapshot, image };
 }
 
 async function main(): Promise<void> {
-  const { targets, out, codeCache, image } = parseArgs(process.argv.slice(2));
+  const { targets, out, snapshot, image } = parseArgs(process.argv.slice(2));
   const started = Date.now();
   mkdirSync(out, { recursive: true });
   const work = join(out, '.work');
@@ -346,9 +404,9 @@ async function main(): Promise<void> {
   const bundled = await bundle(work);
   const built: Built[] = [];
   for (const t of targets) {
-    const b = packageTarget(t, work, out, bundled, codeCache);
+    const b = packageTarget(t, work, out, bundled, snapshot);
     built.push(b);
-    console.log(`${t.os}/${t.arch}: ${b.archive.split('/').at(-1)} ${(b.bytes / 1e6).toFixed(1)} MB (binary ${(b.binaryBytes / 1e6).toFixed(1)} MB, Node ${t.nodeVersion}) in ${b.seconds.toFixed(1)}s`);
+    console.log(`${t.os}/${t.arch}: ${b.archive.split('/').at(-1)} ${(b.bytes / 1e6).toFixed(1)} MB (binary ${(b.binaryBytes / 1e6).toFixed(1)} MB, Node ${t.nodeVersion}, start-up ${b.startup}) in ${b.seconds.toFixed(1)}s`);
   }
   rmSync(work, { recursive: true, force: true });
   writeFileSync(join(out, 'sha256sums.txt'), built.map((b) => `${b.sha256}  ${b.archive.split('/').at(-1)}\n`).join(''));

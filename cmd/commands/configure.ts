@@ -1,8 +1,7 @@
 import type { Argv } from 'yargs';
-import type { V1Secret } from '@kubernetes/client-node';
 import { invalid } from '../../lib/errors.ts';
 import { SECRET_KEYS, isClusterId } from '../../lib/config/secret.ts';
-import { isConflict, isNotFound } from '../../lib/kube/errors.ts';
+import { mergeSecretData, readCredentialsSecret, secretChanges, writeCredentialsSecret } from '../../lib/config/store.ts';
 import { writeContextExtension } from '../../lib/kube/kubeconfig.ts';
 import { parseDryRun, str, type Args, type DryRun } from '../args.ts';
 import type { Context } from '../context.ts';
@@ -44,23 +43,16 @@ export function validate(args: Args): ConfigureOptions {
   };
 }
 
-async function ask(ctx: Context, question: string, secret: boolean): Promise<string | undefined> {
+async function ask(ctx: Context, question: string, secret: boolean, trim = true): Promise<string | undefined> {
   if (!process.stdin.isTTY || !ctx.streams.interactive) return undefined;
-  const v = await prompt(question, { secret, output: ctx.streams.err });
+  const v = await prompt(question, { secret, trim, output: ctx.streams.err });
   return v === '' ? undefined : v;
 }
 
 export async function run(o: ConfigureOptions, ctx: Context): Promise<number> {
   const ref = ctx.config.secretRef;
-  const core = await ctx.kube.core();
-  let existing: V1Secret | undefined;
-  try {
-    existing = await ctx.kube.timed(core.readNamespacedSecret({ namespace: ref.namespace, name: ref.name }));
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  const current: Record<string, string> = {};
-  for (const [k, v] of Object.entries(existing?.data ?? {})) current[k] = Buffer.from(v, 'base64').toString('utf8');
+  const stored = await readCredentialsSecret(ctx.kube, ref);
+  const current = stored.data;
 
   const env = ctx.env;
   const flags = ctx.flags;
@@ -79,65 +71,30 @@ export async function run(o: ConfigureOptions, ctx: Context): Promise<number> {
     [SECRET_KEYS.nfsAddr]: o.nfsAddr ?? env['NFS_ADDR'],
     [SECRET_KEYS.subnetId]: o.subnetId ?? env['SUBNET_ID'],
   };
-  const data: Record<string, string> = { ...current };
-  for (const [k, v] of Object.entries(updates)) if (v !== undefined && v.trim() !== '') data[k] = v.trim();
-
-  if (!data[SECRET_KEYS.publicKey]) data[SECRET_KEYS.publicKey] = (await ask(ctx, 'UCloud public key: ', false)) ?? '';
-  if (!data[SECRET_KEYS.privateKey]) data[SECRET_KEYS.privateKey] = (await ask(ctx, 'UCloud private key (not echoed): ', true)) ?? '';
-  if (data[SECRET_KEYS.uhubUsername] && !data[SECRET_KEYS.uhubPassword]) {
-    const pw = await ask(ctx, `UHub password for ${data[SECRET_KEYS.uhubUsername] ?? ''} (not echoed): `, true);
-    if (pw) data[SECRET_KEYS.uhubPassword] = pw;
-  }
-  const missing = [SECRET_KEYS.publicKey, SECRET_KEYS.privateKey].filter((k) => !data[k]);
+  const changes = secretChanges(updates);
+  const have = (k: string): boolean => Boolean(changes[k] ?? current[k]);
+  const asked = async (k: string, question: string, secret: boolean, trim = true): Promise<void> => {
+    const v = await ask(ctx, question, secret, trim);
+    if (v) changes[k] = v;
+  };
+  if (!have(SECRET_KEYS.publicKey)) await asked(SECRET_KEYS.publicKey, 'UCloud public key: ', false);
+  if (!have(SECRET_KEYS.privateKey)) await asked(SECRET_KEYS.privateKey, 'UCloud private key (not echoed): ', true);
+  const uhubUser = changes[SECRET_KEYS.uhubUsername] ?? current[SECRET_KEYS.uhubUsername];
+  // The password is kept exactly as typed: spaces at either end are part of it.
+  if (uhubUser && !have(SECRET_KEYS.uhubPassword)) await asked(SECRET_KEYS.uhubPassword, `UHub password for ${uhubUser} (not echoed): `, true, false);
+  const missing = [SECRET_KEYS.publicKey, SECRET_KEYS.privateKey].filter((k) => !have(k));
   if (missing.length > 0) {
     throw invalid(`configure needs ${missing.join(' and ')}: set them in the environment (or run on a terminal to be asked)`);
   }
-  for (const k of Object.keys(data)) if (data[k] === '') delete data[k];
 
-  const encoded: Record<string, string> = {};
-  for (const [k, v] of Object.entries(data)) encoded[k] = Buffer.from(v, 'utf8').toString('base64');
   const dryRun = o.dryRun === 'server' ? 'All' : undefined;
-  const keys = Object.keys(data).sort().join(', ');
+  let data = mergeSecretData(current, changes);
   if (o.dryRun === 'client') {
-    ctx.out.write(`secret/${ref.name} would be ${existing ? 'configured' : 'created'} in namespace ${ref.namespace} with keys ${keys} (dry run)\n`);
+    ctx.out.write(`secret/${ref.name} would be ${stored.object ? 'configured' : 'created'} in namespace ${ref.namespace} with keys ${Object.keys(data).sort().join(', ')} (dry run)\n`);
   } else {
-    let verb = 'created';
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (!existing) {
-          await ctx.kube.timed(core.createNamespacedSecret({
-            namespace: ref.namespace,
-            fieldManager: o.fieldManager,
-            dryRun,
-            body: {
-              apiVersion: 'v1',
-              kind: 'Secret',
-              type: 'Opaque',
-              metadata: { name: ref.name, namespace: ref.namespace, labels: { 'app.kubernetes.io/managed-by': 'kubectl-uimgacc' } },
-              data: encoded,
-            },
-          }));
-        } else {
-          verb = 'configured';
-          // Replace with the resourceVersion we read: a concurrent edit makes this fail instead of being lost.
-          await ctx.kube.timed(core.replaceNamespacedSecret({
-            namespace: ref.namespace,
-            name: ref.name,
-            fieldManager: o.fieldManager,
-            dryRun,
-            body: { ...existing, data: encoded },
-          }));
-        }
-        break;
-      } catch (err) {
-        if (!isConflict(err) || attempt >= 3) throw err;
-        existing = await ctx.kube.timed(core.readNamespacedSecret({ namespace: ref.namespace, name: ref.name })).catch((e: unknown) => {
-          if (isNotFound(e)) return undefined;
-          throw e;
-        });
-      }
-    }
-    ctx.out.write(`secret/${ref.name} ${verb} in namespace ${ref.namespace} (keys: ${keys})${dryRun ? ' (server dry run)' : ''}\n`);
+    const written = await writeCredentialsSecret(ctx.kube, ref, stored, changes, { fieldManager: o.fieldManager, dryRun });
+    data = written.data;
+    ctx.out.write(`secret/${ref.name} ${written.verb} in namespace ${ref.namespace} (keys: ${Object.keys(data).sort().join(', ')})${dryRun ? ' (server dry run)' : ''}\n`);
   }
   if (o.recordContext && !ctx.kube.inCluster()) {
     const ext = { clusterId, region: data[SECRET_KEYS.region], projectId: data[SECRET_KEYS.projectId] };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { invalid } from '../errors.ts';
-import { DEFAULT_API_BASE_URL } from '../ucloud/client.ts';
+import { DEFAULT_API_BASE_URL } from '../ucloud/endpoints.ts';
 import type { LoadedKubeconfig } from '../kube/kubeconfig.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import type { KubernetesIdentity } from './identity.ts';
@@ -44,15 +44,20 @@ export interface Credentials {
   readonly privateKey: Sourced;
 }
 
+/**
+ * One ucloud-cli file, read as ucloud-cli reads it: missing or empty means no profiles; the old single-object format
+ * (one unnamed profile, key pair included) is the "default" profile. A file that cannot be read or parsed is kept as
+ * its error, which is raised only when a value is actually needed from it.
+ */
+type ProfileFile = { readonly file: string; readonly entries: readonly Record<string, unknown>[] } | { readonly file: string; readonly error: string };
+
 interface Profile {
   readonly name: string;
-  readonly file: string;
-  readonly region?: string | undefined;
-  readonly projectId?: string | undefined;
-  readonly baseUrl?: string | undefined;
-  readonly publicKey?: string | undefined;
-  readonly privateKey?: string | undefined;
+  readonly config: ProfileFile;
+  readonly credential: ProfileFile;
 }
+
+const PROFILE_KEYS = { region: 'region', projectId: 'project_id', baseUrl: 'base_url', publicKey: 'public_key', privateKey: 'private_key' } as const;
 
 type Candidate = () => Sourced | undefined | Promise<Sourced | undefined>;
 
@@ -60,21 +65,37 @@ function nonEmpty(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 }
 
-function readJsonArray(file: string): Record<string, unknown>[] | undefined {
+function rawNonEmpty(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function readProfileFile(file: string): ProfileFile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file, entries: [] };
+    return { file, error: `cannot read ${file}: ${(err as Error).message}` };
   }
+  if (text.trim() === '') return { file, entries: [] };
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch {
-    throw invalid(`${file} is not valid JSON`);
+    return { file, error: `${file} is not valid JSON` };
   }
-  if (!Array.isArray(doc)) throw invalid(`${file} must hold a JSON array (ucloud-cli format)`);
-  return doc.filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null);
+  if (Array.isArray(doc)) return { file, entries: doc.filter(isObject) };
+  // ucloud-cli before profiles kept one object with everything in config.json.
+  if (isObject(doc)) return { file, entries: [{ profile: 'default', ...doc }] };
+  return { file, error: `${file} must hold a JSON array of profiles (ucloud-cli format)` };
+}
+
+function entryOf(f: ProfileFile, name: string): Record<string, unknown> | undefined {
+  return 'entries' in f ? f.entries.find((e) => (nonEmpty(e['profile']) ?? 'default') === name) : undefined;
 }
 
 /**
@@ -109,9 +130,10 @@ export class ConfigResolver {
     return () => (nonEmpty(value) ? { value: (value as string).trim(), source: `flag --${flag}` } : undefined);
   }
 
-  #fromEnv(name: string): Candidate {
+  /** `raw`: the value exactly as set (a password), not trimmed. */
+  #fromEnv(name: string, raw = false): Candidate {
     return () => {
-      const v = nonEmpty(this.#env[name]);
+      const v = raw ? rawNonEmpty(this.#env[name]) : nonEmpty(this.#env[name]);
       return v ? { value: v, source: `env ${name}` } : undefined;
     };
   }
@@ -131,9 +153,10 @@ export class ConfigResolver {
     };
   }
 
-  #fromSecret(key: string): Candidate {
+  #fromSecret(key: string, raw = false): Candidate {
     return async () => {
-      const v = nonEmpty((await this.secret())?.[key]);
+      const value = (await this.secret())?.[key];
+      const v = raw ? rawNonEmpty(value) : nonEmpty(value);
       return v ? { value: v, source: `Secret ${this.secretRef.namespace}/${this.secretRef.name}` } : undefined;
     };
   }
@@ -159,12 +182,25 @@ export class ConfigResolver {
     };
   }
 
-  #fromProfile(pick: (p: Profile) => string | undefined): Candidate {
-    return () => {
-      const p = this.profile();
-      const v = p ? nonEmpty(pick(p)) : undefined;
-      return v && p ? { value: v, source: `ucloud-cli profile "${p.name}" (${p.file})` } : undefined;
-    };
+  /** A value of the ucloud-cli profile, from config.json (region, project, base_url) or credential.json (keys). */
+  #fromProfile(key: keyof typeof PROFILE_KEYS): Candidate {
+    return () => this.profileValue(key);
+  }
+
+  /**
+   * One value of the profile, naming the file it is in. The key pair is in credential.json, or (old format) in
+   * config.json; everything else in config.json. A broken file is an error here, when its value is needed.
+   */
+  profileValue(key: keyof typeof PROFILE_KEYS): Sourced | undefined {
+    const p = this.profile();
+    if (!p) return undefined;
+    const files = key === 'publicKey' || key === 'privateKey' ? [p.credential, p.config] : [p.config];
+    for (const f of files) {
+      if ('error' in f) throw invalid(f.error);
+      const v = nonEmpty(entryOf(f, p.name)?.[PROFILE_KEYS[key]]);
+      if (v) return { value: v, source: `ucloud-cli profile "${p.name}" (${f.file})` };
+    }
+    return undefined;
   }
 
   async #first(candidates: readonly Candidate[]): Promise<Sourced | undefined> {
@@ -221,28 +257,20 @@ export class ConfigResolver {
   profile(): Profile | null {
     if (this.#profile !== undefined) return this.#profile;
     const dir = join(this.#home, '.ucloud');
-    const configFile = join(dir, 'config.json');
-    const credentialFile = join(dir, 'credential.json');
-    const configs = readJsonArray(configFile) ?? [];
-    const creds = readJsonArray(credentialFile) ?? [];
+    const config = readProfileFile(join(dir, 'config.json'));
+    const credential = readProfileFile(join(dir, 'credential.json'));
     const wanted = nonEmpty(this.#flags.profile) ?? nonEmpty(this.#env['UCLOUD_PROFILE']);
-    const name = wanted ?? nonEmpty(configs.find((c) => c['active'] === true)?.['profile']) ?? 'default';
-    const config = configs.find((c) => c['profile'] === name);
-    const cred = creds.find((c) => c['profile'] === name);
-    if (!config && !cred) {
-      if (wanted) throw invalid(`ucloud-cli profile "${wanted}" not found in ${configFile} or ${credentialFile}`);
+    // Which profile is active is only written in config.json: without a name, a broken config.json is needed now.
+    if (!wanted && 'error' in config) throw invalid(config.error);
+    const active = 'entries' in config ? config.entries.find((c) => c['active'] === true) : undefined;
+    const name = wanted ?? (active ? (nonEmpty(active['profile']) ?? 'default') : 'default');
+    const known = [config, credential].some((f) => 'error' in f || entryOf(f, name) !== undefined);
+    if (!known) {
+      if (wanted) throw invalid(`ucloud-cli profile "${wanted}" not found in ${config.file} or ${credential.file}`);
       this.#profile = null;
       return null;
     }
-    this.#profile = {
-      name,
-      file: cred ? credentialFile : configFile,
-      region: nonEmpty(config?.['region']),
-      projectId: nonEmpty(config?.['project_id']),
-      baseUrl: nonEmpty(config?.['base_url']),
-      publicKey: nonEmpty(cred?.['public_key']),
-      privateKey: nonEmpty(cred?.['private_key']),
-    };
+    this.#profile = { name, config, credential };
     return this.#profile;
   }
 
@@ -304,7 +332,7 @@ export class ConfigResolver {
       this.#fromContext((e) => e.region),
       this.#fromClusterObject('configMap', UK8S_CONFIGMAP_KEYS.region),
       this.#fromClusterObject('secret', SECRET_KEYS.region),
-      this.#fromProfile((p) => p.region),
+      this.#fromProfile('region'),
     ]);
     if (!found) {
       throw invalid(
@@ -323,7 +351,7 @@ export class ConfigResolver {
       this.#fromContext((e) => e.projectId),
       this.#fromClusterObject('configMap', UK8S_CONFIGMAP_KEYS.projectId),
       this.#fromClusterObject('secret', SECRET_KEYS.projectId),
-      this.#fromProfile((p) => p.projectId),
+      this.#fromProfile('projectId'),
     ]);
   }
 
@@ -337,7 +365,7 @@ export class ConfigResolver {
       this.#fromEnv('UCLOUD_API_BASE_URL'),
       // What `configure` stored: the endpoint the user chose for this cluster.
       this.#fromSecret(SECRET_KEYS.apiBaseUrl),
-      this.#fromProfile((p) => p.baseUrl),
+      this.#fromProfile('baseUrl'),
     ])) ?? { value: DEFAULT_API_BASE_URL, source: 'default' };
     let url: URL;
     try {
@@ -351,8 +379,19 @@ export class ConfigResolver {
     return found;
   }
 
-  /** The key pair: env > credentials Secret > ucloud-cli profile. A pair is taken whole from one source. */
+  /**
+   * The key pair: --profile (named explicitly, it wins) > env > credentials Secret > ucloud-cli profile (UCLOUD_PROFILE
+   * or the active one). A pair is taken whole from one source.
+   */
   async credentials(): Promise<Credentials> {
+    const explicit = nonEmpty(this.#flags.profile);
+    if (explicit) {
+      const pair = this.#profilePair();
+      if (!pair) {
+        throw invalid(`ucloud-cli profile "${explicit}" (--profile) has no key pair (a profile logged in with OAuth has none): create an API key pair in the UCloud console`);
+      }
+      return pair;
+    }
     const envPublic = nonEmpty(this.#env['UCLOUD_PUBLIC_KEY']);
     const envPrivate = nonEmpty(this.#env['UCLOUD_PRIVATE_KEY']);
     if (envPublic || envPrivate) {
@@ -369,11 +408,9 @@ export class ConfigResolver {
       return { publicKey: { value: sPublic, source: secretName }, privateKey: { value: sPrivate, source: secretName } };
     }
     if (secret && (sPublic || sPrivate)) this.notes.push(`${secretName} holds only one of ${SECRET_KEYS.publicKey} and ${SECRET_KEYS.privateKey}`);
+    const pair = this.#profilePair();
+    if (pair) return pair;
     const profile = this.profile();
-    if (profile?.publicKey && profile.privateKey) {
-      const source = `ucloud-cli profile "${profile.name}" (${profile.file})`;
-      return { publicKey: { value: profile.publicKey, source }, privateKey: { value: profile.privateKey, source } };
-    }
     if (profile) {
       this.notes.push(`ucloud-cli profile "${profile.name}" has no key pair (a profile logged in with OAuth has none): create an API key pair in the UCloud console`);
     }
@@ -383,14 +420,22 @@ export class ConfigResolver {
     );
   }
 
+  #profilePair(): Credentials | undefined {
+    const publicKey = this.profileValue('publicKey');
+    const privateKey = this.profileValue('privateKey');
+    return publicKey && privateKey ? { publicKey, privateKey } : undefined;
+  }
+
   /** A value needed only by `enable`: flag > env > Secret > (ConfigMap, for the subnet). */
   async enableValue(key: 'nfsAddr' | 'subnetId' | 'uhubUsername' | 'uhubPassword', flagValue: string | undefined, flag: string, envName: string): Promise<Sourced | undefined> {
     // The NFS address and subnet belong to one cluster's VPC; the UHub account does not.
     const perCluster = key === 'nfsAddr' || key === 'subnetId';
+    // A password is used exactly as given: a space at either end is part of it.
+    const raw = key === 'uhubPassword';
     const candidates: Candidate[] = [
       this.#fromFlag(flagValue, flag),
-      this.#fromEnv(envName),
-      perCluster ? this.#fromClusterObject('secret', SECRET_KEYS[key]) : this.#fromSecret(SECRET_KEYS[key]),
+      this.#fromEnv(envName, raw),
+      perCluster ? this.#fromClusterObject('secret', SECRET_KEYS[key]) : this.#fromSecret(SECRET_KEYS[key], raw),
     ];
     // The cluster's own subnet is the natural default for the acceleration's UFS mount.
     if (key === 'subnetId') candidates.push(this.#fromClusterObject('configMap', UK8S_CONFIGMAP_KEYS.subnetId));

@@ -1,5 +1,4 @@
-import { request as httpRequest, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { RequestOptions } from 'node:http';
 import { RequestTimeoutError, type KubeAccess } from './access.ts';
 
 /** An API error shaped like client-node's ApiException (code + raw Status body), so lib/kube/errors.ts reads it. */
@@ -46,7 +45,9 @@ export async function rawRequest(kube: KubeAccess, path: string, init: RawReques
   }
   const opts: RequestOptions & { headers: Record<string, string | string[]> } = { method: init.method ?? 'GET', headers };
   await kc.applyToHTTPSOptions(opts);
-  const request = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  // Imported on use: node:http cannot be part of a V8 start-up snapshot, and the single executable's snapshot holds
+  // every command module (scripts/sea-entry.ts).
+  const { request } = url.protocol === 'http:' ? await import('node:http') : await import('node:https');
   const timeoutMs = kube.requestTimeoutMs;
   return new Promise((resolve, reject) => {
     const req = request(url, { ...opts, signal: init.signal }, (res) => {

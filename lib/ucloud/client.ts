@@ -3,8 +3,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { flattenParams, signParams, type FlatParams, type ParamValue } from './signature.ts';
 import { UCloudApiError, UCloudTransportError } from './errors.ts';
 
-export const DEFAULT_API_BASE_URL = 'https://api.ucloud.cn';
-export const INTERNAL_API_BASE_URL = 'http://api.service.ucloud.cn';
+import { DEFAULT_API_BASE_URL } from './endpoints.ts';
+
+export { DEFAULT_API_BASE_URL, INTERNAL_API_BASE_URL } from './endpoints.ts';
 
 export interface UCloudCredentials {
   readonly publicKey: string;

@@ -3,7 +3,7 @@
 // control plane for it.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -64,6 +64,54 @@ test('configure stores the Secret and records the cluster on the context; later 
   assert.match(again.stdout, /secret\/creds configured .*NFS_ADDR.*\(server dry run\)/);
   const after = JSON.parse(await kubectlAdmin(['-n', ns, 'get', 'secret', 'creds', '-o', 'json'])) as { data: Record<string, string> };
   assert.equal(after.data['NFS_ADDR'], undefined);
+});
+
+test('the endpoint configure stored is used by later commands; --profile beats the Secret\'s key pair, and -v names the right files', async () => {
+  const secret = `${ns}/endpoint`;
+  const r = await runCli(['configure', '--kubeconfig', kubeconfig, '--credentials-secret', secret, '--cluster-id', CLUSTER, '--region', 'cn-sh2', '--api-endpoint', sim.url, '--record-context=false'], {
+    UCLOUD_PUBLIC_KEY: PUBLIC,
+    UCLOUD_PRIVATE_KEY: PRIVATE,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /keys: UCLOUD_API_BASE_URL, /);
+  const env = { UCLOUD_UK8S_CLUSTER_ID: CLUSTER, UCLOUD_REGION: 'cn-sh2' };
+  const status = await runCli(['status', '--kubeconfig', kubeconfig, '--credentials-secret', secret, '-v'], env);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stderr, new RegExp(`API endpoint: ${sim.url.replace(/[.]/g, '\\.')} \\(from Secret ${ns}/endpoint\\)`));
+  // A ucloud-cli profile named with --profile wins over the Secret: its (unknown) key is what reaches UCloud.
+  const home = mkdtempSync(join(tmpdir(), 'uimgacc-cfg-home-'));
+  mkdirSync(join(home, '.ucloud'));
+  writeFileSync(join(home, '.ucloud', 'config.json'), JSON.stringify([{ profile: 'other', project_id: 'org-x', base_url: sim.url }]));
+  writeFileSync(join(home, '.ucloud', 'credential.json'), JSON.stringify([{ profile: 'other', public_key: 'other-public', private_key: 'other-private' }]), { mode: 0o600 });
+  const profile = await runCli(['status', '--kubeconfig', kubeconfig, '--credentials-secret', secret, '--profile', 'other', '-v'], { ...env, HOME: home });
+  assert.equal(profile.code, 1);
+  assert.match(profile.stderr, /RetCode 172/);
+  assert.match(profile.stderr, new RegExp(`public key: \\(set\\) \\(from ucloud-cli profile "other" \\(${home}/\\.ucloud/credential\\.json\\)\\)`));
+  assert.match(profile.stderr, new RegExp(`project ID: org-x \\(from ucloud-cli profile "other" \\(${home}/\\.ucloud/config\\.json\\)\\)`));
+});
+
+test('the UHub password is never trimmed: stored and sent exactly as given', async () => {
+  const secret = `${ns}/spaced`;
+  const password = '  pass word\t ';
+  const r = await runCli(['configure', '--kubeconfig', kubeconfig, '--credentials-secret', secret, '--cluster-id', CLUSTER, '--region', 'cn-sh2', '--uhub-username', ' pusher ', '--record-context=false'], {
+    UCLOUD_PUBLIC_KEY: PUBLIC,
+    UCLOUD_PRIVATE_KEY: PRIVATE,
+    UHUB_PASSWORD: password,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const stored = JSON.parse(await kubectlAdmin(['-n', ns, 'get', 'secret', 'spaced', '-o', 'json'])) as { data: Record<string, string> };
+  assert.equal(Buffer.from(stored.data['UHUB_PASSWORD'] as string, 'base64').toString(), password);
+  assert.equal(Buffer.from(stored.data['UHUB_USERNAME'] as string, 'base64').toString(), 'pusher', 'other values are trimmed');
+  sim.setCluster(CLUSTER, { Enable: false, NfsReady: false, AgentReady: false });
+  try {
+    sim.clearRequests();
+    const enable = await runCli(['enable', '--no-wait', '--kubeconfig', kubeconfig, '--credentials-secret', secret, '--nfs-addr', '10.9.0.10', '--subnet-id', 'subnet-x'], { UCLOUD_API_BASE_URL: sim.url, UCLOUD_UK8S_CLUSTER_ID: CLUSTER });
+    assert.equal(enable.code, 0, enable.stderr);
+    assert.equal(sim.requests().find((q) => q.action === 'EnableUK8SImageAccelerate')?.params['UHubPassword'], password);
+    assert.ok(!(enable.stdout + enable.stderr + r.stdout + r.stderr).includes('pass word'));
+  } finally {
+    sim.setCluster(CLUSTER, { Enable: true, NfsReady: true, AgentReady: true });
+  }
 });
 
 test('configure without a key pair and without a terminal fails clearly and writes nothing', async () => {

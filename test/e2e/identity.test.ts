@@ -141,6 +141,13 @@ test('cluster ID, region and subnet come from uk8sconfig on its own cluster only
   assert.equal(enable.code, 1);
   assert.match(enable.stderr, /enable needs --subnet-id \(or SUBNET_ID\)/);
   sim.setCluster(B, { Enable: true, AgentReady: true, NfsReady: true, Images: [{ OriginalImage: IMG, TargetImage: IMG_ACC }] });
+  // On its own cluster the subnet falls back to uk8sconfig's, and that is said on stderr, not only with -v.
+  sim.setCluster(A, { Enable: false, AgentReady: false, NfsReady: false });
+  const ownSubnet = await cli(['enable', '--dry-run', '--nfs-addr', '10.9.0.10', '--uhub-username', 'u'], { UCLOUD_UK8S_CLUSTER_ID: A, UHUB_PASSWORD: 'pw' });
+  assert.equal(ownSubnet.code, 0, ownSubnet.stderr);
+  assert.match(ownSubnet.stderr, /^note: using the cluster's subnet subnet-a \(from ConfigMap kube-system\/uk8sconfig\) for the NFS mount; --subnet-id chooses another\n/);
+  assert.match(ownSubnet.stdout, /would be enabled on cluster uk8s-clustera1 with NFS 10\.9\.0\.10 in subnet-a \(dry run\)/);
+  sim.setCluster(A, { Enable: true, AgentReady: true, NfsReady: true });
 });
 
 test('when the context\'s cluster cannot be told, delete and disable refuse unless --force, saying why', async () => {

@@ -134,20 +134,24 @@ export async function chartWebhookConfiguration(helper: Pick<RunningHelper, 'por
 /**
  * Registers the chart's webhooks for `helper` and waits until the apiserver calls it: it picks configurations up
  * asynchronously, so a server-side dry-run Pod using `probeImage` (a Ready target image) is created until it comes
- * back mutated. Returns how to unregister.
+ * back mutated. Returns how to unregister, which likewise waits until the apiserver no longer calls it.
  */
 export async function registerHelper(kubeconfig: string, helper: Pick<RunningHelper, 'port' | 'caBundle'>, o: { name: string; probeNamespace: string; probeImage: string; helmArgs?: readonly string[] }): Promise<() => Promise<void>> {
   const config = await chartWebhookConfiguration(helper, o.name, o.helmArgs);
   const created = await kubectl(kubeconfig, ['apply', '-f', '-'], JSON.stringify(config));
   if (created.code !== 0) throw new Error(`registering the webhook: ${created.stderr}`);
   const probe = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'uimgacc-probe' }, spec: { containers: [{ name: 'main', image: o.probeImage }] } });
-  for (let i = 0; ; i++) {
-    const r = await kubectl(kubeconfig, ['-n', o.probeNamespace, 'create', '--dry-run=server', '-o', 'json', '-f', '-'], probe);
-    if (r.code === 0 && (JSON.parse(r.stdout) as { spec: { affinity?: unknown } }).spec.affinity) break;
-    if (i > 600) throw new Error(`the apiserver never called the helper: ${r.stderr}`);
-    await delay(100);
-  }
+  const called = async (expected: boolean): Promise<void> => {
+    for (let i = 0; ; i++) {
+      const r = await kubectl(kubeconfig, ['-n', o.probeNamespace, 'create', '--dry-run=server', '-o', 'json', '-f', '-'], probe);
+      if (r.code === 0 && Boolean((JSON.parse(r.stdout) as { spec: { affinity?: unknown } }).spec.affinity) === expected) return;
+      if (i > 600) throw new Error(`the apiserver ${expected ? 'never called' : 'kept calling'} the helper: ${r.stderr}`);
+      await delay(100);
+    }
+  };
+  await called(true);
   return async () => {
     await kubectl(kubeconfig, ['delete', 'mutatingwebhookconfiguration', o.name, '--ignore-not-found']);
+    await called(false);
   };
 }

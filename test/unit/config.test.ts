@@ -84,7 +84,8 @@ test('an unreachable cluster is a note, not a failure, when another source has t
   const c = cluster({ failWith: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
   const h = home({ config: [{ profile: 'default', active: true, region: 'cn-sh2', project_id: 'org-p' }], credential: [{ profile: 'default', public_key: 'pp', private_key: 'ss' }] });
   const r = new ConfigResolver({ flags: { clusterId: 'uk8s-abcdefgh' }, env: {}, cluster: c, home: h });
-  assert.deepEqual(await r.region(), { value: 'cn-sh2', source: `ucloud-cli profile "default" (${join(h, '.ucloud', 'credential.json')})` });
+  // The region is in config.json, whatever file the key pair is in: -v names the file the value came from.
+  assert.deepEqual(await r.region(), { value: 'cn-sh2', source: `ucloud-cli profile "default" (${join(h, '.ucloud', 'config.json')})` });
   const creds = await r.credentials();
   assert.equal(creds.publicKey.value, 'pp');
   assert.ok(r.notes.some((n) => n.includes('could not read ConfigMap kube-system/uk8sconfig') && n.includes('refused')));
@@ -202,4 +203,46 @@ test('the API endpoint configure stored in the Secret is read back: flag > env >
   assert.deepEqual(await new ConfigResolver({ flags: {}, env: {}, cluster: c, home: h }).baseUrl(), { value: 'http://api.service.ucloud.cn', source: 'Secret kube-system/uimgacc-credentials' });
   assert.equal((await new ConfigResolver({ flags: {}, env: { UCLOUD_API_BASE_URL: 'https://env.example' }, cluster: c, home: h }).baseUrl()).value, 'https://env.example');
   assert.equal((await new ConfigResolver({ flags: {}, env: {}, cluster: cluster({}), home: h }).baseUrl()).value, 'https://profile.example');
+});
+
+function rawHome(files: { config?: string; credential?: string }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'uimgacc-home-'));
+  mkdirSync(join(dir, '.ucloud'));
+  if (files.config !== undefined) writeFileSync(join(dir, '.ucloud', 'config.json'), files.config);
+  if (files.credential !== undefined) writeFileSync(join(dir, '.ucloud', 'credential.json'), files.credential, { mode: 0o600 });
+  return dir;
+}
+
+test('ucloud-cli files as ucloud-cli reads them: empty is no profiles, the old single object is accepted, a broken file matters only when needed', async () => {
+  // Empty files: no profiles, no error.
+  const empty = rawHome({ config: '', credential: '  \n' });
+  assert.equal(new ConfigResolver({ flags: {}, env: {}, home: empty }).profile(), null);
+  await assert.rejects(new ConfigResolver({ flags: {}, env: {}, home: empty }).region(), /cannot tell the UCloud region/);
+  // The format before profiles: one object in config.json, key pair included.
+  const old = rawHome({ config: JSON.stringify({ public_key: 'old-pub', private_key: 'old-priv', region: 'cn-gd', project_id: 'org-old' }) });
+  const r = new ConfigResolver({ flags: {}, env: {}, home: old });
+  assert.deepEqual(await r.region(), { value: 'cn-gd', source: `ucloud-cli profile "default" (${join(old, '.ucloud', 'config.json')})` });
+  assert.equal((await r.credentials()).privateKey.value, 'old-priv');
+  // A broken credential.json does not matter while the key pair comes from elsewhere; the region still comes from config.json.
+  const broken = rawHome({ config: JSON.stringify([{ profile: 'default', active: true, region: 'cn-sh2' }]), credential: '{not json' });
+  const b = new ConfigResolver({ flags: {}, env: { UCLOUD_PUBLIC_KEY: 'p', UCLOUD_PRIVATE_KEY: 's' }, home: broken });
+  assert.equal((await b.region()).value, 'cn-sh2');
+  assert.equal((await b.credentials()).publicKey.source, 'env UCLOUD_PUBLIC_KEY');
+  // ... and is an error when the key pair is needed from it.
+  await assert.rejects(new ConfigResolver({ flags: {}, env: {}, home: broken }).credentials(), /credential\.json is not valid JSON/);
+  // A broken config.json does not matter when every value comes from flags and env.
+  const badConfig = rawHome({ config: '[', credential: JSON.stringify([{ profile: 'default', public_key: 'a', private_key: 'b' }]) });
+  assert.equal((await new ConfigResolver({ flags: { region: 'cn-bj2' }, env: {}, home: badConfig }).region()).value, 'cn-bj2');
+  await assert.rejects(new ConfigResolver({ flags: {}, env: {}, home: badConfig }).region(), /config\.json is not valid JSON/);
+});
+
+test('--profile, named explicitly, beats the environment\'s key pair and the credentials Secret; -v names credential.json for keys', async () => {
+  const h = home({ config: [{ profile: 'a', active: true, region: 'cn-a' }, { profile: 'ops', region: 'cn-ops' }], credential: [{ profile: 'ops', public_key: 'ops-pub', private_key: 'ops-priv' }] });
+  const env = { UCLOUD_PUBLIC_KEY: 'env-pub', UCLOUD_PRIVATE_KEY: 'env-priv' };
+  const creds = await new ConfigResolver({ flags: { profile: 'ops' }, env, cluster: cluster({ secret: SECRET }), home: h }).credentials();
+  assert.deepEqual(creds.publicKey, { value: 'ops-pub', source: `ucloud-cli profile "ops" (${join(h, '.ucloud', 'credential.json')})` });
+  // Not named by a flag, the profile comes after the environment and the Secret.
+  assert.equal((await new ConfigResolver({ flags: {}, env: { ...env, UCLOUD_PROFILE: 'ops' }, home: h }).credentials()).publicKey.value, 'env-pub');
+  assert.equal((await new ConfigResolver({ flags: {}, env: { UCLOUD_PROFILE: 'ops' }, cluster: cluster({ secret: SECRET }), home: h }).credentials()).publicKey.value, 'pub-secret');
+  await assert.rejects(new ConfigResolver({ flags: { profile: 'a' }, env, home: h }).credentials(), /profile "a" \(--profile\) has no key pair/);
 });

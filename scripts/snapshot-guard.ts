@@ -1,0 +1,40 @@
+// What a module may not do while it is evaluated into a V8 start-up snapshot (scripts/sea-entry.ts): whatever it reads
+// of the process then is the build machine's environment, arguments and terminal, frozen into every start.
+
+/** What was read, e.g. `process.env.NO_COLOR`, `process.argv[2]`, `process.stdout`. */
+export type Reads = readonly string[];
+
+const STREAMS = ['stdin', 'stdout', 'stderr'] as const;
+
+/**
+ * Runs `evaluate` while recording every read of process.env (except `allowedEnv`), process.argv and the standard
+ * streams, then puts them back as they were. With `trace`, each read carries the stack that made it.
+ */
+export async function recordProcessReads(evaluate: () => Promise<void>, allowedEnv: ReadonlySet<string> = new Set(), trace = false): Promise<Reads> {
+  const reads: string[] = [];
+  const note = (what: string): void => void reads.push(trace ? `${what} ${new Error().stack ?? ''}` : what);
+  const env = process.env;
+  const argv = process.argv;
+  const envKey = (k: string | symbol): void => (typeof k === 'string' && allowedEnv.has(k) ? undefined : note(`process.env.${String(k)}`));
+  process.env = new Proxy(env, {
+    get: (t, k) => (envKey(k), Reflect.get(t, k)),
+    has: (t, k) => (envKey(k), Reflect.has(t, k)),
+    ownKeys: (t) => (note('process.env (every name)'), Reflect.ownKeys(t)),
+  });
+  process.argv = new Proxy(argv, { get: (t, k) => (note(`process.argv[${String(k)}]`), Reflect.get(t, k)) });
+  const streams = STREAMS.map((name) => [name, Object.getOwnPropertyDescriptor(process, name)] as const);
+  for (const [name, d] of streams) {
+    const get = d?.get;
+    // Node prints its own warnings (e.g. that a built-in module is not verified in snapshots) on stderr: not ours.
+    const ours = (): boolean => !new Error().stack?.includes('node:internal/process/warning');
+    if (get) Object.defineProperty(process, name, { ...d, get: () => (ours() && note(`process.${name}`), get.call(process) as unknown) });
+  }
+  try {
+    await evaluate();
+  } finally {
+    process.env = env;
+    process.argv = argv;
+    for (const [name, d] of streams) if (d) Object.defineProperty(process, name, d);
+  }
+  return [...new Set(reads)];
+}

@@ -1,0 +1,149 @@
+// Start-up (issue #17). The single executable built for this platform starts from a V8 start-up snapshot taken at build
+// time (scripts/sea-entry.ts): it must behave exactly as the npm build, whatever the environment, arguments and
+// terminal it runs with — anything read when the snapshot was built would be frozen into every start. And the npm
+// build must not load what its quick paths never use.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { CLI } from '../helpers/cli.ts';
+import { startSimulator, type Simulator } from '../simulator/server.ts';
+import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
+
+const run = promisify(execFile);
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+const skip = process.platform === 'linux' && process.arch === 'x64' ? false : 'packages the linux/amd64 executable only';
+
+interface Result {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function exec(cmd: string, args: readonly string[], env: Readonly<Record<string, string>>): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent-uimgacc-home', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+describe('the single executable with a start-up snapshot', { skip }, () => {
+  let tmp: string;
+  let sea: string;
+  let sim: Simulator;
+
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'uimgacc-startup-'));
+    // The same commit as dist/, so that `version` prints the same line from both builds.
+    const { stdout } = await run(process.execPath, [CLI, 'version', '--client', '-o', 'json']);
+    const commit = (JSON.parse(stdout) as { clientVersion: { commit: string } }).clientVersion.commit;
+    const out = join(tmp, 'release');
+    // A build environment unlike the one the tests run with: a snapshot that kept any of it would show.
+    const built = await run(process.execPath, [join(ROOT, 'scripts/package.ts'), '--host', `--out=${out}`], {
+      cwd: ROOT,
+      maxBuffer: 16 << 20,
+      env: { ...process.env, UIMGACC_COMMIT: commit, LANG: 'zh_CN.UTF-8', LC_ALL: 'zh_CN.UTF-8', FORCE_COLOR: '3', NO_COLOR: '1', COLUMNS: '40', UCLOUD_REGION: 'cn-build-time' },
+    });
+    assert.match(built.stdout, /linux\/amd64: .*start-up snapshot/);
+    const x = join(tmp, 'x');
+    mkdirSync(x);
+    await run('tar', ['-xzf', join(out, `kubectl-uimgacc_v${pkg.version}_linux_amd64.tar.gz`), '-C', x]);
+    sea = join(x, 'kubectl-uimgacc');
+    sim = await startSimulator({
+      accounts: [{ publicKey: 'startup-pub', privateKey: 'startup-priv' }],
+      clusters: [{ clusterId: 'uk8s-startup01', region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true, Images: [{ OriginalImage: 'uhub.service.ucloud.cn/startup/app:v1', TargetImage: 'uhub.service.ucloud.cn/startup/app:v1-acc' }] }],
+    });
+  });
+  after(async () => {
+    await sim?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const same = async (args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Result> => {
+    const [plain, snapshot] = await Promise.all([exec(process.execPath, [CLI, ...args], env), exec(sea, args, env)]);
+    assert.deepEqual(snapshot, plain, `kubectl-uimgacc ${args.join(' ')} with ${JSON.stringify(env)}`);
+    return snapshot;
+  };
+
+  it('prints the same help, version and machine output as the npm build', async () => {
+    assert.match((await same(['--help'])).stdout, /^kubectl uimgacc: /);
+    await same([]);
+    await same(['patch', '--help']);
+    assert.match((await same(['version', '--client'])).stdout, /^Plugin Version: /);
+    assert.equal(JSON.parse((await same(['version', '--client', '-o', 'json'])).stdout).clientVersion.node, process.version);
+    await same(['version', '--client', '-o', 'yaml']);
+  });
+
+  it('fails the same way, with the same exit code', async () => {
+    assert.equal((await same(['no-such-command'])).code, 1);
+    assert.equal((await same(['status', '-o', 'bogus'])).code, 1);
+    assert.equal((await same(['version', '--client', '--no-such-flag'])).code, 1);
+  });
+
+  it('reads the environment when it runs, not when it was built: locale, colour, UCloud settings', async () => {
+    await same(['--help'], { LANG: 'en_US.UTF-8' });
+    await same(['--help'], { LC_ALL: 'zh_CN.UTF-8' });
+    await same(['no-such-command'], { LC_MESSAGES: 'zh_CN.UTF-8', LANG: 'C' });
+    await same(['--help'], { FORCE_COLOR: '1' });
+    await same(['--help'], { NO_COLOR: '1', COLUMNS: '200' });
+    const env = { UCLOUD_PUBLIC_KEY: 'startup-pub', UCLOUD_PRIVATE_KEY: 'startup-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_UK8S_CLUSTER_ID: 'uk8s-startup01', UCLOUD_REGION: 'cn-bj2' };
+    const status = await same(['status', '-o', 'json'], env);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /startup\/app:v1-acc/);
+    await same(['status', '-v'], env);
+    // Missing settings are explained alike (nothing from the build environment fills them in).
+    assert.equal((await same(['status'], { UCLOUD_API_BASE_URL: sim.url })).code, 1);
+  });
+
+  it('talks to a Kubernetes cluster the same way (node:https is loaded on first use, not kept in the snapshot)', async () => {
+    const cp = await sharedControlPlane();
+    const ns = await uniqueNamespace('startup');
+    await kubectlAdmin(['-n', ns, 'create', 'deployment', 'web', '--image=uhub.service.ucloud.cn/startup/app:v1-acc']);
+    const env = { UCLOUD_PUBLIC_KEY: 'startup-pub', UCLOUD_PRIVATE_KEY: 'startup-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_UK8S_CLUSTER_ID: 'uk8s-startup01', UCLOUD_REGION: 'cn-bj2', KUBECONFIG: cp.kubeconfigPath };
+    const uses = await same(['who-uses', 'uhub.service.ucloud.cn/startup/app:v1-acc', '-n', ns, '-o', 'json'], env);
+    assert.equal(uses.code, 0, uses.stderr);
+    assert.match(uses.stdout, /"web"/);
+    // Refused (the in-use check or the cluster identity check): whichever, alike.
+    const del = await same(['delete', 'uhub.service.ucloud.cn/startup/app:v1', '--dry-run=client'], env);
+    assert.notEqual(del.code, 0);
+    assert.match(del.stderr, /^error: refus/);
+  });
+
+  it('completes the same candidates', async () => {
+    const r = await exec(sea, ['__complete', 'patch', '--d'], {});
+    assert.deepEqual(r, await exec(process.execPath, [CLI, '__complete', 'patch', '--d'], {}));
+    assert.match(r.stdout, /^--dry-run\n--diff\n:4\n$/);
+  });
+});
+
+/** The internal modules of Node a command of the npm build loads (process.moduleLoadList at exit). */
+async function builtinsLoaded(args: readonly string[]): Promise<string[]> {
+  const hook = "process.on('exit',()=>process.stderr.write('\\n@@builtins '+JSON.stringify(process.moduleLoadList)+'\\n'))";
+  const r = await exec(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(hook)}`, CLI, ...args], {});
+  const line = r.stderr.split('\n').find((l) => l.startsWith('@@builtins '));
+  assert.ok(line, r.stderr);
+  return JSON.parse(line.slice('@@builtins '.length)) as string[];
+}
+
+describe('the npm build', () => {
+  it('loads no Node module that --help and version --client never use', async () => {
+    for (const args of [['--help'], ['version', '--client']]) {
+      const loaded = await builtinsLoaded(args);
+      // Imported as whole ES module namespaces, fs and util used to evaluate every lazy export (fs/promises, readline,
+      // worker_threads…); configuration code used to pull in the UCloud client and with it node:crypto.
+      for (const unused of ['NativeModule internal/fs/promises', 'NativeModule worker_threads', 'NativeModule internal/readline/interface', 'NativeModule crypto']) {
+        assert.ok(!loaded.includes(unused), `${args.join(' ')} loads ${unused}`);
+      }
+    }
+  });
+});
