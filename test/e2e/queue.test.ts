@@ -147,6 +147,18 @@ test('create --from accelerates the images of a workload that are not accelerate
   const again = await cli(['create', '--from', 'cj/report', '-n', ns]);
   assert.equal(again.code, 0);
   assert.match(again.stderr, /Nothing to accelerate: every image is accelerated already/);
+  // Kinds patch refuses still have images to read: a Job, a bare Pod.
+  await kubectlAdmin(['-n', ns, 'create', 'job', 'once', `--image=${REPO}/once:1`]);
+  await kubectlAdmin(['-n', ns, 'run', 'solo', `--image=${REPO}/solo:1`, '--restart=Never']);
+  sim.clearRequests();
+  const job = await cli(['create', '--from', 'job/once', '-n', ns]);
+  assert.equal(job.code, 0, job.stderr);
+  const pod = await cli(['create', '--from', 'po/solo', '-n', ns]);
+  assert.equal(pod.code, 0, pod.stderr);
+  assert.deepEqual(sent('CreateUK8SImageAccelerate'), [`${REPO}/once:1`, `${REPO}/solo:1`]);
+  const missing = await cli(['create', '--from', 'deploy/nope', '-n', ns]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /Error from server \(NotFound\): deployments\.apps "nope" not found/);
 });
 
 test('delete waits its turn, then runs the in-use check: a Pod started meanwhile is found', async () => {
