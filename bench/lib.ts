@@ -74,21 +74,26 @@ export interface ScanRow {
 /**
  * The in-use scan commands against kubectl reading the same kinds, each the median of `runs` runs in a fresh process:
  * `delete TARGET --dry-run`, `who-uses -A`, and `who-uses -A` with the V8 heap capped at 48 MiB (what the scan keeps
- * must not grow with the cluster). `env` points at the cluster and the UCloud simulator.
+ * must not grow with the cluster). `env` points at the cluster and the UCloud simulator; the cluster must say who it is
+ * (uk8sconfigMap) and use `target`, or delete refuses before scanning.
  */
 export async function measureScanCommands(env: NodeJS.ProcessEnv, target: string, pods: number, runs: number, log: (row: ScanRow) => void = () => undefined): Promise<ScanRow[]> {
   const node = process.execPath;
   const cli = 'dist/kubectl-uimgacc.mjs';
   const rows: ScanRow[] = [];
-  const run = async (command: string, cmd: string, args: string[]): Promise<void> => {
+  const run = async (command: string, cmd: string, args: string[], exit = 0): Promise<void> => {
     const results = [];
     for (let i = 0; i < runs; i++) results.push(await measure(cmd, args, env));
+    // A command that stopped early (an error, a refusal before the scan) measured nothing worth comparing.
+    const wrong = results.find((r) => r.code !== exit);
+    if (wrong) throw new Error(`${command} exited with ${wrong.code}, not ${exit}: run it by hand with -v to see why`);
     const row = { pods, command, seconds: median(results.map((r) => r.seconds)), maxRssMiB: Math.round(median(results.map((r) => r.maxRssKiB)) / 1024), exit: results[0]?.code ?? -1 };
     rows.push(row);
     log(row);
   };
   await run('kubectl get pods,deploy,sts,ds,rs,rc,job,cronjob -A -o json', kubectlBinary(), ['get', 'pods,deploy,sts,ds,rs,rc,job,cronjob', '-A', '-o', 'json']);
-  await run('kubectl uimgacc delete IMAGE --dry-run', node, [cli, 'delete', target, '--dry-run']);
+  // Exit 3: refused because in use, after the whole scan (the seeded cluster has uses of the target).
+  await run('kubectl uimgacc delete IMAGE --dry-run', node, [cli, 'delete', target, '--dry-run'], 3);
   await run('kubectl uimgacc who-uses -A', node, [cli, 'who-uses', '-A', '-o', 'json']);
   await run('kubectl uimgacc who-uses -A (heap capped at 48 MiB)', node, ['--max-old-space-size=48', cli, 'who-uses', '-A', '-o', 'json']);
   return rows;
@@ -250,4 +255,9 @@ export async function startFixedWebhook(patch: readonly object[]): Promise<{ por
         server.close(() => r());
       }),
   };
+}
+
+/** ConfigMap kube-system/uk8sconfig naming the UK8S cluster, which delete checks against the cluster it acts on. */
+export function uk8sconfigMap(clusterId: string): { path: string; body: object } {
+  return { path: '/api/v1/namespaces/kube-system/configmaps', body: { metadata: { name: 'uk8sconfig' }, data: { UCLOUD_UK8S_CLUSTER_ID: clusterId, UCLOUD_REGION_ID: 'cn-bj2' } } };
 }

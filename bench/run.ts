@@ -8,6 +8,7 @@ const runs: [string, string[]][] = [
   ['webhook', ['bench/webhook.ts', process.env['BENCH_WEBHOOK_SECONDS'] ?? '10', process.env['BENCH_WEBHOOK_CONCURRENCY'] ?? '16']],
   ['scan-memory', ['bench/scan-memory.ts', ...(process.env['BENCH_SCAN_MEMORY_SIZES'] ?? '1000 5000 10000 20000').split(' ')]],
   ['startup', ['bench/startup.ts']],
+  ['nodes', ['bench/nodes.ts', process.env['BENCH_NODES'] ?? '5000', process.env['BENCH_NODES_SECONDS'] ?? '40', process.env['BENCH_NODES_POLL'] ?? '2s']],
   // 1,000 kwok nodes and 20,000 Pods through the real scheduler: the longest (about 15 minutes on 2 cores); sizes in its header.
   ['placement', ['bench/placement.ts']],
 ];

@@ -4,7 +4,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { startControlPlane } from '../test/controlplane/controlplane.ts';
 import { startSimulator } from '../test/simulator/server.ts';
-import { createAll, measureScanCommands, scanTable, type ScanRow } from './lib.ts';
+import { createAll, measureScanCommands, scanTable, uk8sconfigMap, type ScanRow } from './lib.ts';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const NS = 100;
@@ -26,7 +26,7 @@ const env = {
 };
 const rows: ScanRow[] = [];
 try {
-  await createAll(cp, Array.from({ length: NS }, (_, i) => ({ path: '/api/v1/namespaces', body: { metadata: { name: `bench-${i}` } } })));
+  await createAll(cp, [uk8sconfigMap('uk8s-bench0001'), ...Array.from({ length: NS }, (_, i) => ({ path: '/api/v1/namespaces', body: { metadata: { name: `bench-${i}` } } }))]);
   let pods = 0;
   let workloads = 0;
   for (const n of sizes.length ? sizes : [1000, 5000, 10000]) {

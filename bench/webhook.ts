@@ -107,7 +107,7 @@ try {
   const b = await startProcess(['--input-type=module', '-e', bare], { ...process.env, CERT: tls.certFile, KEY: tls.keyFile });
   results['bare Node HTTPS server (fixed answer)'] = await load(b.port);
   b.child.kill();
-  const h = await startProcess(['dist/helper.mjs', '--port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--ready-grace', '0s'], {
+  const h = await startProcess(['dist/helper.mjs', '--port', '0', '--metrics-port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--ready-grace', '0s'], {
     PATH: process.env['PATH'], HOME: tls.dir, UCLOUD_PUBLIC_KEY: 'b', UCLOUD_PRIVATE_KEY: 'b', UCLOUD_UK8S_CLUSTER_ID: 'uk8s-bench0002', UCLOUD_REGION: 'cn-bj2', UCLOUD_API_BASE_URL: sim.url,
   });
   await delay(500);

@@ -1,4 +1,4 @@
-import type { AccelerationState, AcceleratedImage } from '../lib/ucloud/acceleration.ts';
+import { AGENT_NOT_READY, type AccelerationState, type AcceleratedImage } from '../lib/ucloud/acceleration.ts';
 import { humanBytes } from './output.ts';
 import { renderTable } from './table.ts';
 import { ALL_NAMESPACES, type ImageUse, type Unseen } from '../lib/inuse/scan.ts';
@@ -99,7 +99,7 @@ export function imagesTable(views: readonly ImageView[], wide: boolean, inUseCom
 export function imagesUnknownReason(state: AccelerationState): string | undefined {
   if (state.imagesKnown) return undefined;
   if (!state.enabled) return 'image acceleration is not enabled';
-  if (!state.agentReady) return 'the acceleration agent is not ready yet, so UCloud does not list the images (normal for a few minutes after enabling)';
+  if (!state.agentReady) return `the acceleration agent is ${AGENT_NOT_READY}; meanwhile UCloud does not list the images`;
   return `an operation is in progress (status ${state.status}), so UCloud does not list the images until it ends`;
 }
 

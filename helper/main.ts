@@ -12,7 +12,7 @@ import { AccelerationCache } from './cache.ts';
 import { jsonLog } from './log.ts';
 import { fileTlsSource, HelperMetrics, startHelperServer, type TlsSource } from './server.ts';
 import { ManagedCertificates } from './certs.ts';
-import { clusterIdentityMismatch } from '../lib/helper-identity.ts';
+import { checkClusterIdentity, describeMismatch } from '../lib/config/identity.ts';
 
 const USAGE = `uimgacc-helper: fail-open admission webhook for UCloud UK8S image acceleration
 
@@ -117,9 +117,14 @@ try {
   const projectId = await resolver.projectId();
   const credentials = await resolver.credentials();
   const uk8sconfig = await resolver.configMap();
-  const mismatch = clusterIdentityMismatch(clusterId, uk8sconfig);
-  if (mismatch) {
-    log.error('cannot start: wrong cluster', { error: mismatch, clusterId: clusterId.value, clusterIdFrom: clusterId.source });
+  // The helper reads UCloud for the configured cluster and places Pods of the cluster it runs in: when they differ,
+  // every answer would be about another cluster's accelerations.
+  const identity = checkClusterIdentity(clusterId, await resolver.kubernetesIdentity());
+  if (identity.kind === 'different') {
+    log.error('cannot start: wrong cluster', {
+      error: `${describeMismatch(identity)}: the helper would place and rewrite Pods by another cluster's accelerations`,
+      fix: 'set UCLOUD_UK8S_CLUSTER_ID in the credentials Secret (chart: credentials.clusterId) to this cluster, or remove it so that uk8sconfig\'s is used',
+    });
     process.exit(1);
   }
   // In the cluster the VPC-internal endpoint is the right default, and uk8sconfig names it.

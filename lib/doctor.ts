@@ -7,7 +7,7 @@ import { describeKubeError } from './kube/errors.ts';
 import { kubernetesSupport } from './kube/support.ts';
 import { getObject, listPages } from './kube/rawlist.ts';
 import { listNodes } from './nodes.ts';
-import type { AccelerationApi } from './ucloud/acceleration.ts';
+import { AGENT_NOT_READY, type AccelerationApi } from './ucloud/acceleration.ts';
 import { checkClusterIdentity, describeMismatch, mismatchHints } from './config/identity.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -123,7 +123,7 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
       if (!s.enabled) add('Image acceleration', 'fail', 'not enabled on this cluster', 'kubectl uimgacc enable --nfs-addr … --subnet-id …');
       else {
         add('Image acceleration', s.nfsReady ? 'ok' : 'fail', `enabled; NFS ${s.nfsReady ? 'ready' : 'not ready'}${s.nfsAddr ? ` (${s.nfsAddr})` : ''}`, s.nfsReady ? undefined : 'check the UFS mount target and the subnet given to `enable`');
-        add('Acceleration agent (UCloud)', s.agentReady ? 'ok' : 'warn', s.agentReady ? 'ready' : 'not ready yet (normal for a few minutes after enabling)', s.agentReady ? undefined : 'wait, then check kube-system/uimgacc-agent');
+        add('Acceleration agent (UCloud)', s.agentReady ? 'ok' : 'warn', s.agentReady ? 'ready' : AGENT_NOT_READY, s.agentReady ? undefined : 'wait, then check kube-system/uimgacc-agent');
         if (s.status === 'CreateError' || s.status === 'DeleteError') add('Last operation', 'warn', `${s.status}: ${s.error ?? 'no details'}`, 'retry the operation; see `kubectl uimgacc status`');
         else add('Last operation', 'ok', s.imagesKnown ? `${s.status}, ${s.images.length} acceleration(s)` : s.status);
       }

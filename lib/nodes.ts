@@ -101,23 +101,29 @@ export class NodeWatcher {
   async #run(selector: string): Promise<void> {
     const signal = this.#abort.signal;
     let version: string | undefined;
+    let gone = 0;
+    const pause = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.#opts.retryDelayMs ?? 2000);
+        t.unref();
+        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
     while (!signal.aborted) {
       try {
         if (version === undefined) version = await this.#list(selector);
         version = await this.#watch(selector, version);
+        gone = 0;
       } catch (err) {
         if (signal.aborted) return;
         if (err instanceof GoneError) {
+          // Relist at once; if the fresh version is already gone again, back off instead of hammering the apiserver.
           this.stats.relists++;
           version = undefined;
+          if (++gone > 1) await pause();
           continue;
         }
         this.#opts.onError?.(selector, err);
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.#opts.retryDelayMs ?? 2000);
-          t.unref();
-          signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-        });
+        await pause();
       }
     }
   }
@@ -157,7 +163,7 @@ export class NodeWatcher {
     url.searchParams.set('resourceVersion', since);
     url.searchParams.set('allowWatchBookmarks', 'true');
     url.searchParams.set('timeoutSeconds', String(seconds));
-    const opts: RequestOptions & { headers: Record<string, string> } = { method: 'GET', headers: { Accept: 'application/json' } };
+    const opts: RequestOptions & { headers: Record<string, string | string[]> } = { method: 'GET', headers: { Accept: 'application/json', ...this.#opts.kube.impersonationHeaders() } };
     await kc.applyToHTTPSOptions(opts);
     this.stats.watches++;
     const nodes = this.#bySelector.get(selector) ?? new Map<string, NodeInfo>();

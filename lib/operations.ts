@@ -3,7 +3,7 @@ import type { AccelerationApi, AccelerationState, AcceleratedImage, EnableReques
 import { operationInProgress } from './ucloud/acceleration.ts';
 import { UCloudApiError, UCloudCancelledError, UCloudTransportError } from './ucloud/errors.ts';
 import { UserError, refused } from './errors.ts';
-import { defaultTargetImage, parseImageReference, sameImage, tryParseImageReference } from './image/reference.ts';
+import { defaultTargetImage, parseImageReference, sameImage, sameImageString, tryParseImageReference } from './image/reference.ts';
 import { formatDuration } from './duration.ts';
 
 export interface WaitOptions {
@@ -124,6 +124,16 @@ export async function waitUntilSettled(
   const reason = busyReason(state);
   const after = await waitFor(api, (s) => (settled(s) ? 'done' : 'pending'), reason, { ...wait, waitingFor: reason });
   return { state: after, waited: true };
+}
+
+/**
+ * Nothing is sent once --timeout has run out (e.g. during a long in-use scan): an operation started then could not be
+ * followed, and the command would end "timed out" with something it started still running.
+ */
+export function requireTimeLeft(deadline: number | undefined, what: string): void {
+  if (deadline !== undefined && Date.now() >= deadline) {
+    throw new UserError('timeout', `--timeout ran out before ${what} was sent`, ['hint: nothing was sent; run it again with a longer --timeout']);
+  }
 }
 
 const DEFAULT_MAX_READ_FAILURE_MS = 120_000;
@@ -391,4 +401,37 @@ export async function disableAcceleration(api: AccelerationApi, before: Accelera
   if (!wait) return { state: await api.get(), finished: false, recoveredFrom };
   const state = await waitFor(api, (s) => (s.enabled ? 'pending' : 'done'), 'image acceleration to be disabled', wait);
   return { state, finished: true, recoveredFrom };
+}
+
+/**
+ * The accelerations `patch` may switch workloads to: UCloud's Ready ones, or the `--image` pairs given, each checked
+ * against UCloud's list when UCloud shows it (a pair UCloud does not have would move Pods to an image that is not
+ * accelerated). `warning` says when the pairs could not be checked.
+ */
+export function patchAccelerations(
+  state: AccelerationState,
+  pairs: readonly CreateRequest[],
+): { readonly accelerations: readonly CreateRequest[]; readonly warning?: string | undefined } {
+  // Without acceleration no target image can be pulled the accelerated way, whatever the pairs.
+  requireEnabled(state);
+  if (pairs.length === 0) {
+    requireImagesKnown(state);
+    return { accelerations: state.images };
+  }
+  if (!state.imagesKnown) {
+    return {
+      accelerations: pairs,
+      warning: `cannot check the --image pairs: UCloud does not list the accelerated images of ${state.clusterId} right now (status ${state.status}); using them as given`,
+    };
+  }
+  for (const pair of pairs) {
+    const found = findByOriginal(state.images, pair.originalImage);
+    if (!found || !sameImageString(found.targetImage, pair.targetImage)) {
+      throw refused(
+        `${pair.originalImage} has no Ready acceleration to ${pair.targetImage} on cluster ${state.clusterId}${found ? ` (its target image is ${found.targetImage})` : ''}`,
+        `hint: create it with \`kubectl uimgacc create ${pair.originalImage}=${pair.targetImage}\`, or check the pairs with \`kubectl uimgacc list\``,
+      );
+    }
+  }
+  return { accelerations: pairs };
 }

@@ -1,9 +1,9 @@
 import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
 import { parseCreateSpec, parseImageList, requireDistinctOriginals, type ImagePair } from '../../lib/image/pair.ts';
-import { busyReason, checkCreate, createAcceleration, findByOriginal, requireEnabled, requireImagesKnown, settled } from '../../lib/operations.ts';
+import { busyReason, checkCreate, requireTimeLeft, createAcceleration, findByOriginal, requireEnabled, requireImagesKnown, settled } from '../../lib/operations.ts';
 import type { AccelerationApi } from '../../lib/ucloud/acceleration.ts';
-import { parseTargets, type NamedTarget } from '../../lib/workload/kinds.ts';
+import { resolveTemplateType, type TemplateKindInfo } from '../../lib/workload/kinds.ts';
 import { readWorkload } from '../../lib/workload/resolve.ts';
 import { imagesToAccelerate } from '../../lib/workload/images.ts';
 import { humanBytes, parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
@@ -22,7 +22,7 @@ export function builder(y: Argv): Argv {
       describe: 'ORIGINAL (target: its tag + "-acc") or ORIGINAL=TARGET; several are accelerated one after another',
     })
     .option('filename', { alias: 'f', type: 'string', describe: 'Read the images from FILE, one per line as IMAGE above (- = standard input; # starts a comment)' })
-    .option('from', { type: 'string', describe: 'TYPE/NAME: accelerate the images this workload (in -n) uses that are not accelerated yet' })
+    .option('from', { type: 'string', describe: 'TYPE/NAME: accelerate the images this workload (in -n) uses that are not accelerated yet (deploy, sts, ds, rs, rc, cj, job, pod)' })
     .option('wait', { type: 'boolean', default: true, describe: 'Wait for an operation in progress, then until each acceleration is Ready (--no-wait returns at once, and refuses while another operation runs)' })
     .option('timeout', { type: 'string', describe: 'How long the whole command may wait, e.g. 90s, 10m, 1h (0 = no limit)', default: '30m' })
     .option('dry-run', { type: 'string', describe: 'none|client: client reads the status and runs every check but creates nothing' })
@@ -34,10 +34,16 @@ export function builder(y: Argv): Argv {
     .example('$0 create --from deploy/web -n shop', 'Every image of deployment web that is not accelerated yet');
 }
 
+/** The workload of --from: any kind with a pod template. */
+export interface FromWorkload {
+  readonly info: TemplateKindInfo;
+  readonly name: string;
+}
+
 export interface CreateOptions {
   readonly requests: readonly ImagePair[];
   readonly file: string | undefined;
-  readonly from: NamedTarget | undefined;
+  readonly from: FromWorkload | undefined;
   readonly wait: WaitSettings | undefined;
   readonly dryRun: DryRun;
   readonly output: OutputFormat;
@@ -48,11 +54,11 @@ export function validate(args: Args): CreateOptions {
   const file = str(args, 'filename');
   if (file === '') throw invalid('-f needs a file name (- for standard input)');
   const fromText = str(args, 'from');
-  let from: NamedTarget | undefined;
+  let from: FromWorkload | undefined;
   if (fromText !== undefined) {
-    const t = parseTargets([fromText], undefined, false);
-    if (t.mode !== 'names' || t.targets.length !== 1 || !fromText.includes('/')) throw invalid(`invalid --from "${fromText}": use TYPE/NAME, e.g. deploy/web`);
-    from = t.targets[0];
+    const [type, name, ...rest] = fromText.split('/');
+    if (!type || !name || rest.length > 0) throw invalid(`invalid --from "${fromText}": use TYPE/NAME, e.g. deploy/web`);
+    from = { info: resolveTemplateType(type), name };
   }
   if (requests.length === 0 && file === undefined && from === undefined) {
     throw invalid('name the images to accelerate: IMAGE ..., -f FILE or --from TYPE/NAME');
@@ -69,7 +75,7 @@ export function validate(args: Args): CreateOptions {
 }
 
 /** The images of --from that are not accelerated yet, read once the cluster is settled enough to list them. */
-async function fromWorkload(ctx: Context, api: AccelerationApi, o: CreateOptions, from: NamedTarget): Promise<ImagePair[]> {
+async function fromWorkload(ctx: Context, api: AccelerationApi, o: CreateOptions, from: FromWorkload): Promise<ImagePair[]> {
   // The workload is read from the context's cluster: its images are only worth accelerating on that cluster.
   await ctx.requireSameCluster({ what: `accelerate the images of ${from.info.kind.toLowerCase()}/${from.name}`, refuseUnknown: false, force: false });
   const workload = await readWorkload(ctx.kube, from.info, ctx.kube.namespace, from.name);
@@ -102,6 +108,7 @@ export async function run(o: CreateOptions, ctx: Context): Promise<number> {
     // Queued behind an operation in progress (the previous image's, or someone else's), then checked afresh.
     const { state } = await waitForTurn(ctx, api, await api.get(), wait);
     checkCreate(state, req);
+    requireTimeLeft(wait?.deadline, `the acceleration of ${req.originalImage}`);
     const result = await runOperation(ctx, `Accelerating ${req.originalImage} as ${req.targetImage}`, `${req.originalImage} accelerated`, wait, (w) =>
       createAcceleration(api, req, state, w),
     );

@@ -1,12 +1,11 @@
 import type { Argv } from 'yargs';
 import { describeLabels, detectAccelerationLabels, type LabelDetection, type NodeInfo } from '../../lib/affinity.ts';
-import { invalid, refused } from '../../lib/errors.ts';
+import { invalid } from '../../lib/errors.ts';
 import { parseNodeLabel } from '../../lib/values.ts';
-import { sameImageString } from '../../lib/image/reference.ts';
 import { parseImagePair } from '../../lib/image/pair.ts';
 import { describeKubeError, isForbidden } from '../../lib/kube/errors.ts';
 import { listNodes } from '../../lib/nodes.ts';
-import { findByOriginal, requireEnabled, requireImagesKnown } from '../../lib/operations.ts';
+import { patchAccelerations } from '../../lib/operations.ts';
 import { unifiedDiff } from '../../lib/workload/diff.ts';
 import { objectName, parseTargets, type KindInfo, type NamedTarget, type Targets } from '../../lib/workload/kinds.ts';
 import { planPatch, type Acceleration, type PatchPlan } from '../../lib/workload/plan.ts';
@@ -63,7 +62,7 @@ export function builder(y: Argv): Argv {
     .example('$0 patch deploy/web', 'Use the accelerated image for every container of deployment web that has one')
     .example('$0 patch deploy/web sts/db -n shop', 'Several workloads at once')
     .example('$0 patch deployments -l app=web --dry-run=client --diff', 'Preview the change to the pod templates')
-    .example('$0 patch cj/report --image registry/app:1=registry/app:1-acc', 'Name the pair explicitly');
+    .example('$0 patch cj/report --image uhub.service.ucloud.cn/team/app:1=uhub.service.ucloud.cn/team/app:1-acc', 'Name the pair explicitly');
 }
 
 export interface PatchOptions extends CommonOptions {
@@ -83,27 +82,9 @@ export function validate(args: Args): PatchOptions {
 
 /** Ready accelerations from UCloud, or the --image pairs (checked against UCloud when it can tell). */
 async function accelerations(o: PatchOptions, ctx: Context): Promise<readonly Acceleration[]> {
-  const state = await (await ctx.ucloud()).get();
-  // Without acceleration no target image can be pulled the accelerated way, whatever the pairs.
-  requireEnabled(state);
-  if (o.images.length === 0) {
-    requireImagesKnown(state);
-    return state.images;
-  }
-  if (!state.imagesKnown) {
-    ctx.warn(`cannot check the --image pairs: UCloud does not list the accelerated images of ${state.clusterId} right now (status ${state.status}); using them as given`);
-    return o.images;
-  }
-  for (const pair of o.images) {
-    const found = findByOriginal(state.images, pair.originalImage);
-    if (!found || !sameImageString(found.targetImage, pair.targetImage)) {
-      throw refused(
-        `${pair.originalImage} has no Ready acceleration to ${pair.targetImage} on cluster ${state.clusterId}${found ? ` (its target image is ${found.targetImage})` : ''}`,
-        `hint: create it with \`kubectl uimgacc create ${pair.originalImage}\`, or check the pairs with \`kubectl uimgacc list\``,
-      );
-    }
-  }
-  return o.images;
+  const { accelerations: accs, warning } = patchAccelerations(await (await ctx.ucloud()).get(), o.images);
+  if (warning) ctx.warn(warning);
+  return accs;
 }
 
 async function nodesOrUndefined(ctx: Context): Promise<NodeInfo[] | undefined> {
@@ -188,26 +169,42 @@ export async function run(o: PatchOptions, ctx: Context): Promise<number> {
   }
   ctx.debug(1, `node labels: ${describeLabels(choice.labels)} (${choice.source}; ${choice.counts.map((c) => `${c.label}: ${c.readyNodes}/${c.nodes} Ready`).join(', ')})`);
 
+  const { code, results } = await runOnEach(ctx, o, 'patched', targets, async (t) => {
+    const r = await patchOne(ctx, o, t, namespace, accs, choice.labels);
+    warnAbout(ctx, r.printed.name, r.plan, r.replicas, nodes);
+    if (r.plan.changed) noteOwnership(ctx, r.printed, o.dryRun);
+    return r.printed;
+  });
+  if (!results.some((r) => r.changed) && results.length > 0 && o.output === 'table' && !o.diff) {
+    ctx.streams.err.write('Nothing to patch: no selected container uses an image with a Ready acceleration that is not already in place.\n');
+  }
+  return code;
+}
+
+/**
+ * The run loop patch and unpatch share: one workload after another, each on its own (a failure is reported and the
+ * next one goes on; `one` returns undefined for a workload it skips), then the results; exit 1 if any failed.
+ */
+export async function runOnEach(
+  ctx: Context,
+  o: CommonOptions,
+  verb: string,
+  targets: readonly NamedTarget[],
+  one: (t: NamedTarget) => Promise<Printed | undefined>,
+): Promise<{ readonly code: number; readonly results: readonly Printed[] }> {
   const results: Printed[] = [];
   let failures = 0;
-  let changedAny = false;
   for (const t of targets) {
     try {
-      const r = await patchOne(ctx, o, t, namespace, accs, choice.labels);
-      results.push(r.printed);
-      changedAny ||= r.printed.changed;
-      warnAbout(ctx, r.printed.name, r.plan, r.replicas, nodes);
-      if (r.plan.changed) noteOwnership(ctx, r.printed, o.dryRun);
+      const r = await one(t);
+      if (r) results.push(r);
     } catch (err) {
       failures++;
       reportError(err, (text) => void ctx.streams.err.write(text), ctx.flags.verbosity, ctx.kube.serverUrl());
     }
   }
-  printResults(ctx, o, 'patched', results);
-  if (!changedAny && results.length > 0 && o.output === 'table' && !o.diff) {
-    ctx.streams.err.write('Nothing to patch: no selected container uses an image with a Ready acceleration that is not already in place.\n');
-  }
-  return failures > 0 ? 1 : 0;
+  printResults(ctx, o, verb, results);
+  return { code: failures > 0 ? 1 : 0, results };
 }
 
 interface PatchOutcome {

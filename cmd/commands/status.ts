@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Argv } from 'yargs';
-import type { AccelerationState } from '../../lib/ucloud/acceleration.ts';
+import { AGENT_NOT_READY, type AccelerationState } from '../../lib/ucloud/acceleration.ts';
 import { bool, str, type Args } from '../args.ts';
 import type { Context } from '../context.ts';
 import { safeField } from '../safe-text.ts';
@@ -35,7 +35,7 @@ export function renderStatus(state: AccelerationState, wide: boolean): string {
   ];
   if (state.enabled) {
     rows.push(['NFS:', `${yesNo(state.nfsReady, 'ready', 'not ready')}${state.nfsAddr ? ` (${state.nfsAddr}${state.subnetId ? `, subnet ${state.subnetId}` : ''})` : ''}`]);
-    rows.push(['Agent:', yesNo(state.agentReady, 'ready', 'not ready yet (normal for a few minutes after enabling)')]);
+    rows.push(['Agent:', yesNo(state.agentReady, 'ready', AGENT_NOT_READY)]);
   }
   rows.push(['Status:', state.status]);
   if (state.error) rows.push(['Error:', state.error]);

@@ -7,8 +7,7 @@ import type { Workload } from '../../lib/workload/template.ts';
 import { applyPlan } from '../../lib/workload/write.ts';
 import type { Args } from '../args.ts';
 import type { Context } from '../context.ts';
-import { reportError } from '../errors.ts';
-import { commonOptions, printResults, validateCommon, type CommonOptions, type Printed } from './patch.ts';
+import { commonOptions, runOnEach, validateCommon, type CommonOptions, type Printed } from './patch.ts';
 
 export function builder(y: Argv): Argv {
   return commonOptions(y, 'unpatch')
@@ -40,19 +39,7 @@ export async function run(o: UnpatchOptions, ctx: Context): Promise<number> {
     ctx.streams.err.write(`No resources found in ${namespace} namespace.\n`);
     return 0;
   }
-  const results: Printed[] = [];
-  let failures = 0;
-  for (const t of targets) {
-    try {
-      const r = await unpatchOne(ctx, o, t, namespace);
-      if (r) results.push(r);
-    } catch (err) {
-      failures++;
-      reportError(err, (text) => void ctx.streams.err.write(text), ctx.flags.verbosity, ctx.kube.serverUrl());
-    }
-  }
-  printResults(ctx, o, 'unpatched', results);
-  return failures > 0 ? 1 : 0;
+  return (await runOnEach(ctx, o, 'unpatched', targets, (t) => unpatchOne(ctx, o, t, namespace))).code;
 }
 
 async function unpatchOne(ctx: Context, o: UnpatchOptions, t: NamedTarget, namespace: string): Promise<Printed | undefined> {

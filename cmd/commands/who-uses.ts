@@ -18,7 +18,7 @@ export function builder(y: Argv): Argv {
     .positional('IMAGE', { type: 'string', describe: 'Original or target image; default: every accelerated image' })
     .option('all-namespaces', { alias: 'A', type: 'boolean', describe: 'Look in all namespaces (the default; -n looks in one)' })
     .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|wide (wide adds the target image)' })
-    .example('$0 who-uses uhub.service.ucloud.cn/team/app:v1', 'Everything, in every namespace, that uses the target image of team/app:v1')
+    .example('$0 who-uses uhub.service.ucloud.cn/team/app:v1', 'Everything, in every namespace, that uses the target image of uhub.service.ucloud.cn/team/app:v1')
     .example('$0 usage -n web -o json', 'Users of every accelerated image in namespace web, as JSON');
 }
 

@@ -38,6 +38,12 @@ export interface EnableRequest {
   readonly uhubPassword: string;
 }
 
+/**
+ * What AgentReady=false with Enable=true means. The API shows the same for an agent still starting after enable and for
+ * one a disable is tearing down, so neither is claimed.
+ */
+export const AGENT_NOT_READY = 'not ready: starting (normal for a few minutes after enabling), or being torn down by a disable';
+
 export function operationInProgress(state: AccelerationState): boolean {
   return state.status === 'Creating' || state.status === 'Deleting';
 }

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { flattenParams, signParams, type FlatParams, type ParamValue } from './signature.ts';
 import { UCloudApiError, UCloudCancelledError, UCloudTransportError } from './errors.ts';
+import { httpTransport, type Transport, type TransportResponse } from './transport.ts';
 
 export { redactUrl } from './errors.ts';
 
@@ -35,7 +36,8 @@ export interface UCloudClientOptions {
   readonly userAgent?: string | undefined;
   /** Receives one line per attempt for `-v`; secrets are already redacted. */
   readonly debug?: ((line: string) => void) | undefined;
-  readonly fetch?: typeof fetch | undefined;
+  /** Sends one request (default: node:http/https; fetch fits too). */
+  readonly fetch?: Transport | undefined;
 }
 
 export interface CallOptions {
@@ -82,7 +84,7 @@ export class UCloudClient {
   readonly #backoffMaxMs: number;
   readonly #userAgent: string;
   readonly #debug: ((line: string) => void) | undefined;
-  readonly #fetch: typeof fetch;
+  readonly #fetch: Transport;
 
   constructor(options: UCloudClientOptions) {
     const url = new URL(options.baseUrl ?? DEFAULT_API_BASE_URL);
@@ -106,7 +108,7 @@ export class UCloudClient {
     this.#backoffMaxMs = options.backoffMaxMs ?? 8_000;
     this.#userAgent = options.userAgent ?? 'kubectl-uimgacc';
     this.#debug = options.debug;
-    this.#fetch = options.fetch ?? fetch;
+    this.#fetch = options.fetch ?? httpTransport;
   }
 
   /** Sends one action. Throws UCloudApiError (RetCode ≠ 0) or UCloudTransportError; messages never hold secrets. */
@@ -154,14 +156,15 @@ export class UCloudClient {
     const signals = [...(this.#timeoutMs > 0 ? [AbortSignal.timeout(this.#timeoutMs)] : []), ...(this.#signal ? [this.#signal] : [])];
     const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': this.#userAgent };
     if (this.#basicAuth) headers['Authorization'] = `Basic ${this.#basicAuth}`;
-    let response: Response;
+    let response: TransportResponse;
     let text: string;
     try {
       response = await this.#fetch(this.baseUrl, {
         method: 'POST',
         headers,
         body: new URLSearchParams(signed).toString(),
-        signal: signals.length ? AbortSignal.any(signals) : undefined,
+        // No limit at all (0 and no --timeout): a signal that never fires.
+        signal: signals.length ? AbortSignal.any(signals) : new AbortController().signal,
       });
       text = await response.text();
     } catch (err) {

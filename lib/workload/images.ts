@@ -3,7 +3,7 @@ import type { ImagePair } from '../image/pair.ts';
 import { parseCreateSpec } from '../image/pair.ts';
 import { parseImageReference, sameImage, tryParseImageReference } from '../image/reference.ts';
 import type { AcceleratedImage } from '../ucloud/acceleration.ts';
-import type { KindInfo } from './kinds.ts';
+import type { TemplateKindInfo } from './kinds.ts';
 import { CONTAINER_LISTS, podTemplateOf, type Workload } from './template.ts';
 
 export interface ImagesPlan {
@@ -17,7 +17,7 @@ export interface ImagesPlan {
  * What `create --from` accelerates: every container and init container image of the workload's pod template (any
  * kind, through the template accessor) that is neither accelerated yet nor a target image itself.
  */
-export function imagesToAccelerate(info: KindInfo, workload: Workload, accelerated: readonly AcceleratedImage[]): ImagesPlan {
+export function imagesToAccelerate(info: TemplateKindInfo, workload: Workload, accelerated: readonly AcceleratedImage[]): ImagesPlan {
   const spec = podTemplateOf(info, workload)?.spec;
   const requests: ImagePair[] = [];
   const skipped: { image: string; reason: string }[] = [];

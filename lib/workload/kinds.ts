@@ -29,6 +29,32 @@ export const KINDS: Readonly<Record<WorkloadKind, KindInfo>> = {
 
 const JOB_NAMES = new Set(['job', 'jobs', 'job.batch', 'jobs.batch']);
 
+/** A kind whose pod template can be read, including those `patch` refuses (for `create --from`). */
+export interface TemplateKindInfo extends Omit<KindInfo, 'kind'> {
+  readonly kind: WorkloadKind | 'Job' | 'Pod';
+}
+
+/** Read-only template kinds: a Job's template is immutable, and a Pod is its own template (pointer ''). */
+export const READ_ONLY_KINDS: Readonly<Record<'Job' | 'Pod', TemplateKindInfo>> = {
+  Job: { kind: 'Job', group: 'batch', version: 'v1', resource: 'jobs', templatePointer: '/spec/template', shortNames: [], hasReplicas: false },
+  Pod: { kind: 'Pod', group: '', version: 'v1', resource: 'pods', templatePointer: '', shortNames: ['po'], hasReplicas: false },
+};
+
+/** Like resolveType, for reading a pod template: every kind patch takes, plus Jobs and Pods. */
+export function resolveTemplateType(type: string): TemplateKindInfo {
+  const t = type.toLowerCase();
+  if (JOB_NAMES.has(t)) return READ_ONLY_KINDS.Job;
+  if (['pod', 'pods', 'po'].includes(t)) return READ_ONLY_KINDS.Pod;
+  try {
+    return resolveType(type);
+  } catch {
+    throw invalid(
+      `the server doesn't have a resource type "${type}" with a pod template`,
+      'hint: use deployments (deploy), statefulsets (sts), daemonsets (ds), replicasets (rs), replicationcontrollers (rc), cronjobs (cj), jobs or pods (po)',
+    );
+  }
+}
+
 /** kubectl's way of naming a resource: `deployment.apps`, `replicationcontroller` (core group has no suffix). */
 export function qualifiedName(info: KindInfo): string {
   return info.group ? `${info.kind.toLowerCase()}.${info.group}` : info.kind.toLowerCase();
@@ -39,12 +65,12 @@ export function objectName(info: KindInfo, name: string): string {
   return `${qualifiedName(info)}/${name}`;
 }
 
-export function collectionPath(info: KindInfo, namespace: string): string {
+export function collectionPath(info: TemplateKindInfo, namespace: string): string {
   const base = info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
   return `${base}/namespaces/${encodeURIComponent(namespace)}/${info.resource}`;
 }
 
-export function objectPath(info: KindInfo, namespace: string, name: string): string {
+export function objectPath(info: TemplateKindInfo, namespace: string, name: string): string {
   return `${collectionPath(info, namespace)}/${encodeURIComponent(name)}`;
 }
 

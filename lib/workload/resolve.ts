@@ -1,6 +1,6 @@
 import type { KubeAccess } from '../kube/access.ts';
 import { getObject, KubeApiError, listPages } from '../kube/rawlist.ts';
-import { collectionPath, objectPath, type KindInfo, type NamedTarget, type Targets } from './kinds.ts';
+import { collectionPath, objectPath, type TemplateKindInfo, type NamedTarget, type Targets } from './kinds.ts';
 import type { Workload } from './template.ts';
 
 /** The workloads named, or selected by -l/--all in the namespace (page by page). */
@@ -16,7 +16,7 @@ export async function resolveTargets(kube: KubeAccess, targets: Targets, namespa
 }
 
 /** Reads one workload as raw JSON; a missing one fails like kubectl (`Error from server (NotFound): …`). */
-export async function readWorkload(kube: KubeAccess, info: KindInfo, namespace: string, name: string): Promise<Workload> {
+export async function readWorkload(kube: KubeAccess, info: TemplateKindInfo, namespace: string, name: string): Promise<Workload> {
   const obj = await getObject<Workload>(kube, objectPath(info, namespace, name));
   if (!obj) {
     const resource = info.group ? `${info.resource}.${info.group}` : info.resource;

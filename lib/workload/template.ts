@@ -42,7 +42,7 @@ export type ContainerList = (typeof CONTAINER_LISTS)[number];
  * The pod template of any workload kind, found by following the kind's template pointer (`/spec/template`, or
  * `/spec/jobTemplate/spec/template` for CronJobs): one accessor for every kind, as `kubectl set image` has.
  */
-export function podTemplateOf(info: KindInfo, obj: Workload): PodTemplate | undefined {
+export function podTemplateOf(info: Pick<KindInfo, 'templatePointer'>, obj: Workload): PodTemplate | undefined {
   let cur: unknown = obj;
   for (const part of info.templatePointer.split('/').slice(1)) {
     if (typeof cur !== 'object' || cur === null) return undefined;

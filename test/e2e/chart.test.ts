@@ -126,7 +126,7 @@ test('helm template renders a restricted, fail-open webhook; missing credentials
   assert.notEqual(typo.code, 0, 'unknown values are rejected');
   assert.match(typo.stderr, /pollIntervall/);
   // Values the helper would crash on or that mean nothing are rejected, at every level.
-  for (const bad of ['pollInterval=0s', 'pollInterval=0', 'maxInFlight=0', 'tls.mode=helm', 'tls.helper.certValidity=0s', 'service.prot=443', 'metrics.serviceMonitor.intervall=1m', 'webhook.namespaceSelector.matchLabel.a=b', 'tls.certManager.enabled=true']) {
+  for (const bad of ['pollInterval=0s', 'pollInterval=0', 'maxInFlight=0', 'tls.mode=helm', 'tls.helper.certValidity=0s', 'service.prot=443', 'metrics.serviceMonitor.intervall=1m', 'webhook.namespaceSelector.matchLabel.a=b', 'tls.certManager.enabled=true', 'resources.request.cpu=1', 'networkPolicy.metricsFrom.matchLabel.a=b']) {
     const r = await helm(['template', 'x', 'charts/uimgacc', '--kube-version', '1.36.0', ...VALUES, '--set', bad]);
     assert.notEqual(r.code, 0, `${bad} is rejected`);
     assert.match(r.stderr, /values don't meet the specifications of the schema/, `${bad}: rejected by values.schema.json`);

@@ -91,7 +91,8 @@ test('--no-wait returns while Deleting; a second delete with --no-wait meanwhile
 test('--timeout gives up waiting with exit 4; the deletion goes on', async () => {
   // Held in Deleting by the simulator until this test ends it: the timeout is the only way out, however slow the run.
   sim.addFault({ kind: 'hold-operation', operation: 'delete', image: SLOW.OriginalImage });
-  const r = await cli(['delete', SLOW.OriginalImage, '--timeout=5s']);
+  // --timeout covers the whole command (the in-use scan too), so it leaves the scan room on a busy machine.
+  const r = await cli(['delete', SLOW.OriginalImage, '--timeout=3s']);
   assert.equal(r.code, 4, r.stderr);
   assert.match(r.stderr, /error: timed out after .* waiting for .*slow:1 \(status Deleting\)/);
   assert.match(r.stderr, /hint: the operation may still finish/);
@@ -185,7 +186,7 @@ test('disable --no-wait refuses while the image list is hidden (agent not ready)
   const r = await cli(['disable', '--no-wait']);
   // Could not verify (5), not "in use" (3): nothing was seen using anything, nothing could be checked.
   assert.equal(r.code, 5, r.stderr);
-  assert.match(r.stderr, /^error: refusing to disable image acceleration on cluster uk8s-delete0001: the accelerated images are not known right now \(the acceleration agent is not ready yet/);
+  assert.match(r.stderr, /^error: refusing to disable image acceleration on cluster uk8s-delete0001: the accelerated images are not known right now \(the acceleration agent is not ready: starting \(normal for a few minutes after enabling\), or being torn down by a disable/);
   const forced = await cli(['disable', '--force', '--no-wait']);
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stderr, /^Warning: the accelerated images are not known right now/);

@@ -218,6 +218,32 @@ test('an opted-in Pod is rewritten to the target image, with the original record
   assert.equal(image, `${APP}-acc`);
 });
 
+test('the nodes\' label spellings are watched in the real apiserver: /readyz?verbose and metrics, Ready or not', async () => {
+  // One node per spelling, neither Ready (a pool being replaced): both spellings are seen, and what Pods require
+  // does not depend on it.
+  const names = [`hook-${RUN}-new`, `hook-${RUN}-old`];
+  await kubectlAdmin(['create', '-f', '-'], [ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL].map((label, i) => JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: names[i], labels: { [label]: 'true' } } })).join('\n'));
+  try {
+    const counts = async (): Promise<Record<string, number>> => {
+      const body = (await call('/readyz?verbose')).body;
+      return Object.fromEntries([...body.matchAll(/nodes with (\S+)=true: (\d+) \(\d+ Ready\)/g)].map((m) => [m[1] as string, Number(m[2])]));
+    };
+    for (let i = 0; ; i++) {
+      const c = await counts();
+      if ((c[ACCELERATION_LABEL] ?? 0) >= 1 && (c[LEGACY_ACCELERATION_LABEL] ?? 0) >= 1) break;
+      if (i > 100) assert.fail(`the watch never saw both spellings: ${(await call('/readyz?verbose')).body}\n${helperLog.slice(-2000)}`);
+      await delay(100);
+    }
+    assert.match((await call('/readyz?verbose')).body, /required node label: node.uk8s.ucloud.cn\/image_accel=true or node.uk8s.ucloud.cn\/uimgacc=true \(both spellings\)/);
+    const m = (await metrics()).body;
+    assert.match(m, /^uimgacc_accelerated_nodes\{label="node.uk8s.ucloud.cn\/uimgacc",ready="false"\} [1-9]\d*$/m);
+    assert.match(m, /^uimgacc_node_requests\{kind="watch"\} [1-9]\d*$/m);
+    assert.match(helperLog, /"msg":"acceleration node labels"/);
+  } finally {
+    await kubectlAdmin(['delete', 'node', ...names, '--wait=false']).catch(() => undefined);
+  }
+});
+
 test('a server-side dry run gets the same mutation and creates nothing', async () => {
   const pod = await createPod(rewriteNs, 'dry', APP, {}, ['--dry-run=server']);
   assert.equal(pod.spec.containers[0]?.image, `${APP}-acc`);
@@ -281,6 +307,66 @@ test('kubectl set image and kubectl debug with a target image on a Pod without t
   const quiet = await kubectlRaw(['-n', plainNs, 'debug', 'pod/placed', `--image=${APP}-acc`, '-c', 'dbg']);
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.doesNotMatch(quiet.stderr, /uimgacc/);
+});
+
+test('UCloud down at start-up: not ready within the grace, ready after it (fail-open) or as soon as UCloud answers', async () => {
+  const cp = await sharedControlPlane();
+  sim.addFault({ kind: 'http', status: 503, action: 'GetUK8SImageAccelerate', times: 100_000 });
+  const started: { child: ChildProcess; port: number; log: string }[] = [];
+  const start = async (grace: string): Promise<{ child: ChildProcess; port: number; log: string }> => {
+    const child = spawn(process.execPath, ['dist/helper.mjs', '--port', '0', '--metrics-port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--poll-interval', '200ms', '--ready-grace', grace, '--shutdown-delay', '0s', '--kubeconfig', cp.kubeconfigPath], {
+      env: { PATH: process.env['PATH'], UCLOUD_PUBLIC_KEY: 'helper-pub', UCLOUD_PRIVATE_KEY: 'helper-priv', UCLOUD_UK8S_CLUSTER_ID: CLUSTER, UCLOUD_REGION: 'cn-bj2', UCLOUD_API_BASE_URL: sim.url, HOME: tls.dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const h = { child, port: 0, log: '' };
+    started.push(h);
+    child.stdout.on('data', (c: Buffer) => (h.log += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (h.log += c.toString()));
+    for (let i = 0; !h.port; i++) {
+      const m = /"msg":"listening","port":(\d+)/.exec(h.log);
+      if (m) h.port = Number(m[1]);
+      else if (i > 150) assert.fail(`helper did not start: ${h.log}`);
+      else await delay(100);
+    }
+    return h;
+  };
+  const readyz = async (h: { port: number }): Promise<Reply> => {
+    const saved = port;
+    port = h.port;
+    try {
+      return await call('/readyz');
+    } finally {
+      port = saved;
+    }
+  };
+  try {
+    const patient = await start('1h');
+    const impatient = await start('1s');
+    // The first read has failed (the snapshot is published) and the list is unknown: not ready, and it says why.
+    let r = await readyz(patient);
+    for (let i = 0; !/last UCloud read failed/.test(r.body); i++) {
+      if (i > 100) assert.fail(`no failed read reported: ${r.body}`);
+      await delay(100);
+      r = await readyz(patient);
+    }
+    assert.equal(r.status, 503);
+    assert.match(r.body, /^not ready: no accelerations list yet/);
+    // Past its grace, a helper serves anyway (fail-open, with an empty list) rather than keep the Service empty.
+    for (let i = 0; (await readyz(impatient)).status !== 200; i++) {
+      if (i > 100) assert.fail(`never ready after the grace: ${impatient.log.slice(-1500)}`);
+      await delay(100);
+    }
+    assert.equal((await readyz(patient)).status, 503, 'still within its grace');
+    sim.clearFaults();
+    for (let i = 0; (await readyz(patient)).status !== 200; i++) {
+      if (i > 100) assert.fail(`never ready once UCloud answered: ${patient.log.slice(-1500)}`);
+      await delay(100);
+    }
+    assert.match((await readyz(patient)).body, /^ok: 1 Ready target image/);
+  } finally {
+    sim.clearFaults();
+    for (const h of started) h.child.kill('SIGKILL');
+  }
 });
 
 test('when UCloud fails, the last good list stays in use and readiness and metrics say so', async () => {

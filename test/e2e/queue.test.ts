@@ -104,11 +104,13 @@ test('create -f reads one image per line (comments, blank lines, - for stdin); a
   sim.clearRequests();
   const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-queue-')), 'images.txt');
   writeFileSync(file, `# images of the shop\n${REPO}/f1:1\n\n  ${REPO}/f2:1=${REPO}/f2:turbo   # explicit target\n`);
+  sim.addFault({ kind: 'hold-operation', operation: 'create', image: `${REPO}/f1:1` });
   const r = await cli(['create', '-f', file, '--no-wait']);
   // --no-wait: the first starts, the second finds it running and is refused (the refusal --no-wait keeps).
   assert.equal(r.code, 1, r.stderr);
   assert.deepEqual(sent('CreateUK8SImageAccelerate'), [`${REPO}/f1:1`]);
   assert.match(r.stderr, new RegExp(`error: ${REPO}/f2:1: another operation is in progress`));
+  sim.setCluster(CLUSTER, { Status: 'Ready' });
   const stdin = await cli(['create', '-f', '-'], {}, `${REPO}/f2:1=${REPO}/f2:turbo\n`);
   assert.equal(stdin.code, 0, stdin.stderr);
   assert.match(stdin.stdout, new RegExp(`acceleration of ${REPO}/f2:1 is Ready: use ${REPO}/f2:turbo`));
@@ -147,6 +149,18 @@ test('create --from accelerates the images of a workload that are not accelerate
   const again = await cli(['create', '--from', 'cj/report', '-n', ns]);
   assert.equal(again.code, 0);
   assert.match(again.stderr, /Nothing to accelerate: every image is accelerated already/);
+  // Kinds patch refuses still have images to read: a Job, a bare Pod.
+  await kubectlAdmin(['-n', ns, 'create', 'job', 'once', `--image=${REPO}/once:1`]);
+  await kubectlAdmin(['-n', ns, 'run', 'solo', `--image=${REPO}/solo:1`, '--restart=Never']);
+  sim.clearRequests();
+  const job = await cli(['create', '--from', 'job/once', '-n', ns]);
+  assert.equal(job.code, 0, job.stderr);
+  const pod = await cli(['create', '--from', 'po/solo', '-n', ns]);
+  assert.equal(pod.code, 0, pod.stderr);
+  assert.deepEqual(sent('CreateUK8SImageAccelerate'), [`${REPO}/once:1`, `${REPO}/solo:1`]);
+  const missing = await cli(['create', '--from', 'deploy/nope', '-n', ns]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /Error from server \(NotFound\): deployments\.apps "nope" not found/);
 });
 
 test('delete waits its turn, then runs the in-use check: a Pod started meanwhile is found', async () => {
@@ -191,7 +205,7 @@ test('disable and enable queue too: disable waits for a creation, enable waits f
 test('enable shows NFS, agent and UCloud\'s error while waiting; the timeout names the last error', async () => {
   sim.setCluster(CLUSTER, { Enable: false, NfsReady: false, AgentReady: false, Images: [] });
   sim.clearRequests();
-  const run = cli(['enable', '--nfs-addr', '10.9.0.10', '--subnet-id', 'subnet-q', '--uhub-username', 'u', '--timeout=1s'], { UHUB_PASSWORD: 'pw' });
+  const run = cli(['enable', '--nfs-addr', '10.9.0.10', '--subnet-id', 'subnet-q', '--uhub-username', 'u', '--timeout=5s'], { UHUB_PASSWORD: 'pw' });
   while (sent('EnableUK8SImageAccelerate').length === 0) await delay(10);
   sim.setCluster(CLUSTER, { Enable: true, NfsReady: false, AgentReady: false, Error: 'mount 10.9.0.10 failed: no route to host' });
   const r = await run;
@@ -262,4 +276,23 @@ test('disable after an ambiguous failure sees the teardown under way and follows
   assert.doesNotMatch(r.stderr, /safe to retry/);
   assert.match(r.stdout, /image acceleration is disabled on cluster uk8s-queue0001/);
   assert.equal(sent('DisableUK8SImageAccelerate').length, 1);
+  // During a teardown the API looks like an agent starting up: status does not call it "normal after enabling".
+  sim.setCluster(CLUSTER, { ...READY, Images: [] });
+  assert.equal((await cli(['disable', '--no-wait'])).code, 0);
+  sim.setCluster(CLUSTER, { Enable: true, AgentReady: false });
+  const status = await cli(['status']);
+  assert.match(status.stdout, /Agent:\s+not ready: starting \(normal for a few minutes after enabling\), or being torn down by a disable\n/);
+  sim.setCluster(CLUSTER, { Enable: false, NfsReady: false, AgentReady: false });
+});
+
+test('once --timeout has run out nothing more is started: the images left are reported, exit 4', async () => {
+  sim.setCluster(CLUSTER, { ...READY, Images: [] });
+  sim.clearRequests();
+  sim.addFault({ kind: 'hold-operation', operation: 'create', image: `${REPO}/t1:1` });
+  const r = await cli(['create', `${REPO}/t1:1`, `${REPO}/t2:1`, '--timeout=4s']);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stderr, new RegExp(`error: ${REPO}/t1:1: timed out after .* waiting for the acceleration of ${REPO}/t1:1`));
+  assert.match(r.stderr, new RegExp(`error: ${REPO}/t2:1: not started: --timeout ran out\\n`));
+  assert.deepEqual(sent('CreateUK8SImageAccelerate'), [`${REPO}/t1:1`]);
+  sim.setCluster(CLUSTER, { Status: 'Ready' });
 });
