@@ -48,6 +48,10 @@ export type Done = 'done' | 'pending' | { readonly failed: string; readonly hint
 
 /** Finds an accelerated image by its original or its target reference (image identity, not substring). */
 export function findAcceleration(images: readonly AcceleratedImage[], image: string): AcceleratedImage | undefined {
+  // Exactly the name UCloud lists comes first: it is the only way to an image our grammar rejects (e.g. upper case
+  // from an older API), and `list -o name` prints exactly that.
+  const exact = images.find((img) => img.originalImage === image || img.targetImage === image);
+  if (exact) return exact;
   const ref = parseImageReference(image);
   return images.find((img) => {
     const original = tryParseImageReference(img.originalImage);
@@ -306,6 +310,18 @@ export function checkCreate(state: AccelerationState, req: CreateRequest): void 
     return t !== undefined && sameImage(t, target);
   });
   if (clash) throw refused(`target image ${req.targetImage} is already the target of ${clash.originalImage}`);
+  // Accelerating a target image would publish X-acc-acc: almost certainly a slip for its original.
+  const original = parseImageReference(req.originalImage);
+  const ofTarget = state.images.find((img) => {
+    const t = tryParseImageReference(img.targetImage);
+    return t !== undefined && sameImage(t, original);
+  });
+  if (ofTarget) {
+    throw refused(
+      `${req.originalImage} is itself the accelerated (target) image of ${ofTarget.originalImage}: accelerating it again would publish ${req.targetImage}`,
+      `hint: Pods use ${req.originalImage} as it is; to accelerate another image, name its original image`,
+    );
+  }
 }
 
 /** Sends the create (`before` already passed checkCreate) and follows it to Ready or CreateError. */

@@ -78,7 +78,7 @@ export function checkNfsAddr(text: string, source = '--nfs-addr'): void {
 
 /** UCloud subnet IDs: `subnet-` and lower-case letters and digits. */
 export function checkSubnetId(text: string, source = '--subnet-id'): void {
-  if (!/^subnet-[a-z0-9]{3,32}$/.test(text)) {
+  if (!/^subnet-[a-z0-9]{1,32}$/.test(text)) {
     throw invalid(`invalid subnet ID "${text}" (from ${source}): UCloud subnet IDs look like subnet-xxxxxxxx`);
   }
 }

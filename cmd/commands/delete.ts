@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
-import { parseImageReference } from '../../lib/image/reference.ts';
+import { parseImageReference, tryParseImageReference } from '../../lib/image/reference.ts';
 import { checkDelete, deleteAcceleration, requireTimeLeft, settled } from '../../lib/operations.ts';
 import type { AccelerationApi, AcceleratedImage, AccelerationState } from '../../lib/ucloud/acceleration.ts';
 import { bool, parseDryRun, parseWait, str, strings, withDeadline, type Args, type DryRun, type WaitSettings } from '../args.ts';
@@ -38,7 +38,9 @@ export interface DeleteOptions {
 export function validate(args: Args): DeleteOptions {
   const images = strings(args, 'IMAGE').filter((i) => i !== '');
   if (images.length === 0) throw invalid('IMAGE is required');
-  for (const image of images) parseImageReference(image);
+  // A name our grammar rejects may still be one UCloud lists (upper case from an older API): such a name is looked up
+  // exactly as given, and rejected then if UCloud does not list it. Blanks and control characters are never a name.
+  for (const image of images) if (tryParseImageReference(image) === undefined && !/^[^\s\p{Cc}]+$/u.test(image)) parseImageReference(image);
   return {
     images,
     force: bool(args, 'force'),

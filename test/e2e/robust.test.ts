@@ -364,3 +364,30 @@ test('machine output is a contract: every command and mode parses as JSON and as
   const name = await cli(['delete', `${REPO}/queued:v1`, '--no-wait', '-o', 'name']);
   assert.equal(name.stdout, `${REPO}/queued:v1\n`);
 });
+
+test('an image name our grammar rejects is deletable by exactly the name list printed', async () => {
+  const env = { UCLOUD_UK8S_CLUSTER_ID: HOSTILE };
+  sim.setCluster(HOSTILE, { Status: 'Ready', Error: '' });
+  assert.ok((await cli(['list', '-o', 'name'], env)).stdout.split('\n').includes(LEGACY));
+  // Found, and checked like any other: a Pod uses its target.
+  const dry = await cli(['delete', LEGACY, '--dry-run'], env);
+  assert.equal(dry.code, 3, dry.stderr);
+  assert.match(dry.stderr, /legacy-user/);
+  sim.clearRequests();
+  const r = await cli(['delete', LEGACY, '--force', '--no-wait'], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(sim.requests().filter((q) => q.action === 'DeleteUK8SImageAccelerate').map((q) => q.params['Image']), [LEGACY]);
+  // A name UCloud does not list still has to be a valid reference.
+  const unknown = await cli(['delete', `${REPO}/Other:v1`], env);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /repository name must be lowercase/);
+});
+
+test('create refuses to accelerate an image that is already a target (no -acc-acc by accident)', async () => {
+  resetCluster();
+  sim.clearRequests();
+  const r = await cli(['create', APP_ACC]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.ok(r.stderr.startsWith(`error: ${APP_ACC} is itself the accelerated (target) image of ${APP}: accelerating it again would publish ${APP_ACC}-acc\n`), r.stderr);
+  assert.deepEqual(sim.requests().filter((q) => q.action === 'CreateUK8SImageAccelerate'), []);
+});

@@ -260,14 +260,17 @@ test('a held create or delete stays Creating/Deleting until the test ends it wit
 });
 
 test('disable: the agent goes at once, Enable turns false after the teardown, Images are gone', async (t) => {
-  const sim = await start(t, { ...ENABLED, Images: [{ OriginalImage: APP, TargetImage: `${APP}-acc` }] });
-  assertRet(await call(sim, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), 0);
-  const tearingDown = await get(sim);
+  // A teardown that outlasts any test run: what is refused meanwhile cannot race the teardown's end.
+  const slow = await start(t, { ...ENABLED, Images: [{ OriginalImage: APP, TargetImage: `${APP}-acc` }] }, { disableDelayMs: 600_000 });
+  assertRet(await call(slow, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), 0);
+  const tearingDown = await get(slow);
   assert.equal(tearingDown.body['Enable'], true);
   assert.equal(tearingDown.body['AgentReady'], false);
   assert.deepEqual(tearingDown.body['Images'], []);
-  assertRet(await create(sim, TOOL), RET.operationInProgress, /being disabled/);
-  assertRet(await call(sim, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), RET.operationInProgress);
+  assertRet(await create(slow, TOOL), RET.operationInProgress, /being disabled/);
+  assertRet(await call(slow, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), RET.operationInProgress);
+  const sim = await start(t, { ...ENABLED, Images: [{ OriginalImage: APP, TargetImage: `${APP}-acc` }] });
+  assertRet(await call(sim, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), 0);
   await until('disabled', async () => (await get(sim)).body['Enable'] === false);
   assert.deepEqual(sim.cluster(CLUSTER), { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Error: '', Images: [], Leftovers: [], SubnetId: '', NfsAddr: '' });
   assertRet(await call(sim, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), RET.notEnabled, 'image accelerate not enabled');
