@@ -12,7 +12,7 @@ import * as yaml from 'js-yaml';
 import { kubeconfigYaml, type ControlPlaneInfo } from '../controlplane/controlplane.ts';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
-import { COMPLETE_CLI, runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
+import { COMPLETE_CLI, kubeconfigRecording, runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
 
 const CLUSTER = 'uk8s-robust001';
 const PUBLIC = 'robust-public';
@@ -38,8 +38,15 @@ let ns: string;
 let dir: string;
 let caFile: string;
 
+const recorded = new Map<string, string>();
+
 async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return runCli([...args, '--poll-interval=40ms'], { ...ucloudEnv({ publicKey: PUBLIC, privateKey: PRIVATE, apiUrl: sim.url, clusterId: CLUSTER, kubeconfig: cp.kubeconfigPath }), ...env });
+  // The context records the cluster the command acts on, as `configure` does: delete and disable refuse a context
+  // whose cluster cannot be told (see identity.test.ts); an env KUBECONFIG still wins.
+  const clusterId = env['UCLOUD_UK8S_CLUSTER_ID'] ?? CLUSTER;
+  if (!recorded.has(clusterId)) recorded.set(clusterId, kubeconfigRecording(cp.kubeconfigPath, clusterId));
+  const kubeconfig = recorded.get(clusterId) as string;
+  return runCli([...args, '--poll-interval=40ms'], { ...ucloudEnv({ publicKey: PUBLIC, privateKey: PRIVATE, apiUrl: sim.url, clusterId: CLUSTER, kubeconfig }), ...env });
 }
 
 /** No kubeconfig at all: everything comes from flags, as `kubectl --server … --token …` allows. */
