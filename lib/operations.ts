@@ -121,6 +121,16 @@ export async function waitUntilSettled(
   return { state: after, waited: true };
 }
 
+/**
+ * Nothing is sent once --timeout has run out (e.g. during a long in-use scan): an operation started then could not be
+ * followed, and the command would end "timed out" with something it started still running.
+ */
+export function requireTimeLeft(deadline: number | undefined, what: string): void {
+  if (deadline !== undefined && Date.now() >= deadline) {
+    throw new UserError('timeout', `--timeout ran out before ${what} was sent`, ['hint: nothing was sent; run it again with a longer --timeout']);
+  }
+}
+
 /** Polls until `check` says done or failed, or the time runs out. Read errors are transient while waiting. */
 export async function waitFor(
   api: AccelerationApi,

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
 import { parseCreateSpec, parseImageList, requireDistinctOriginals, type ImagePair } from '../../lib/image/pair.ts';
-import { busyReason, checkCreate, createAcceleration, findByOriginal, requireEnabled, requireImagesKnown, settled } from '../../lib/operations.ts';
+import { busyReason, checkCreate, requireTimeLeft, createAcceleration, findByOriginal, requireEnabled, requireImagesKnown, settled } from '../../lib/operations.ts';
 import type { AccelerationApi } from '../../lib/ucloud/acceleration.ts';
 import { resolveTemplateType, type TemplateKindInfo } from '../../lib/workload/kinds.ts';
 import { readWorkload } from '../../lib/workload/resolve.ts';
@@ -107,6 +107,7 @@ export async function run(o: CreateOptions, ctx: Context): Promise<number> {
     // Queued behind an operation in progress (the previous image's, or someone else's), then checked afresh.
     const { state } = await waitForTurn(ctx, api, await api.get(), wait);
     checkCreate(state, req);
+    requireTimeLeft(wait?.deadline, `the acceleration of ${req.originalImage}`);
     const result = await runOperation(ctx, `Accelerating ${req.originalImage} as ${req.targetImage}`, `${req.originalImage} accelerated`, wait, (w) =>
       createAcceleration(api, req, state, w),
     );

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
 import { parseImageReference } from '../../lib/image/reference.ts';
-import { checkDelete, deleteAcceleration, settled } from '../../lib/operations.ts';
+import { checkDelete, deleteAcceleration, requireTimeLeft, settled } from '../../lib/operations.ts';
 import type { AccelerationApi, AcceleratedImage, AccelerationState } from '../../lib/ucloud/acceleration.ts';
 import { bool, parseDryRun, parseWait, str, strings, withDeadline, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
@@ -99,6 +99,7 @@ async function deleteOne(ctx: Context, api: AccelerationApi, o: DeleteOptions, w
   const checked = await checkedTurn(ctx, api, o, wait, image);
   if (typeof checked === 'number') return checked;
   const { found, current } = checked;
+  requireTimeLeft(wait?.deadline, `the deletion of ${found.originalImage}`);
   const result = await runOperation(ctx, `Deleting the acceleration of ${found.originalImage}`, 'acceleration deleted', wait, (w) => deleteAcceleration(api, found, current, w));
   views.push(statusView(result.state));
   if (o.output !== 'table') return 0;

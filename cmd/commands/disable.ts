@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { disableAcceleration, requireIdle, settled } from '../../lib/operations.ts';
+import { disableAcceleration, requireIdle, requireTimeLeft, settled } from '../../lib/operations.ts';
 import type { AccelerationState } from '../../lib/ucloud/acceleration.ts';
 import { refused } from '../../lib/errors.ts';
 import { InUseRefusal } from '../../lib/inuse/guard.ts';
@@ -81,6 +81,7 @@ export async function run(o: DisableOptions, ctx: Context): Promise<number> {
   }
   if (outcome.forced) ctx.warn('disabling anyway (--force): Pods still using target images will get IO errors');
   const before = now;
+  requireTimeLeft(wait?.deadline, 'the disable');
   const result = await runOperation(ctx, `Disabling image acceleration on ${before.clusterId}`, 'image acceleration disabled', wait, (w) => disableAcceleration(api, before, w));
   if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;
   ctx.out.write(result.finished ? `image acceleration is disabled on cluster ${before.clusterId}\n` : `image acceleration is being disabled on cluster ${before.clusterId}\n`);

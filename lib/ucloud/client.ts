@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { flattenParams, signParams, type FlatParams, type ParamValue } from './signature.ts';
 import { UCloudApiError, UCloudTransportError } from './errors.ts';
+import { httpTransport, type Transport, type TransportResponse } from './transport.ts';
 
 import { DEFAULT_API_BASE_URL } from './endpoints.ts';
 
@@ -26,7 +27,8 @@ export interface UCloudClientOptions {
   readonly userAgent?: string | undefined;
   /** Receives one line per attempt for `-v`; secrets are already redacted. */
   readonly debug?: ((line: string) => void) | undefined;
-  readonly fetch?: typeof fetch | undefined;
+  /** Sends one request (default: node:http/https; fetch fits too). */
+  readonly fetch?: Transport | undefined;
 }
 
 export interface CallOptions {
@@ -67,7 +69,7 @@ export class UCloudClient {
   readonly #backoffMaxMs: number;
   readonly #userAgent: string;
   readonly #debug: ((line: string) => void) | undefined;
-  readonly #fetch: typeof fetch;
+  readonly #fetch: Transport;
 
   constructor(options: UCloudClientOptions) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_API_BASE_URL).replace(/\/+$/, '');
@@ -80,7 +82,7 @@ export class UCloudClient {
     this.#backoffMaxMs = options.backoffMaxMs ?? 8_000;
     this.#userAgent = options.userAgent ?? 'kubectl-uimgacc';
     this.#debug = options.debug;
-    this.#fetch = options.fetch ?? fetch;
+    this.#fetch = options.fetch ?? httpTransport;
   }
 
   /** Sends one action. Throws UCloudApiError (RetCode ≠ 0) or UCloudTransportError; messages never hold secrets. */
@@ -117,7 +119,7 @@ export class UCloudClient {
     const signed = signParams(flat, this.#credentials.publicKey, this.#credentials.privateKey);
     this.#log(`POST ${this.baseUrl} ${describeParams(flat, secretNames)} (attempt ${attempt})`);
     const started = Date.now();
-    let response: Response;
+    let response: TransportResponse;
     let text: string;
     try {
       response = await this.#fetch(this.baseUrl, {

@@ -154,7 +154,9 @@ describe('create', () => {
   });
 
   test('--no-wait returns while Creating; a second create with --no-wait is refused while it runs', async () => {
-    const slow = await sim(READY, { createDelayMs: 5000 });
+    // Held in Creating until the test ends: no delay to race against however slow the machine is.
+    const slow = await sim(READY);
+    slow.addFault({ kind: 'hold-operation', operation: 'create' });
     try {
       const r = await cli(slow, ['create', 'team/other:v3', '--no-wait']);
       assert.equal(r.code, 0, r.stderr);
@@ -188,9 +190,11 @@ describe('create', () => {
   });
 
   test('--timeout ends with exit 4 and says the operation may still finish', async () => {
-    const slow = await sim(READY, { createDelayMs: 5000 });
+    const slow = await sim(READY);
+    slow.addFault({ kind: 'hold-operation', operation: 'create' });
     try {
-      const r = await cli(slow, ['create', 'team/slow:v1', '--timeout', '300ms']);
+      // --timeout bounds the whole command, so it leaves room for a slow start on a busy machine; the hold does the rest.
+      const r = await cli(slow, ['create', 'team/slow:v1', '--timeout', '5s']);
       assert.equal(r.code, 4, r.stderr);
       assert.match(r.stderr, /timed out after \d+s waiting for the acceleration of team\/slow:v1 \(status Creating\)/);
       assert.match(r.stderr, /may still finish/);
