@@ -9,7 +9,7 @@ import { forEach } from '../each.ts';
 import { guardInUse, reportGuardDryRun, type GuardOutcome } from '../inuse.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { runOperation, waitForTurn } from '../progress.ts';
-import { statusView } from '../views.ts';
+import { API_VERSION, statusView } from '../views.ts';
 
 export function builder(y: Argv): Argv {
   return y
@@ -52,7 +52,7 @@ export async function run(o: DeleteOptions, ctx: Context): Promise<number> {
   const wait = withDeadline(o.wait);
   const views: unknown[] = [];
   const code = await forEach(ctx, o.images, (i) => i, wait, (image) => deleteOne(ctx, api, o, wait, image, views));
-  if (views.length) printMachine(ctx.out, o.output, views.length === 1 ? views[0] : { apiVersion: 'v1', kind: 'List', items: views });
+  if (views.length) printMachine(ctx.out, o.output, views.length === 1 ? views[0] : { apiVersion: API_VERSION, kind: 'List', items: views });
   return code;
 }
 
@@ -74,7 +74,7 @@ async function checkedTurn(ctx: Context, api: AccelerationApi, o: DeleteOptions,
   for (;;) {
     ({ state } = await waitForTurn(ctx, api, state, turnWait));
     const found = checkDelete(state, image, o.force);
-    if (found.listed === false) ctx.warn(`UCloud does not list ${image} (a failed create may have left it behind): sending the delete anyway (--force)`);
+    if (found.listed === false && !identityChecked) ctx.warn(`UCloud does not list ${image} (a failed create may have left it behind): sending the delete anyway (--force)`);
     if (!identityChecked) {
       // The in-use scan reads the context's cluster: it only proves something about the cluster UCloud deletes on.
       await ctx.requireSameCluster({ what: `delete the acceleration of ${found.originalImage}`, refuseUnknown: true, force: o.force });
