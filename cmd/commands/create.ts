@@ -93,7 +93,8 @@ export async function run(o: CreateOptions, ctx: Context): Promise<number> {
   const requests = [...o.requests];
   // Everything is read and checked before the first request is sent: a bad line 7 must not leave 6 images half done.
   if (o.file !== undefined) requests.push(...parseImageList(await ctx.readInput(o.file), o.file === '-' ? 'standard input' : o.file));
-  if (o.from) requests.push(...(await fromWorkload(ctx, api, { ...o, wait }, o.from)));
+  // A dry run reports on the status as it is: it never waits.
+  if (o.from) requests.push(...(await fromWorkload(ctx, api, { ...o, wait: o.dryRun === 'client' ? undefined : wait }, o.from)));
   else await ctx.warnIfOtherCluster();
   requireDistinctOriginals(requests);
   if (requests.length === 0) {

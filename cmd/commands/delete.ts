@@ -78,7 +78,7 @@ async function checkedTurn(ctx: Context, api: AccelerationApi, o: DeleteOptions,
   for (;;) {
     ({ state } = await waitForTurn(ctx, api, state, turnWait));
     const found = checkDelete(state, image, o.force);
-    if (found.listed === false) ctx.warn(`UCloud does not list ${image} (a failed create may have left it behind): sending the delete anyway (--force)`);
+    if (found.listed === false && !identityChecked) ctx.warn(`UCloud does not list ${image} (a failed create may have left it behind): sending the delete anyway (--force)`);
     if (!identityChecked) {
       // The in-use scan reads the context's cluster: it only proves something about the cluster UCloud deletes on.
       await ctx.requireSameCluster({ what: `delete the acceleration of ${found.originalImage}`, refuseUnknown: true, force: o.force });
