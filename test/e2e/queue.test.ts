@@ -77,7 +77,8 @@ test('create waits for an operation in progress, saying so, then creates; --no-w
 test('the wait for a turn counts against --timeout: exit 4 and nothing sent', async () => {
   sim.clearRequests();
   hold('Deleting');
-  const r = await cli(['create', `${REPO}/late:1`, '--timeout=400ms']);
+  // --timeout counts from the start of the command: room for start-up on a loaded machine, the held operation does the rest.
+  const r = await cli(['create', `${REPO}/late:1`, '--timeout=3s']);
   assert.equal(r.code, 4, r.stderr);
   assert.match(r.stderr, /error: timed out after .* waiting for the deletion in progress on cluster uk8s-queue0001 to finish .*\(status Deleting\)\nhint: nothing was sent/);
   assert.deepEqual(sent('CreateUK8SImageAccelerate'), []);
