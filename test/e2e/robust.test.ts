@@ -391,3 +391,16 @@ test('create refuses to accelerate an image that is already a target (no -acc-ac
   assert.ok(r.stderr.startsWith(`error: ${APP_ACC} is itself the accelerated (target) image of ${APP}: accelerating it again would publish ${APP_ACC}-acc\n`), r.stderr);
   assert.deepEqual(sim.requests().filter((q) => q.action === 'CreateUK8SImageAccelerate'), []);
 });
+
+test('configure honours -o json|yaml|name too, naming keys, never values', async () => {
+  const args = ['configure', '--cluster-id', CLUSTER, '--region', 'cn-bj2', '--dry-run=client', '--record-context=false'];
+  const j = await cli([...args, '-o', 'json']);
+  assert.equal(j.code, 0, j.stderr);
+  const value = JSON.parse(j.stdout) as { kind: string; secret: { name: string; keys: string[] }; dryRun: string };
+  assert.deepEqual([value.kind, value.secret.name, value.dryRun], ['Configuration', 'uimgacc-credentials', 'client']);
+  assert.ok(value.secret.keys.includes('UCLOUD_PRIVATE_KEY'));
+  assert.ok(!j.stdout.includes(PRIVATE), 'the private key never appears');
+  const y = await cli([...args, '-o', 'yaml']);
+  assert.deepEqual(yaml.load(y.stdout), value);
+  assert.equal((await cli([...args, '-o', 'name'])).stdout, 'secret/uimgacc-credentials\n');
+});
