@@ -81,6 +81,6 @@ export function parseWait(args: Args, defaultTimeout: string): WaitSettings | un
   return args['wait'] === false ? undefined : { timeoutMs };
 }
 
-export function waitOptions(settings: WaitSettings, pollIntervalMs: number, onProgress: WaitOptions['onProgress']): WaitOptions {
-  return { timeoutMs: settings.timeoutMs, deadline: settings.deadline, pollIntervalMs, onProgress };
+export function waitOptions(settings: WaitSettings, pollIntervalMs: number, onProgress: WaitOptions['onProgress'], maxReadFailureMs?: number): WaitOptions {
+  return { timeoutMs: settings.timeoutMs, deadline: settings.deadline, pollIntervalMs, onProgress, maxReadFailureMs };
 }

@@ -1,10 +1,11 @@
 import type { Readable, Writable } from 'node:stream';
-import { invalid } from '../lib/errors.ts';
-import { KubeAccess } from '../lib/kube/access.ts';
+import { KubeAccess, parseRequestTimeout } from '../lib/kube/access.ts';
+import { invalid, UserError } from '../lib/errors.ts';
+import { redactUrl, UCloudCancelledError } from '../lib/ucloud/errors.ts';
+import { formatDuration, parseDuration } from '../lib/duration.ts';
 import type { KubeFlags } from '../lib/kube/kubeconfig.ts';
 import { ConfigResolver, type ResolveFlags, type Sourced } from '../lib/config/resolve.ts';
 import type { AccelerationApi } from '../lib/ucloud/acceleration.ts';
-import { parseDuration } from '../lib/duration.ts';
 import { checkClusterIdentity, describeMismatch, requireSameCluster, type IdentityPolicy, type IdentityVerdict } from '../lib/config/identity.ts';
 import { PLUGIN_VERSION } from '../lib/version.ts';
 
@@ -16,6 +17,8 @@ export interface GlobalFlags extends KubeFlags, ResolveFlags {
   readonly verbosity: number;
   /** Hidden: seconds between status polls while waiting; tests shorten it. */
   readonly pollInterval?: string | undefined;
+  /** Hidden: how long status reads may fail in a row while waiting before giving up; tests shorten it. */
+  readonly readFailureLimit?: string | undefined;
 }
 
 export interface Streams {
@@ -40,6 +43,9 @@ export class Context {
   readonly kube: KubeAccess;
   readonly config: ConfigResolver;
   #ucloud: Promise<AccelerationApi> | undefined;
+  /** Fired when the command's --timeout runs out: UCloud calls and the in-use scan stop. */
+  readonly #stop = new AbortController();
+  #deadline: { readonly at: number; readonly ms: number } | undefined;
 
   constructor(flags: GlobalFlags, streams: Streams, env: NodeJS.ProcessEnv, home?: string) {
     this.flags = flags;
@@ -47,6 +53,38 @@ export class Context {
     this.env = env;
     this.kube = new KubeAccess(flags, env);
     this.config = new ConfigResolver({ flags, env, cluster: this.kube, home });
+  }
+
+  /** Aborted when the command's --timeout has run out; the reason says so. */
+  get signal(): AbortSignal {
+    return this.#stop.signal;
+  }
+
+  /** Bounds the whole command, from now (its first call included); 0 = no limit. */
+  limitTo(ms: number): void {
+    if (ms <= 0) return;
+    this.#deadline = { at: Date.now() + ms, ms };
+    setTimeout(() => this.#stop.abort(new Error(`--timeout ${formatDuration(ms)} ran out`)), ms).unref();
+  }
+
+  /** When --timeout runs out (epoch ms); undefined without a limit. */
+  deadlineAt(): number | undefined {
+    return this.#deadline?.at;
+  }
+
+  timedOut(): boolean {
+    return this.#deadline !== undefined && this.#stop.signal.aborted && Date.now() >= this.#deadline.at;
+  }
+
+  /**
+   * What an error means once --timeout has run out: whatever was cut short (a scan, a call), the command timed out,
+   * with exit 4 and what is known. Errors that already say so pass unchanged.
+   */
+  explainStop(err: unknown): unknown {
+    if (!this.timedOut() || (err instanceof UserError && err.kind === 'timeout') || err instanceof UCloudCancelledError) return err;
+    const what = err instanceof Error ? err.message : String(err);
+    const reason = this.#stop.signal.reason instanceof Error ? this.#stop.signal.reason.message : 'timed out';
+    return new UserError('timeout', `${reason} (${what})`, ['hint: nothing may have been sent yet, or the operation may still finish: check `kubectl uimgacc status`']);
   }
 
   get out(): Writable {
@@ -64,7 +102,7 @@ export class Context {
 
   #explain(what: string, v: Sourced | undefined, secret = false): void {
     if (!v) this.debug(1, `${what}: not set`);
-    else this.debug(1, `${what}: ${secret ? '(set)' : v.value} (from ${v.source})`);
+    else this.debug(1, `${what}: ${secret ? '(set)' : redactUrl(v.value)} (from ${v.source})`);
   }
 
   /** The cluster UCloud acts on against the identity of the Kubernetes cluster being read (uk8sconfig, context). */
@@ -122,6 +160,11 @@ export class Context {
     }
   }
 
+  /** Hidden --read-failure-limit (tests shorten it): how long status reads may fail in a row while waiting. */
+  readFailureLimitMs(): number | undefined {
+    return this.flags.readFailureLimit ? parseDuration(this.flags.readFailureLimit) : undefined;
+  }
+
   pollIntervalMs(): number {
     return this.flags.pollInterval ? Math.max(10, parseDuration(this.flags.pollInterval)) : 3000;
   }
@@ -150,6 +193,8 @@ export class Context {
         credentials: { publicKey: credentials.publicKey.value, privateKey: credentials.privateKey.value },
         userAgent: `kubectl-uimgacc/${PLUGIN_VERSION}`,
         timeoutMs: this.#apiTimeoutMs(),
+        signal: this.#stop.signal,
+        onRetry: (line) => this.warn(line),
         debug: (line) => this.debug(2, line),
       });
       return new AccelerationApi(client, clusterId.value);
@@ -157,8 +202,18 @@ export class Context {
     return this.#ucloud;
   }
 
-  #apiTimeoutMs(): number | undefined {
+  /**
+   * How long one UCloud request may take: --request-timeout (as for Kubernetes), else UIMGACC_API_TIMEOUT, else 30 s
+   * like UCloud's SDKs; for both, 0 means no limit and a bare number is seconds.
+   */
+  #apiTimeoutMs(): number {
+    if (this.flags.requestTimeout !== undefined) return this.kube.requestTimeoutMs;
     const v = this.env['UIMGACC_API_TIMEOUT'];
-    return v ? parseDuration(v) : undefined;
+    if (v === undefined || v.trim() === '') return 30_000;
+    try {
+      return parseRequestTimeout(v.trim());
+    } catch {
+      throw invalid(`invalid UIMGACC_API_TIMEOUT "${v}": use a duration such as 30s or 2m (0 = no limit)`);
+    }
   }
 }

@@ -17,7 +17,8 @@ export async function forEach<T>(
   let worst: number = EXIT.ok;
   const write = (text: string): void => void ctx.streams.err.write(text);
   for (const item of items) {
-    if (wait?.deadline !== undefined && Date.now() >= wait.deadline) {
+    // The command's own --timeout clock (ctx.signal) started first; either having run out means the same.
+    if (ctx.signal.aborted || (wait?.deadline !== undefined && Date.now() >= wait.deadline)) {
       write(`error: ${name(item)}: not started: --timeout ran out\n`);
       worst = worstExit(worst, EXIT.timeout);
       continue;

@@ -1,5 +1,5 @@
 import { UserError } from '../lib/errors.ts';
-import { UCloudApiError, UCloudTransportError } from '../lib/ucloud/errors.ts';
+import { UCloudApiError, UCloudCancelledError, UCloudTransportError } from '../lib/ucloud/errors.ts';
 import { describeKubeError, isKubeError } from '../lib/kube/errors.ts';
 import { InvalidReferenceError } from '../lib/image/reference.ts';
 
@@ -51,6 +51,10 @@ export function reportError(err: unknown, write: (text: string) => void, verbosi
   if (err instanceof UCloudApiError || err instanceof UCloudTransportError) {
     write(`error: ${err.message}\n`);
     return EXIT.error;
+  }
+  if (err instanceof UCloudCancelledError) {
+    write(`error: ${err.message}\n`);
+    return EXIT.timeout;
   }
   if (isKubeError(err)) {
     write(`${describeKubeError(err, server)}\n`);

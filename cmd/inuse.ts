@@ -1,13 +1,30 @@
 import { UserError } from '../lib/errors.ts';
 import { InUseRefusal, inUseRefusal } from '../lib/inuse/guard.ts';
-import { scanImageUses } from '../lib/inuse/scan.ts';
+import { ALL_NAMESPACES, emptyScanResult, SCANNED_KINDS, scanImageUses, type ScanResult } from '../lib/inuse/scan.ts';
 import { describeKubeError, isKubeError } from '../lib/kube/errors.ts';
 import type { Context } from './context.ts';
-import { unseenLines, usesTable } from './views.ts';
+import { API_VERSION, unseenLines, usesTable } from './views.ts';
+import { printMachine, type OutputFormat } from './output.ts';
 import { exitCodeOf } from './errors.ts';
 
-/** What the in-use guard decided for delete/disable. */
-export type GuardOutcome = { readonly proceed: true; readonly forced: boolean } | { readonly proceed: false; readonly refusal: InUseRefusal };
+/** What the in-use guard decided for delete/disable, with what the scan saw (undefined: no scan was needed). */
+export type GuardOutcome = ({ readonly proceed: true; readonly forced: boolean } | { readonly proceed: false; readonly refusal: InUseRefusal }) & {
+  readonly targets?: readonly string[];
+  readonly scan?: ScanResult;
+};
+
+/**
+ * The in-use report (kind ImageUsage), the one schema of who-uses, of a refused delete/disable and of their dry runs:
+ * `complete` false when part of the cluster could not be seen, `unseen` says what.
+ */
+export function usageReport(targets: readonly string[], scan: ScanResult, scope: string = ALL_NAMESPACES, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { apiVersion: API_VERSION, kind: 'ImageUsage', targets, scope, complete: scan.unseen.length === 0, items: scan.uses, unseen: scan.unseen, ...extra };
+}
+
+/** A scan that could not run at all: every kind unseen, for that reason. */
+export function unreadableScan(reason: string, scope: string = ALL_NAMESPACES): ScanResult {
+  return { ...emptyScanResult(), unseen: SCANNED_KINDS.map((kind) => ({ kind, scope, reason })) };
+}
 
 /**
  * Scans the whole cluster for users of `targets` and applies the safety rule. With --force a refusal becomes a warning
@@ -16,14 +33,19 @@ export type GuardOutcome = { readonly proceed: true; readonly forced: boolean } 
 export async function guardInUse(ctx: Context, targets: readonly string[], what: string, force: boolean): Promise<GuardOutcome> {
   const image = targets.length === 1 ? 'the target image' : 'target images';
   let refusal: InUseRefusal | undefined;
+  let scan: ScanResult;
   try {
     // Cluster-wide on purpose, whatever -n says: a Pod in any namespace that still runs a target image gets IO errors.
-    const scan = await scanImageUses(ctx.kube, targets);
+    scan = await scanImageUses(ctx.kube, targets, { signal: ctx.signal });
     ctx.debug(1, `in-use scan: ${Object.entries(scan.scanned).map(([k, n]) => `${n} ${k}`).join(', ')}; ${scan.uses.length} use(s), ${scan.unseen.length} unseen`);
-    refusal = inUseRefusal(what, scan, { uses: () => usesTable(scan.uses, targets.length > 1), unseen: () => unseenLines(scan.unseen) }, image);
+    const seen = scan;
+    refusal = inUseRefusal(what, seen, { uses: () => usesTable(seen.uses, targets.length > 1), unseen: () => unseenLines(seen.unseen) }, image);
   } catch (err) {
+    // Cut short by --timeout or an interrupt: that is the answer, not "the cluster could not be read".
+    if (ctx.signal.aborted) throw err;
     if (!(err instanceof UserError) && !isKubeError(err)) throw err;
     const reason = err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl());
+    scan = unreadableScan(reason);
     refusal = new InUseRefusal(
       what,
       `the in-use check could not read the cluster: ${reason}`,
@@ -31,25 +53,39 @@ export async function guardInUse(ctx: Context, targets: readonly string[], what:
       'unverified',
     );
   }
-  if (!refusal) return { proceed: true, forced: false };
-  if (!force) return { proceed: false, refusal };
+  if (!refusal) return { proceed: true, forced: false, targets, scan };
+  if (!force) return { proceed: false, refusal, targets, scan };
   ctx.warn(refusal.reason);
   // Everything but the closing hint, which talks about --force.
   for (const line of refusal.details.slice(0, -1)) ctx.streams.err.write(`${line}\n`);
-  return { proceed: true, forced: true };
+  return { proceed: true, forced: true, targets, scan };
+}
+
+/**
+ * With -o json|yaml, a refusal is also the in-use report on stdout (kind ImageUsage, `refused` says why), so a script
+ * reads the same body whether it asked for a dry run or not; the exit code tells "in use" (3) from "could not verify" (5).
+ */
+export function printRefusal(ctx: Context, output: OutputFormat, outcome: GuardOutcome, dryRun: boolean): void {
+  if (outcome.proceed) return;
+  const extra = { refused: outcome.refusal.reason, ...(dryRun ? { dryRun: true } : {}) };
+  printMachine(ctx.out, output, usageReport(outcome.targets ?? [], outcome.scan ?? emptyScanResult(), ALL_NAMESPACES, extra));
 }
 
 /**
  * --dry-run=client for a guarded operation: every check runs, nothing changes, and the exit code is the one the real
  * run would have (3 if it would be refused as in use, 5 if it would be refused as unverifiable), so a script can ask
- * "would this be safe?".
+ * "would this be safe?". With -o json|yaml the body is `wouldBe` (the object as the operation would leave it, with
+ * `dryRun: true`) or, when refused, the in-use report.
  */
-export function reportGuardDryRun(ctx: Context, outcome: GuardOutcome, wouldDo: string, safe = 'nothing uses the target image'): number {
+export function reportGuardDryRun(ctx: Context, outcome: GuardOutcome, wouldDo: string, safe = 'nothing uses the target image', machine?: { readonly output: OutputFormat; readonly wouldBe: Record<string, unknown> }): number {
+  const structured = machine !== undefined && (machine.output === 'json' || machine.output === 'yaml');
   if (!outcome.proceed) {
     for (const line of outcome.refusal.details) ctx.streams.err.write(`${line}\n`);
-    ctx.out.write(`${wouldDo} would be refused: ${outcome.refusal.reason} (dry run)\n`);
+    if (structured) printRefusal(ctx, machine.output, outcome, true);
+    else ctx.out.write(`${wouldDo} would be refused: ${outcome.refusal.reason} (dry run)\n`);
     return exitCodeOf(outcome.refusal.kind);
   }
-  ctx.out.write(`${wouldDo} would proceed${outcome.forced ? ' (--force)' : `: ${safe}`} (dry run)\n`);
+  if (structured) printMachine(ctx.out, machine.output, { ...machine.wouldBe, dryRun: true, ...(outcome.forced ? { forced: true } : {}) });
+  else ctx.out.write(`${wouldDo} would proceed${outcome.forced ? ' (--force)' : `: ${safe}`} (dry run)\n`);
   return 0;
 }

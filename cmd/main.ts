@@ -4,7 +4,9 @@ import { bool, str, strings } from './args.ts';
 import type { Context, GlobalFlags, Streams } from './context.ts';
 import { EXIT, reportError } from './errors.ts';
 import { SafeWritable } from './safe-text.ts';
+import { exitCodeOfSignal, interrupted } from './interrupt.ts';
 import { invalid } from '../lib/errors.ts';
+import { parseDuration } from '../lib/duration.ts';
 import { COMMANDS, type CommandEntry, type CommandModule } from './commands/index.ts';
 
 export const PROGRAM = 'kubectl uimgacc';
@@ -42,6 +44,7 @@ export function globalFlags(args: Args): GlobalFlags {
     profile: str(args, 'profile'),
     verbosity: parseVerbosity(str(args, 'v')),
     pollInterval: str(args, 'poll-interval'),
+    readFailureLimit: str(args, 'read-failure-limit'),
   };
 }
 
@@ -70,7 +73,8 @@ function addGlobalOptions(y: Argv): Argv {
     .option('credentials-secret', { type: 'string', group: ucloud, describe: 'Secret holding the UCloud key pair, NAMESPACE/NAME (default: kube-system/uimgacc-credentials)' })
     .option('profile', { type: 'string', group: ucloud, describe: 'ucloud-cli profile to take the key pair from (default: UCLOUD_PROFILE or the active one)' })
     .option('v', { type: 'string', describe: 'Log level: -v explains where each setting came from, -v=2 also logs API calls (secrets never)' })
-    .option('poll-interval', { type: 'string', hidden: true });
+    .option('poll-interval', { type: 'string', hidden: true })
+    .option('read-failure-limit', { type: 'string', hidden: true });
 }
 
 /** yargs' usage errors in kubectl's (pflag's) words, each unknown flag named once with its dashes. */
@@ -150,10 +154,13 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
           // The context brings the Kubernetes and UCloud clients' set-up code: not needed to print help.
           const { Context } = await import('./context.ts');
           ctx = new Context(flags, streams, env);
+          // --timeout bounds the whole command, its first call included (validate() has checked the value).
+          const timeout = str(args, 'timeout');
+          if (timeout !== undefined) ctx.limitTo(parseDuration(timeout));
           exitCode = await m.run(options, ctx);
         } catch (err) {
           failed = true;
-          exitCode = reportError(err, write, ctx?.flags.verbosity ?? 0, ctx?.kube.serverUrl());
+          exitCode = reportError(ctx ? ctx.explainStop(err) : err, write, ctx?.flags.verbosity ?? 0, ctx?.kube.serverUrl());
         }
       },
     });
@@ -167,6 +174,14 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
 }
 
 export async function cli(): Promise<void> {
+  // Ctrl-C / SIGTERM: what is in progress says what it means (cmd/interrupt.ts), then exit 130 / 143 once written.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      interrupted(signal);
+      const code = exitCodeOfSignal(signal);
+      process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+    });
+  }
   const interactive = Boolean(process.stderr.isTTY) && !process.env['CI'];
   const streams = { out: process.stdout, err: process.stderr, interactive, get input() { return process.stdin; } };
   const code = await main(process.argv.slice(2), streams, process.env);

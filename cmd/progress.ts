@@ -1,6 +1,7 @@
 import type { Spinner } from 'yocto-spinner';
 import { busyReason, settled, waitUntilSettled, type Progress, type WaitOptions } from '../lib/operations.ts';
 import type { AccelerationApi, AccelerationState } from '../lib/ucloud/acceleration.ts';
+import { onInterrupt } from './interrupt.ts';
 import { waitOptions, type WaitSettings } from './args.ts';
 import { formatDuration } from '../lib/duration.ts';
 import type { Context, Streams } from './context.ts';
@@ -33,7 +34,8 @@ export async function startProgress(streams: Streams, rawWhat: string): Promise<
     // Imported here: yocto-spinner decides colour and Unicode support from the environment when it is evaluated, which
     // must happen at run time, not when the single executable's start-up snapshot is built (scripts/sea-entry.ts).
     const { default: yoctoSpinner } = await import('yocto-spinner');
-    const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.terminal ?? streams.err }).start();
+    // Signals are ours (cmd/interrupt.ts): the spinner is stopped there, and the user told what goes on.
+    const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.terminal ?? streams.err, handleSignals: false }).start();
     return {
       onProgress: (p) => {
         spinner.text = `${what} (${formatDuration(p.elapsedMs)}, ${safeField(describe(p))})`;
@@ -67,12 +69,24 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
   op: (options: WaitOptions | undefined) => Promise<T>,
 ): Promise<T> {
   const progress = wait ? await startProgress(ctx.streams, what) : undefined;
+  // Interrupted now, the request may have been sent (and then UCloud carries on) or not: say both, and how to look.
+  const unregister = onInterrupt((signal) => {
+    progress?.fail();
+    ctx.streams.err.write(
+      `\nInterrupted (${signal}) while ${what.charAt(0).toLowerCase()}${what.slice(1)}: an operation UCloud accepted continues there; nothing was changed locally.\n` +
+        'Follow it with `kubectl uimgacc status --watch`.\n',
+    );
+  });
   let result: T;
   try {
-    result = await op(wait && progress ? waitOptions(wait, ctx.pollIntervalMs(), progress.onProgress) : undefined);
+    // The wait ends when --timeout runs out for the command as a whole, not only for its waiting.
+    const bounded = wait ? { ...wait, deadline: wait.deadline ?? ctx.deadlineAt() } : undefined;
+    result = await op(bounded && progress ? waitOptions(bounded, ctx.pollIntervalMs(), progress.onProgress, ctx.readFailureLimitMs()) : undefined);
   } catch (err) {
     progress?.fail();
     throw err;
+  } finally {
+    unregister();
   }
   if (result.finished) progress?.succeed(doneText);
   else progress?.fail();
@@ -92,12 +106,18 @@ export async function waitForTurn(
 ): Promise<{ state: AccelerationState; waited: boolean }> {
   if (!wait || settled(state)) return { state, waited: false };
   const progress = await startProgress(ctx.streams, `Waiting for ${busyReason(state)}`);
+  const unregister = onInterrupt((signal) => {
+    progress.fail();
+    ctx.streams.err.write(`\nInterrupted (${signal}) while waiting for its turn: nothing was sent by this command. \`kubectl uimgacc status --watch\` follows the operation in progress.\n`);
+  });
   let result: { state: AccelerationState; waited: boolean };
   try {
-    result = await waitUntilSettled(api, state, waitOptions(wait, ctx.pollIntervalMs(), progress.onProgress));
+    result = await waitUntilSettled(api, state, waitOptions(wait, ctx.pollIntervalMs(), progress.onProgress, ctx.readFailureLimitMs()));
   } catch (err) {
     progress.fail();
     throw err;
+  } finally {
+    unregister();
   }
   progress.succeed('its turn came');
   return result;

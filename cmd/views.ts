@@ -26,6 +26,35 @@ export function imageView(state: AccelerationState, img: AcceleratedImage, inUse
   return { ...img, status: imageStatus(state), ...(inUseBy === undefined ? {} : { inUseBy }) };
 }
 
+/**
+ * One acceleration as create and delete print it (kind AcceleratedImage), whether they waited or not: `status` is the
+ * image's own (Ready; Creating/Deleting while UCloud works, or with --no-wait; Deleted once gone), size and layers
+ * once UCloud lists it. `extra` adds `dryRun: true` (the object as the operation would leave it) or `forced: true`.
+ */
+export function acceleratedImageObject(
+  state: AccelerationState,
+  pair: { readonly originalImage: string; readonly targetImage: string },
+  status: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const listed = state.images.find((i) => i.originalImage === pair.originalImage);
+  return {
+    apiVersion: API_VERSION,
+    kind: 'AcceleratedImage',
+    clusterId: state.clusterId,
+    originalImage: pair.originalImage,
+    targetImage: listed?.targetImage ?? pair.targetImage,
+    status,
+    ...(listed && status !== 'Deleted' ? { sizeBytes: listed.sizeBytes, layers: listed.layers } : {}),
+    ...extra,
+  };
+}
+
+/** Several objects of one command, as kubectl prints them. */
+export function listObject(items: readonly unknown[]): unknown {
+  return items.length === 1 ? items[0] : { apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } };
+}
+
 export function statusView(state: AccelerationState): Record<string, unknown> {
   return {
     apiVersion: API_VERSION,

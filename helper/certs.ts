@@ -34,12 +34,27 @@ export interface ManagedCertOptions {
   readonly now?: (() => number) | undefined;
 }
 
-/** PEM text of the four parts kept in the Secret. */
+/** PEM text of the parts kept in the Secret. */
 export interface CertBundle {
   readonly caCert: string;
   readonly caKey: string;
   readonly cert: string;
   readonly key: string;
+  /**
+   * The CA this one replaced, while it is still valid: kept in the caBundle so that replicas still serving a
+   * certificate it signed stay trusted until they pick up the new one.
+   */
+  readonly previousCa?: string | undefined;
+}
+
+/** A CA certificate (PEM) that parses and has not expired. */
+function stillValid(pem: string | undefined, now: number): string | undefined {
+  if (!pem) return undefined;
+  try {
+    return Date.parse(new X509Certificate(pem).validTo) > now ? pem : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface RawSecret {
@@ -236,8 +251,8 @@ export class ManagedCertificates implements TlsSource {
     for (let attempt = 0; ; attempt++) {
       const secret = await this.#readSecret();
       const data = secret?.data;
-      const found: Partial<CertBundle> = { caCert: decode(data, 'ca.crt'), caKey: decode(data, 'ca.key'), cert: decode(data, 'tls.crt'), key: decode(data, 'tls.key') };
       const now = this.#now();
+      const found: Partial<CertBundle> = { caCert: decode(data, 'ca.crt'), caKey: decode(data, 'ca.key'), cert: decode(data, 'tls.crt'), key: decode(data, 'tls.key'), previousCa: stillValid(decode(data, 'ca-previous.crt'), now) };
       const certValidity = this.#o.certValidityMs ?? 365 * DAY;
       const renewBefore = this.#o.renewBeforeMs ?? certValidity / 3;
       const caTrouble = caProblem(found.caCert, found.caKey, now, certValidity);
@@ -246,7 +261,9 @@ export class ManagedCertificates implements TlsSource {
         this.#serve(found as CertBundle);
         break;
       }
-      const ca = caTrouble ? createCa(now, this.#o.caValidityMs ?? 10 * 365 * DAY) : { caCert: found.caCert as string, caKey: found.caKey as string };
+      const ca = caTrouble
+        ? { ...createCa(now, this.#o.caValidityMs ?? 10 * 365 * DAY), previousCa: stillValid(found.caCert, now) }
+        : { caCert: found.caCert as string, caKey: found.caKey as string, previousCa: found.previousCa };
       const next: CertBundle = { ...ca, ...createServingCert(ca, this.#names, now, certValidity) };
       try {
         await this.#writeSecret(secret, next);
@@ -264,7 +281,7 @@ export class ManagedCertificates implements TlsSource {
   }
 
   async #writeSecret(existing: RawSecret | undefined, b: CertBundle): Promise<void> {
-    const data = { 'ca.crt': b.caCert, 'ca.key': b.caKey, 'tls.crt': b.cert, 'tls.key': b.key };
+    const data = { 'ca.crt': b.caCert, 'ca.key': b.caKey, 'tls.crt': b.cert, 'tls.key': b.key, 'ca-previous.crt': b.previousCa ?? '' };
     const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
     if (!existing) {
       const body: RawSecret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: this.#o.secretName, namespace: this.#o.namespace }, type: 'Opaque', data: encoded };
@@ -278,7 +295,7 @@ export class ManagedCertificates implements TlsSource {
   }
 
   #serve(b: CertBundle): void {
-    const same = this.#current && this.#current.cert === b.cert && this.#current.key === b.key && this.#current.caCert === b.caCert;
+    const same = this.#current && this.#current.cert === b.cert && this.#current.key === b.key && this.#current.caCert === b.caCert && this.#current.previousCa === b.previousCa;
     this.#current = b;
     if (!same) for (const l of this.#listeners) l();
   }
@@ -286,7 +303,9 @@ export class ManagedCertificates implements TlsSource {
   async #injectCaBundle(): Promise<void> {
     const ca = this.#current?.caCert;
     if (!ca) return;
-    const bundle = Buffer.from(ca).toString('base64');
+    // The previous CA stays trusted until it expires: replicas may still serve what it signed for a moment.
+    const previous = stillValid(this.#current?.previousCa, this.#now());
+    const bundle = Buffer.from(previous ? `${ca.trimEnd()}\n${previous}` : ca).toString('base64');
     const path = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${encodeURIComponent(this.#o.webhookConfigName)}`;
     for (let attempt = 0; attempt < 5; attempt++) {
       let config: RawWebhookConfig;

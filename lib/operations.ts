@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AccelerationApi, AccelerationState, AcceleratedImage, EnableRequest } from './ucloud/acceleration.ts';
 import { operationInProgress } from './ucloud/acceleration.ts';
-import { UCloudApiError, UCloudTransportError } from './ucloud/errors.ts';
+import { UCloudApiError, UCloudCancelledError, UCloudTransportError } from './ucloud/errors.ts';
 import { UserError, refused } from './errors.ts';
 import { defaultTargetImage, parseImageReference, sameImage, sameImageString, tryParseImageReference } from './image/reference.ts';
 import { formatDuration } from './duration.ts';
@@ -17,6 +17,11 @@ export interface WaitOptions {
   /** What is being waited for, when it is not the command's own operation (e.g. another operation in progress). */
   readonly waitingFor?: string | undefined;
   readonly pollIntervalMs: number;
+  /**
+   * How long the status may fail to be read, poll after poll, before the wait gives up (exit 4, saying why) instead
+   * of retrying until --timeout. Default 2 minutes; 0 = never give up for that.
+   */
+  readonly maxReadFailureMs?: number | undefined;
   /** Called after every poll with the state just read (and on transient read errors with `readError`). */
   readonly onProgress?: ((progress: Progress) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
@@ -43,6 +48,10 @@ export type Done = 'done' | 'pending' | { readonly failed: string; readonly hint
 
 /** Finds an accelerated image by its original or its target reference (image identity, not substring). */
 export function findAcceleration(images: readonly AcceleratedImage[], image: string): AcceleratedImage | undefined {
+  // Exactly the name UCloud lists comes first: it is the only way to an image our grammar rejects (e.g. upper case
+  // from an older API), and `list -o name` prints exactly that.
+  const exact = images.find((img) => img.originalImage === image || img.targetImage === image);
+  if (exact) return exact;
   const ref = parseImageReference(image);
   return images.find((img) => {
     const original = tryParseImageReference(img.originalImage);
@@ -121,7 +130,22 @@ export async function waitUntilSettled(
   return { state: after, waited: true };
 }
 
-/** Polls until `check` says done or failed, or the time runs out. Read errors are transient while waiting. */
+/**
+ * Nothing is sent once --timeout has run out (e.g. during a long in-use scan): an operation started then could not be
+ * followed, and the command would end "timed out" with something it started still running.
+ */
+export function requireTimeLeft(deadline: number | undefined, what: string): void {
+  if (deadline !== undefined && Date.now() >= deadline) {
+    throw new UserError('timeout', `--timeout ran out before ${what} was sent`, ['hint: nothing was sent; run it again with a longer --timeout']);
+  }
+}
+
+const DEFAULT_MAX_READ_FAILURE_MS = 120_000;
+
+/**
+ * Polls until `check` says done or failed, or the time runs out. Read errors are transient while waiting, for a while:
+ * reads failing for maxReadFailureMs in a row end the wait.
+ */
 export async function waitFor(
   api: AccelerationApi,
   check: (state: AccelerationState) => Done,
@@ -133,29 +157,44 @@ export async function waitFor(
   const waitingFor = options.waitingFor;
   let last: AccelerationState | undefined;
   let lastError: string | undefined;
+  const maxReadFailureMs = options.maxReadFailureMs ?? DEFAULT_MAX_READ_FAILURE_MS;
+  let failingSince: number | undefined;
+  const timedOut = (): UserError =>
+    new UserError(
+      'timeout',
+      `timed out after ${formatDuration(Date.now() - started)} waiting for ${what}` +
+        (last ? ` (status ${last.status}${last.error ? `, error: ${last.error}` : ''})` : '') +
+        (lastError ? `; last error: ${lastError}` : ''),
+      [waitingFor ? 'hint: nothing was sent; retry when `kubectl uimgacc status` shows no operation in progress' : 'hint: the operation may still finish; check with `kubectl uimgacc status`'],
+    );
   for (;;) {
     try {
       last = await api.get();
       lastError = undefined;
+      failingSince = undefined;
       options.onProgress?.({ state: last, elapsedMs: Date.now() - started, waitingFor });
       const verdict = check(last);
       if (verdict === 'done') return last;
       if (verdict !== 'pending') throw new UserError('failed', `${what} failed: ${verdict.failed}`, verdict.hints ?? []);
     } catch (err) {
+      // The command's --timeout cut a status read short: the wait is over, whichever timer fired first.
+      if (err instanceof UCloudCancelledError) throw timedOut();
       if (!(err instanceof UCloudApiError || err instanceof UCloudTransportError)) throw err;
       lastError = err.message;
       options.onProgress?.({ state: last, elapsedMs: Date.now() - started, readError: err.message, waitingFor });
+      failingSince ??= Date.now();
+      if (maxReadFailureMs > 0 && Date.now() - failingSince >= maxReadFailureMs) {
+        throw new UserError(
+          'timeout',
+          `gave up waiting for ${what}: the status could not be read for ${formatDuration(Date.now() - failingSince)}` +
+            (last ? ` (last status seen: ${last.status})` : '') +
+            `; last error: ${err.message.split('\n')[0] ?? ''}`,
+          [waitingFor ? 'hint: nothing was sent; retry when `kubectl uimgacc status` answers again' : 'hint: the operation may still be running in UCloud; check `kubectl uimgacc status` once the API answers'],
+        );
+      }
     }
     const now = Date.now();
-    if (deadline !== undefined && now >= deadline) {
-      throw new UserError(
-        'timeout',
-        `timed out after ${formatDuration(now - started)} waiting for ${what}` +
-          (last ? ` (status ${last.status}${last.error ? `, error: ${last.error}` : ''})` : '') +
-          (lastError ? `; last error: ${lastError}` : ''),
-        [waitingFor ? 'hint: nothing was sent; retry when `kubectl uimgacc status` shows no operation in progress' : 'hint: the operation may still finish; check with `kubectl uimgacc status`'],
-      );
-    }
+    if (deadline !== undefined && now >= deadline) throw timedOut();
     const remaining = deadline !== undefined ? deadline - now : options.pollIntervalMs;
     await delay(Math.min(options.pollIntervalMs, Math.max(1, remaining)), undefined, { signal: options.signal });
   }
@@ -271,6 +310,18 @@ export function checkCreate(state: AccelerationState, req: CreateRequest): void 
     return t !== undefined && sameImage(t, target);
   });
   if (clash) throw refused(`target image ${req.targetImage} is already the target of ${clash.originalImage}`);
+  // Accelerating a target image would publish X-acc-acc: almost certainly a slip for its original.
+  const original = parseImageReference(req.originalImage);
+  const ofTarget = state.images.find((img) => {
+    const t = tryParseImageReference(img.targetImage);
+    return t !== undefined && sameImage(t, original);
+  });
+  if (ofTarget) {
+    throw refused(
+      `${req.originalImage} is itself the accelerated (target) image of ${ofTarget.originalImage}: accelerating it again would publish ${req.targetImage}`,
+      `hint: Pods use ${req.originalImage} as it is; to accelerate another image, name its original image`,
+    );
+  }
 }
 
 /** Sends the create (`before` already passed checkCreate) and follows it to Ready or CreateError. */

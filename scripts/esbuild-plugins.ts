@@ -78,12 +78,17 @@ export const builtinsByRequire: Plugin = {
     const require = createRequire(import.meta.url);
     // One wrapper per importing module: with code splitting, a wrapper shared by every importer would keep the union
     // of what they import, and `import * as fs` anywhere would evaluate every export again.
-    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
       // require() in bundled CommonJS code must keep getting the module itself (`class extends require('events')`).
-      BUILTINS.has(args.path) && args.namespace !== 'builtins-by-require' && args.kind !== 'require-call' ? { path: args.path, namespace: 'builtins-by-require', pluginData: args.importer, suffix: `?${args.importer}` } : undefined,
-    );
+      if (!BUILTINS.has(args.path) || args.namespace === 'builtins-by-require' || args.kind === 'require-call') return undefined;
+      // `await import('node:http')` keeps every export of its wrapper, so there the lazy ones (accessors, such as
+      // http's WebSocket, which loads undici and node:crypto) are left out: import those statically.
+      const dynamic = args.kind === 'dynamic-import';
+      return { path: args.path, namespace: 'builtins-by-require', suffix: `?${dynamic ? 'dynamic&' : ''}${args.importer}`, pluginData: dynamic };
+    });
     b.onLoad({ filter: /.*/, namespace: 'builtins-by-require' }, (args) => {
-      const names = Object.getOwnPropertyNames(require(args.path)).filter((n) => IDENTIFIER.test(n) && n !== 'default');
+      const real = require(args.path) as object;
+      const names = Object.getOwnPropertyNames(real).filter((n) => IDENTIFIER.test(n) && n !== 'default' && (args.pluginData !== true || Object.getOwnPropertyDescriptor(real, n)?.get === undefined));
       const id = JSON.stringify(args.path);
       return {
         loader: 'js',

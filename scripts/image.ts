@@ -53,7 +53,10 @@ function localBase(engine: string, arch: string, log: (line: string) => void): s
   const ref = `${BASE_REPOSITORY}:${key}-${arch}`;
   if (imageExists(engine, ref)) return ref;
   const started = Date.now();
-  const rootfs = join(IMAGE_DIR, '.base-rootfs');
+  mkdirSync(IMAGE_DIR, { recursive: true });
+  // A directory of its own: another build of this checkout (another architecture) may be making a base too.
+  const work = mkdtempSync(join(IMAGE_DIR, '.base-'));
+  const rootfs = join(work, 'rootfs');
   try {
     // Extracting packages of another architecture needs no emulator: nothing of them runs.
     run('bash', [BASE_SCRIPT, rootfs, arch]);
@@ -61,7 +64,7 @@ function localBase(engine: string, arch: string, log: (line: string) => void): s
     const platform = engine === 'podman' ? ['--os', 'linux', '--arch', arch] : ['--platform', `linux/${arch}`];
     run(engine, ['import', ...platform, '--change', 'USER 65532:65532', '--change', 'WORKDIR /home/nonroot', '-', ref], tar);
   } finally {
-    rmSync(rootfs, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
   // Bases of earlier versions of the script are of no further use.
   for (const old of run(engine, ['images', '--format', '{{.Repository}}:{{.Tag}}', BASE_REPOSITORY]).split('\n')) {

@@ -1,10 +1,13 @@
 import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
+import { checkNfsAddr, checkSubnetId } from '../../lib/values.ts';
 import { SECRET_KEYS, isClusterId } from '../../lib/config/secret.ts';
 import { mergeSecretData, readCredentialsSecret, secretChanges, writeCredentialsSecret } from '../../lib/config/store.ts';
 import { writeContextExtension } from '../../lib/kube/kubeconfig.ts';
 import { parseDryRun, str, type Args, type DryRun } from '../args.ts';
 import type { Context } from '../context.ts';
+import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
+import { API_VERSION } from '../views.ts';
 import { prompt } from '../prompt.ts';
 
 export function builder(y: Argv): Argv {
@@ -15,6 +18,7 @@ export function builder(y: Argv): Argv {
     .option('record-context', { type: 'boolean', default: true, describe: 'Record cluster ID, region and project in the kubeconfig context' })
     .option('dry-run', { type: 'string', describe: 'none|client|server' })
     .option('field-manager', { type: 'string', default: 'kubectl-uimgacc', describe: 'Name of the manager used to track field ownership' })
+    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|name (kind Configuration: where things were stored, key names only, never values)' })
     .epilog(
       'Secrets are never taken from flags (they would end up in shell history): UCLOUD_PUBLIC_KEY, UCLOUD_PRIVATE_KEY and UHUB_PASSWORD come from the environment, or are asked for on a terminal without echo. Values already in the Secret are kept unless given again.',
     )
@@ -28,18 +32,25 @@ export interface ConfigureOptions {
   readonly recordContext: boolean;
   readonly dryRun: DryRun;
   readonly fieldManager: string;
+  readonly output: OutputFormat;
 }
 
 export function validate(args: Args): ConfigureOptions {
   const fieldManager = str(args, 'field-manager') ?? 'kubectl-uimgacc';
   if (fieldManager === '' || fieldManager.length > 128) throw invalid('--field-manager must be 1 to 128 characters');
+  const nfsAddr = str(args, 'nfs-addr');
+  const subnetId = str(args, 'subnet-id');
+  // Stored for `enable`: a typo is better refused now than by UCloud later.
+  if (nfsAddr !== undefined) checkNfsAddr(nfsAddr);
+  if (subnetId !== undefined) checkSubnetId(subnetId);
   return {
     uhubUsername: str(args, 'uhub-username'),
-    nfsAddr: str(args, 'nfs-addr'),
-    subnetId: str(args, 'subnet-id'),
+    nfsAddr,
+    subnetId,
     recordContext: args['record-context'] !== false,
     dryRun: parseDryRun(str(args, 'dry-run'), true),
     fieldManager,
+    output: parseOutputFormat(str(args, 'output'), ['table', 'json', 'yaml', 'name']),
   };
 }
 
@@ -89,21 +100,38 @@ export async function run(o: ConfigureOptions, ctx: Context): Promise<number> {
 
   const dryRun = o.dryRun === 'server' ? 'All' : undefined;
   let data = mergeSecretData(current, changes);
+  // The text lines are the table output; -o prints one Configuration object (names of keys only, never values).
+  const say = (line: string): void => void (o.output === 'table' && ctx.out.write(`${line}\n`));
+  let verb: string = stored.object ? 'configured' : 'created';
   if (o.dryRun === 'client') {
-    ctx.out.write(`secret/${ref.name} would be ${stored.object ? 'configured' : 'created'} in namespace ${ref.namespace} with keys ${Object.keys(data).sort().join(', ')} (dry run)\n`);
+    say(`secret/${ref.name} would be ${verb} in namespace ${ref.namespace} with keys ${Object.keys(data).sort().join(', ')} (dry run)`);
   } else {
     const written = await writeCredentialsSecret(ctx.kube, ref, stored, changes, { fieldManager: o.fieldManager, dryRun });
     data = written.data;
-    ctx.out.write(`secret/${ref.name} ${written.verb} in namespace ${ref.namespace} (keys: ${Object.keys(data).sort().join(', ')})${dryRun ? ' (server dry run)' : ''}\n`);
+    verb = written.verb;
+    say(`secret/${ref.name} ${written.verb} in namespace ${ref.namespace} (keys: ${Object.keys(data).sort().join(', ')})${dryRun ? ' (server dry run)' : ''}`);
   }
+  let context: Record<string, unknown> | undefined;
   if (o.recordContext && !ctx.kube.inCluster()) {
     const ext = { clusterId, region: data[SECRET_KEYS.region], projectId: data[SECRET_KEYS.projectId] };
+    const name = ctx.kube.loaded.contextName ?? '';
     if (o.dryRun !== 'none') {
-      ctx.out.write(`context "${ctx.kube.loaded.contextName ?? ''}" would record cluster ${clusterId} (dry run)\n`);
+      say(`context "${name}" would record cluster ${clusterId} (dry run)`);
+      context = { name, clusterId, recorded: false };
     } else {
       const file = writeContextExtension(ctx.kube.loaded, ext);
-      ctx.out.write(`context "${ctx.kube.loaded.contextName ?? ''}" now records cluster ${clusterId} (${file})\n`);
+      say(`context "${name}" now records cluster ${clusterId} (${file})`);
+      context = { name, clusterId, recorded: true, file };
     }
   }
+  if (o.output === 'name') ctx.out.write(`secret/${ref.name}\n`);
+  printMachine(ctx.out, o.output, {
+    apiVersion: API_VERSION,
+    kind: 'Configuration',
+    clusterId,
+    secret: { namespace: ref.namespace, name: ref.name, action: verb, keys: Object.keys(data).sort() },
+    ...(context ? { context } : {}),
+    ...(o.dryRun !== 'none' ? { dryRun: o.dryRun } : {}),
+  });
   return 0;
 }

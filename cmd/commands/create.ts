@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
 import { parseCreateSpec, parseImageList, requireDistinctOriginals, type ImagePair } from '../../lib/image/pair.ts';
-import { busyReason, checkCreate, createAcceleration, findByOriginal, requireEnabled, requireImagesKnown, settled } from '../../lib/operations.ts';
+import { busyReason, checkCreate, requireTimeLeft, createAcceleration, findByOriginal, requireEnabled, requireImagesKnown, settled } from '../../lib/operations.ts';
 import type { AccelerationApi } from '../../lib/ucloud/acceleration.ts';
 import { resolveTemplateType, type TemplateKindInfo } from '../../lib/workload/kinds.ts';
 import { readWorkload } from '../../lib/workload/resolve.ts';
@@ -11,7 +11,8 @@ import { parseDryRun, parseWait, str, strings, withDeadline, type Args, type Dry
 import type { Context } from '../context.ts';
 import { forEach } from '../each.ts';
 import { runOperation, waitForTurn } from '../progress.ts';
-import { API_VERSION, imageView, statusView } from '../views.ts';
+import { acceleratedImageObject, listObject } from '../views.ts';
+import { safeField } from '../safe-text.ts';
 
 export function builder(y: Argv): Argv {
   return y
@@ -92,14 +93,15 @@ export async function run(o: CreateOptions, ctx: Context): Promise<number> {
   const requests = [...o.requests];
   // Everything is read and checked before the first request is sent: a bad line 7 must not leave 6 images half done.
   if (o.file !== undefined) requests.push(...parseImageList(await ctx.readInput(o.file), o.file === '-' ? 'standard input' : o.file));
-  if (o.from) requests.push(...(await fromWorkload(ctx, api, { ...o, wait }, o.from)));
+  // A dry run reports on the status as it is: it never waits.
+  if (o.from) requests.push(...(await fromWorkload(ctx, api, { ...o, wait: o.dryRun === 'client' ? undefined : wait }, o.from)));
   else await ctx.warnIfOtherCluster();
   requireDistinctOriginals(requests);
   if (requests.length === 0) {
     ctx.streams.err.write('Nothing to accelerate: every image is accelerated already.\n');
     return 0;
   }
-  if (o.dryRun === 'client') return dryRun(ctx, api, requests);
+  if (o.dryRun === 'client') return dryRun(ctx, api, requests, o.output);
 
   const views: unknown[] = [];
   let readyAny = false;
@@ -107,12 +109,15 @@ export async function run(o: CreateOptions, ctx: Context): Promise<number> {
     // Queued behind an operation in progress (the previous image's, or someone else's), then checked afresh.
     const { state } = await waitForTurn(ctx, api, await api.get(), wait);
     checkCreate(state, req);
+    requireTimeLeft(wait?.deadline, `the acceleration of ${req.originalImage}`);
     const result = await runOperation(ctx, `Accelerating ${req.originalImage} as ${req.targetImage}`, `${req.originalImage} accelerated`, wait, (w) =>
       createAcceleration(api, req, state, w),
     );
     const image = findByOriginal(result.state.images, req.originalImage);
-    views.push(image ? imageView(result.state, image) : statusView(result.state));
-    if (o.output === 'name') ctx.out.write(`${req.targetImage}\n`);
+    // The same object whether it waited or not: only its status (and, once listed, its size) differ.
+    views.push(acceleratedImageObject(result.state, image ?? req, image ? 'Ready' : result.state.status === 'CreateError' ? 'CreateError' : 'Creating'));
+    // The name of an acceleration is its original image, as `list -o name` prints it and `delete` takes it.
+    if (o.output === 'name') ctx.out.write(`${safeField(req.originalImage)}\n`);
     else if (o.output !== 'table') return 0;
     else if (!result.finished) {
       ctx.out.write(`acceleration of ${req.originalImage} as ${req.targetImage} started (status ${result.state.status}); follow it with \`kubectl uimgacc status --watch\`\n`);
@@ -123,21 +128,33 @@ export async function run(o: CreateOptions, ctx: Context): Promise<number> {
     }
     return 0;
   });
-  printMachine(ctx.out, o.output, views.length === 1 ? views[0] : { apiVersion: API_VERSION, kind: 'List', items: views });
+  if (views.length) printMachine(ctx.out, o.output, listObject(views));
   if (readyAny) ctx.out.write('next: `kubectl uimgacc patch deploy/NAME` moves a workload onto it\n');
   return code;
 }
 
-/** Every check against the current status, nothing sent; when an operation runs, says the real run would wait. */
-async function dryRun(ctx: Context, api: AccelerationApi, requests: readonly ImagePair[]): Promise<number> {
+/**
+ * Every check against the current status, nothing sent; when an operation runs, says the real run would wait. With
+ * -o json|yaml|name it prints what the real run would: each image as it would be right after the request.
+ */
+async function dryRun(ctx: Context, api: AccelerationApi, requests: readonly ImagePair[], output: OutputFormat): Promise<number> {
   const state = await api.get();
+  const wouldBe: unknown[] = [];
+  const report = (req: ImagePair, text: string): void => {
+    wouldBe.push(acceleratedImageObject(state, req, 'Creating', { dryRun: true }));
+    if (output === 'name') ctx.out.write(`${safeField(req.originalImage)}\n`);
+    else if (output === 'table') ctx.out.write(text);
+  };
+  let code = 0;
   if (!settled(state)) {
-    for (const req of requests) ctx.out.write(`acceleration of ${req.originalImage} as ${req.targetImage} would be created after waiting for ${busyReason(state)} (dry run)\n`);
-    return 0;
+    for (const req of requests) report(req, `acceleration of ${req.originalImage} as ${req.targetImage} would be created after waiting for ${busyReason(state)} (dry run)\n`);
+  } else {
+    code = await forEach(ctx, requests, (r) => r.originalImage, undefined, async (req) => {
+      checkCreate(state, req);
+      report(req, `acceleration of ${req.originalImage} as ${req.targetImage} would be created (dry run)\n`);
+      return 0;
+    });
   }
-  return forEach(ctx, requests, (r) => r.originalImage, undefined, async (req) => {
-    checkCreate(state, req);
-    ctx.out.write(`acceleration of ${req.originalImage} as ${req.targetImage} would be created (dry run)\n`);
-    return 0;
-  });
+  if (wouldBe.length) printMachine(ctx.out, output, listObject(wouldBe));
+  return code;
 }

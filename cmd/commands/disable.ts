@@ -1,9 +1,9 @@
 import type { Argv } from 'yargs';
-import { disableAcceleration, requireIdle, settled } from '../../lib/operations.ts';
+import { disableAcceleration, requireIdle, requireTimeLeft, settled } from '../../lib/operations.ts';
 import type { AccelerationState } from '../../lib/ucloud/acceleration.ts';
 import { refused } from '../../lib/errors.ts';
 import { InUseRefusal } from '../../lib/inuse/guard.ts';
-import { guardInUse, reportGuardDryRun, type GuardOutcome } from '../inuse.ts';
+import { guardInUse, printRefusal, reportGuardDryRun, type GuardOutcome } from '../inuse.ts';
 import { bool, parseDryRun, parseWait, str, withDeadline, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
@@ -60,9 +60,12 @@ export async function run(o: DisableOptions, ctx: Context): Promise<number> {
     outcome = await guard(ctx, o, state);
     if (o.dryRun === 'client') {
       const safe = state.images.length ? 'no target image is in use' : 'no images are accelerated';
-      return reportGuardDryRun(ctx, outcome, `disabling image acceleration on cluster ${state.clusterId}`, safe);
+      return reportGuardDryRun(ctx, outcome, `disabling image acceleration on cluster ${state.clusterId}`, safe, { output: o.output, wouldBe: statusView(state) });
     }
-    if (!outcome.proceed) throw outcome.refusal;
+    if (!outcome.proceed) {
+      printRefusal(ctx, o.output, outcome, false);
+      throw outcome.refusal;
+    }
     // The scan takes a while on a big cluster: an operation started meanwhile, or a new acceleration whose target was
     // not checked, must not slip through. With --wait, queue again and check again.
     now = await api.get();
@@ -81,6 +84,7 @@ export async function run(o: DisableOptions, ctx: Context): Promise<number> {
   }
   if (outcome.forced) ctx.warn('disabling anyway (--force): Pods still using target images will get IO errors');
   const before = now;
+  requireTimeLeft(wait?.deadline, 'the disable');
   const result = await runOperation(ctx, `Disabling image acceleration on ${before.clusterId}`, 'image acceleration disabled', wait, (w) => disableAcceleration(api, before, w));
   if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;
   ctx.out.write(result.finished ? `image acceleration is disabled on cluster ${before.clusterId}\n` : `image acceleration is being disabled on cluster ${before.clusterId}\n`);

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
+import { checkNfsAddr, checkSubnetId } from '../../lib/values.ts';
 import { enableAcceleration } from '../../lib/operations.ts';
 import { parseDryRun, parseWait, str, withDeadline, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
@@ -29,9 +30,13 @@ export interface EnableOptions {
 }
 
 export function validate(args: Args): EnableOptions {
+  const nfsAddr = str(args, 'nfs-addr');
+  const subnetId = str(args, 'subnet-id');
+  if (nfsAddr !== undefined) checkNfsAddr(nfsAddr);
+  if (subnetId !== undefined) checkSubnetId(subnetId);
   return {
-    nfsAddr: str(args, 'nfs-addr'),
-    subnetId: str(args, 'subnet-id'),
+    nfsAddr,
+    subnetId,
     uhubUsername: str(args, 'uhub-username'),
     wait: parseWait(args, '15m'),
     dryRun: parseDryRun(str(args, 'dry-run'), false),
@@ -65,6 +70,9 @@ export async function run(o: EnableOptions, ctx: Context): Promise<number> {
   if (missing.length > 0 || !nfsAddr || !subnetId || !uhubUsername || !uhubPassword) {
     throw invalid(`enable needs ${missing.join(', ')}`, ...ctx.config.notes.map((n) => `note: ${n}`));
   }
+  // Values from the environment or the Secret are checked as the flags were, still before any call.
+  checkNfsAddr(nfsAddr.value, nfsAddr.source);
+  checkSubnetId(subnetId.value, subnetId.source);
   for (const [what, v] of [['NFS address', nfsAddr], ['subnet', subnetId], ['UHub user', uhubUsername]] as const) {
     ctx.debug(1, `${what}: ${v.value} (from ${v.source})`);
   }
@@ -74,7 +82,11 @@ export async function run(o: EnableOptions, ctx: Context): Promise<number> {
     ctx.streams.err.write(`note: using the cluster's subnet ${subnetId.value} (from ${subnetId.source}) for the NFS mount; --subnet-id chooses another\n`);
   }
   if (o.dryRun === 'client') {
-    ctx.out.write(`image acceleration would be enabled on cluster ${before.clusterId} with NFS ${nfsAddr.value} in ${subnetId.value} (dry run)\n`);
+    // The status as the request would leave it at first: enabled with this NFS and subnet, agent still starting.
+    const wouldBe = { ...statusView(before), enabled: true, nfsAddr: nfsAddr.value, subnetId: subnetId.value, dryRun: true };
+    if (!printMachine(ctx.out, o.output, wouldBe)) {
+      ctx.out.write(`image acceleration would be enabled on cluster ${before.clusterId} with NFS ${nfsAddr.value} in ${subnetId.value} (dry run)\n`);
+    }
     return 0;
   }
   const req = { nfsAddr: nfsAddr.value, subnetId: subnetId.value, uhubUsername: uhubUsername.value, uhubPassword: uhubPassword.value };

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { describeLabels, detectAccelerationLabels, type LabelDetection, type NodeInfo } from '../../lib/affinity.ts';
 import { invalid } from '../../lib/errors.ts';
+import { parseNodeLabel } from '../../lib/values.ts';
 import { parseImagePair } from '../../lib/image/pair.ts';
 import { describeKubeError, isForbidden } from '../../lib/kube/errors.ts';
 import { listNodes } from '../../lib/nodes.ts';
@@ -57,7 +58,7 @@ export function builder(y: Argv): Argv {
   return commonOptions(y, 'patch')
     .option('container', { alias: 'c', type: 'string', array: true, describe: 'Only these containers or init containers (repeatable)' })
     .option('image', { type: 'string', array: true, describe: 'ORIGINAL=TARGET: use this pair instead of the accelerations UCloud lists (repeatable)' })
-    .option('node-label', { type: 'string', describe: 'Require this node label (=true) only (default: either spelling, node.uk8s.ucloud.cn/image_accel or the legacy node.uk8s.ucloud.cn/uimgacc, so every accelerated node qualifies)' })
+    .option('node-label', { type: 'string', describe: 'Require this node label key (or KEY=true) only (default: either spelling, node.uk8s.ucloud.cn/image_accel or the legacy node.uk8s.ucloud.cn/uimgacc, so every accelerated node qualifies)' })
     .example('$0 patch deploy/web', 'Use the accelerated image for every container of deployment web that has one')
     .example('$0 patch deploy/web sts/db -n shop', 'Several workloads at once')
     .example('$0 patch deployments -l app=web --dry-run=client --diff', 'Preview the change to the pod templates')
@@ -74,8 +75,8 @@ export function validate(args: Args): PatchOptions {
   const common = validateCommon(args);
   const containers = strings(args, 'container');
   const images = strings(args, 'image').map((pair) => parseImagePair(pair, '--image'));
-  const nodeLabel = str(args, 'node-label');
-  if (nodeLabel === '') throw invalid('--node-label must not be empty');
+  const label = str(args, 'node-label');
+  const nodeLabel = label === undefined ? undefined : parseNodeLabel(label);
   return { ...common, containers: containers.length ? containers : undefined, images, nodeLabel };
 }
 

@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import { parseImageReference } from '../../lib/image/reference.ts';
 import { summarizeUses } from '../../lib/inuse/guard.ts';
-import { ALL_NAMESPACES, emptyScanResult, SCANNED_KINDS, scanImageUses, type ScanResult } from '../../lib/inuse/scan.ts';
+import { ALL_NAMESPACES, emptyScanResult, scanImageUses, type ScanResult } from '../../lib/inuse/scan.ts';
+import { unreadableScan, usageReport } from '../inuse.ts';
 import { describeKubeError, isKubeError } from '../../lib/kube/errors.ts';
 import { UserError, invalid } from '../../lib/errors.ts';
 import { EXIT } from '../errors.ts';
@@ -10,7 +11,7 @@ import { bool, str, type Args } from '../args.ts';
 import type { Context } from '../context.ts';
 import { safeField } from '../safe-text.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
-import { API_VERSION, unseenLines, usesTable } from '../views.ts';
+import { unseenLines, usesTable } from '../views.ts';
 
 export function builder(y: Argv): Argv {
   return y
@@ -60,11 +61,11 @@ export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
     if (!(err instanceof UserError) && !isKubeError(err)) throw err;
     // Nothing could be seen: every kind is unseen, for the same reason, and the answer is "unknown", never "nothing".
     unreadable = err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl());
-    scan = { ...emptyScanResult(), unseen: SCANNED_KINDS.map((kind) => ({ kind, scope: o.namespace ?? ALL_NAMESPACES, reason: unreadable ?? '' })) };
+    scan = unreadableScan(unreadable, o.namespace ?? ALL_NAMESPACES);
   }
   const complete = scan.unseen.length === 0;
   const code = complete ? EXIT.ok : EXIT.unverified;
-  const report = { apiVersion: API_VERSION, kind: 'ImageUsage', targets, scope: o.namespace ?? ALL_NAMESPACES, complete, items: scan.uses, unseen: scan.unseen };
+  const report = usageReport(targets, scan, o.namespace ?? ALL_NAMESPACES);
   if (printMachine(ctx.out, o.output, report)) {
     if (!complete) ctx.warn(`the scan could not see ${scan.unseen.length} kind/namespace combination(s) (see "unseen"): the list may be incomplete`);
     return code;

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { invalid } from '../errors.ts';
 import { DEFAULT_API_BASE_URL } from '../ucloud/endpoints.ts';
+import { redactUrl } from '../ucloud/errors.ts';
 import type { LoadedKubeconfig } from '../kube/kubeconfig.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import type { KubernetesIdentity } from './identity.ts';
@@ -371,10 +372,10 @@ export class ConfigResolver {
     try {
       url = new URL(found.value);
     } catch {
-      throw invalid(`invalid UCloud API endpoint "${found.value}" (from ${found.source}): use a URL like ${DEFAULT_API_BASE_URL}`);
+      throw invalid(`invalid UCloud API endpoint "${redactUrl(found.value)}" (from ${found.source}): use a URL like ${DEFAULT_API_BASE_URL}`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw invalid(`invalid UCloud API endpoint "${found.value}" (from ${found.source}): only http and https are supported`);
+      throw invalid(`invalid UCloud API endpoint "${redactUrl(found.value)}" (from ${found.source}): only http and https are supported`);
     }
     return found;
   }

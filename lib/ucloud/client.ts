@@ -1,7 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { flattenParams, signParams, type FlatParams, type ParamValue } from './signature.ts';
-import { UCloudApiError, UCloudTransportError } from './errors.ts';
+import { UCloudApiError, UCloudCancelledError, UCloudTransportError } from './errors.ts';
+import { httpTransport, type Transport, type TransportResponse } from './transport.ts';
+
+export { redactUrl } from './errors.ts';
 
 import { DEFAULT_API_BASE_URL } from './endpoints.ts';
 
@@ -17,8 +20,15 @@ export interface UCloudClientOptions {
   readonly credentials: UCloudCredentials;
   readonly region?: string | undefined;
   readonly projectId?: string | undefined;
-  /** Per attempt. The official SDKs use 30 s. */
+  /** Per attempt; 0 = no limit. The official SDKs use 30 s. */
   readonly timeoutMs?: number | undefined;
+  /**
+   * The caller's own end (the command's --timeout, an interrupt): every attempt and every backoff stops when it fires,
+   * and the call fails with UCloudCancelledError naming `signal.reason`.
+   */
+  readonly signal?: AbortSignal | undefined;
+  /** Told before a read is tried again, so that a slow or failing endpoint is never silent. */
+  readonly onRetry?: ((line: string) => void) | undefined;
   /** Extra attempts for retryable calls (Get*). */
   readonly maxRetries?: number | undefined;
   readonly backoffBaseMs?: number | undefined;
@@ -26,7 +36,8 @@ export interface UCloudClientOptions {
   readonly userAgent?: string | undefined;
   /** Receives one line per attempt for `-v`; secrets are already redacted. */
   readonly debug?: ((line: string) => void) | undefined;
-  readonly fetch?: typeof fetch | undefined;
+  /** Sends one request (default: node:http/https; fetch fits too). */
+  readonly fetch?: Transport | undefined;
 }
 
 export interface CallOptions {
@@ -57,7 +68,13 @@ interface AttemptFailure {
 }
 
 export class UCloudClient {
+  /** The endpoint without credentials: what is fetched, and what messages show (with the user name, never a password). */
   readonly baseUrl: string;
+  readonly #shownUrl: string;
+  readonly #basicAuth: string | undefined;
+  readonly #userinfoPassword: string | undefined;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onRetry: ((line: string) => void) | undefined;
   readonly region: string | undefined;
   readonly projectId: string | undefined;
   readonly #credentials: UCloudCredentials;
@@ -67,10 +84,21 @@ export class UCloudClient {
   readonly #backoffMaxMs: number;
   readonly #userAgent: string;
   readonly #debug: ((line: string) => void) | undefined;
-  readonly #fetch: typeof fetch;
+  readonly #fetch: Transport;
 
   constructor(options: UCloudClientOptions) {
-    this.baseUrl = (options.baseUrl ?? DEFAULT_API_BASE_URL).replace(/\/+$/, '');
+    const url = new URL(options.baseUrl ?? DEFAULT_API_BASE_URL);
+    // fetch refuses URLs with credentials; a gateway that wants them gets them as Basic authentication instead.
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    this.#basicAuth = user || password ? Buffer.from(`${user}:${password}`).toString('base64') : undefined;
+    this.#userinfoPassword = password || undefined;
+    url.username = '';
+    url.password = '';
+    this.baseUrl = url.toString().replace(/\/+$/, '');
+    this.#shownUrl = user ? this.baseUrl.replace('//', `//${encodeURIComponent(user)}${password ? ':***' : ''}@`) : this.baseUrl;
+    this.#signal = options.signal;
+    this.#onRetry = options.onRetry;
     this.region = options.region || undefined;
     this.projectId = options.projectId || undefined;
     this.#credentials = options.credentials;
@@ -80,25 +108,32 @@ export class UCloudClient {
     this.#backoffMaxMs = options.backoffMaxMs ?? 8_000;
     this.#userAgent = options.userAgent ?? 'kubectl-uimgacc';
     this.#debug = options.debug;
-    this.#fetch = options.fetch ?? fetch;
+    this.#fetch = options.fetch ?? httpTransport;
   }
 
   /** Sends one action. Throws UCloudApiError (RetCode ≠ 0) or UCloudTransportError; messages never hold secrets. */
   async call(action: string, params: Readonly<Record<string, ParamValue>>, options: CallOptions): Promise<UCloudResponse> {
     const secretNames = new Set(options.secretParams ?? []);
     const flat = flattenParams({ Region: this.region, ProjectId: this.projectId, ...params, Action: action });
-    const secrets = [this.#credentials.privateKey, ...Object.entries(flat).filter(([k]) => secretNames.has(k)).map(([, v]) => v)];
+    const secrets = [this.#credentials.privateKey, ...(this.#userinfoPassword ? [this.#userinfoPassword] : []), ...Object.entries(flat).filter(([k]) => secretNames.has(k)).map(([, v]) => v)];
     const attempts = options.retryable ? this.#maxRetries + 1 : 1;
+    const mutating = !options.retryable;
     let last: AttemptFailure | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (this.#signal?.aborted) throw new UCloudCancelledError(action, { mutating, sent: false, reason: this.#signal.reason });
       if (attempt > 1) {
         // Full jitter keeps many clients from retrying in lockstep.
         const cap = Math.min(this.#backoffMaxMs, this.#backoffBaseMs * 2 ** (attempt - 2));
         const wait = randomInt(0, Math.max(1, Math.floor(cap)) + 1);
         this.#log(`${action}: retrying in ${wait}ms (attempt ${attempt}/${attempts})`);
-        await delay(wait);
+        this.#onRetry?.(`${last?.error.message ?? action}; retrying (attempt ${attempt} of ${attempts})`);
+        try {
+          await delay(wait, undefined, { signal: this.#signal });
+        } catch {
+          throw new UCloudCancelledError(action, { mutating, sent: false, reason: this.#signal?.reason });
+        }
       }
-      const outcome = await this.#attempt(action, flat, secretNames, secrets, attempt);
+      const outcome = await this.#attempt(action, flat, secretNames, secrets, attempt, mutating);
       if (!('error' in outcome)) return outcome.body;
       last = outcome;
       if (!outcome.retryable) break;
@@ -113,25 +148,34 @@ export class UCloudClient {
     secretNames: ReadonlySet<string>,
     secrets: readonly string[],
     attempt: number,
+    mutating: boolean,
   ): Promise<{ body: UCloudResponse } | AttemptFailure> {
     const signed = signParams(flat, this.#credentials.publicKey, this.#credentials.privateKey);
-    this.#log(`POST ${this.baseUrl} ${describeParams(flat, secretNames)} (attempt ${attempt})`);
+    this.#log(`POST ${this.#shownUrl} ${describeParams(flat, secretNames)} (attempt ${attempt})`);
     const started = Date.now();
-    let response: Response;
+    const signals = [...(this.#timeoutMs > 0 ? [AbortSignal.timeout(this.#timeoutMs)] : []), ...(this.#signal ? [this.#signal] : [])];
+    const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': this.#userAgent };
+    if (this.#basicAuth) headers['Authorization'] = `Basic ${this.#basicAuth}`;
+    let response: TransportResponse;
     let text: string;
     try {
       response = await this.#fetch(this.baseUrl, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': this.#userAgent },
+        headers,
         body: new URLSearchParams(signed).toString(),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        // No limit at all (0 and no --timeout): a signal that never fires.
+        signal: signals.length ? AbortSignal.any(signals) : new AbortController().signal,
       });
       text = await response.text();
     } catch (err) {
+      if (this.#signal?.aborted) {
+        this.#log(`${action}: abandoned after ${Date.now() - started}ms`);
+        throw new UCloudCancelledError(action, { mutating, sent: true, reason: this.#signal.reason });
+      }
       const { detail, unsent } = describeFetchError(err, this.#timeoutMs);
       this.#log(`${action}: ${detail} after ${Date.now() - started}ms`);
       return {
-        error: new UCloudTransportError(action, redact(`${detail} (${this.baseUrl})`, secrets), { ambiguous: !unsent }),
+        error: new UCloudTransportError(action, redact(`${detail} (${this.#shownUrl})`, secrets), { ambiguous: !unsent }),
         retryable: true,
       };
     }

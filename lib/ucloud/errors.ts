@@ -66,3 +66,33 @@ export class UCloudTransportError extends Error {
     this.ambiguous = opts.ambiguous;
   }
 }
+
+/**
+ * The caller stopped waiting for a call (the command's --timeout ran out, or it was interrupted) before UCloud answered.
+ * For a mutating action that was sent, nobody knows whether it took effect: the message says so, and the status must
+ * be checked before trying again.
+ */
+export class UCloudCancelledError extends Error {
+  readonly action: string;
+  readonly mutating: boolean;
+  readonly sent: boolean;
+
+  constructor(action: string, opts: { mutating: boolean; sent: boolean; reason: unknown }) {
+    const why = opts.reason instanceof Error ? opts.reason.message : 'cancelled';
+    const outcome = !opts.sent
+      ? 'it was not sent'
+      : opts.mutating
+        ? 'the request may have been accepted: check `kubectl uimgacc status` before retrying'
+        : 'no answer in time';
+    super(`${why}: UCloud API ${action} abandoned; ${outcome}`);
+    this.name = 'UCloudCancelledError';
+    this.action = action;
+    this.mutating = opts.mutating;
+    this.sent = opts.sent;
+  }
+}
+
+/** A URL with its password replaced, for messages and logs (`https://user:***@host`). Unparseable text is masked too. */
+export function redactUrl(text: string): string {
+  return text.replace(/(\/\/[^/@:\s]*):[^@/\s]*@/g, '$1:***@');
+}

@@ -64,7 +64,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function tail(file: string, lines = 30): string {
+/** The last lines of a component's log, for error messages. */
+export function tail(file: string, lines = 30): string {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
   } catch {

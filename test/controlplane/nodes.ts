@@ -10,9 +10,10 @@
 //   await setNodesReady(plane, ['acc-1'], false);                      // NotReady, tainted by node lifecycle
 //   await setNodesReady(plane, ['acc-1'], true);                       // Ready again, taints gone
 //   await deleteNodes(plane, ['acc-2']);
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL } from '../../lib/affinity.ts';
-import { KWOK_MANAGED_LABEL, kubectl, type ControlPlaneInfo } from './controlplane.ts';
+import { KWOK_MANAGED_LABEL, kubectl, tail, type ControlPlaneInfo } from './controlplane.ts';
 
 export interface NodeSpec {
   readonly name: string;
@@ -26,7 +27,7 @@ export interface NodeSpec {
   readonly pods?: number;
 }
 
-type Plane = Pick<ControlPlaneInfo, 'kubeconfigPath' | 'components'>;
+type Plane = Pick<ControlPlaneInfo, 'kubeconfigPath' | 'components' | 'dir'>;
 
 interface NodeOut {
   metadata: { name: string };
@@ -83,7 +84,10 @@ async function waitNodes(plane: Plane, names: readonly string[], what: string, o
     const wanted = new Set(names);
     const nodes = (await listNodes(plane)).filter((n) => wanted.has(n.metadata.name));
     if (ok(nodes)) return;
-    if (Date.now() > deadline) throw new Error(`nodes ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''} not ${what} within ${timeoutMs / 1000}s: ${JSON.stringify(nodes.slice(0, 3).map((n) => [n.metadata.name, n.status?.conditions, n.spec?.taints]))}`);
+    if (Date.now() > deadline) {
+      const seen = JSON.stringify(nodes.slice(0, 3).map((n) => [n.metadata.name, n.status?.conditions, n.spec?.taints]));
+      throw new Error(`nodes ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''} not ${what} within ${timeoutMs / 1000}s: ${seen}\n--- kwok log tail ---\n${tail(join(plane.dir, 'kwok.log'), 20)}`);
+    }
     await delay(names.length > 100 ? 1000 : 250);
   }
 }

@@ -1,8 +1,8 @@
 // `npm run test:oldest`: the end-to-end core on the oldest supported Kubernetes (KUBERNETES_OLDEST in
 // test/testbin/versions.env), after the whole suite ran on the newest: the in-use scan over every kind, the guarded
 // delete, patch/unpatch on every kind, the helper called by the real apiserver, helm install of the chart, and the
-// krew install through that version's kubectl. Placement (scheduler, kwok) is not version-dependent here, so the
-// shared cluster is not started. Extra arguments are passed to `node --test` (e.g. a single file).
+// krew install through that version's kubectl, and the sandbox (which runs its own cluster). The shared cluster of
+// the placement tests is not started. Extra arguments are passed to `node --test` (e.g. a single file).
 import { spawn } from 'node:child_process';
 import { oldestKubernetesVersion } from './testbin.ts';
 
@@ -14,6 +14,8 @@ export const CORE_FILES = [
   'test/e2e/helper.test.ts',
   'test/e2e/chart.test.ts',
   'test/e2e/krew.test.ts',
+  // `UIMGACC_KUBE_VERSION=… npm run sandbox` works on it too.
+  'test/e2e/sandbox.test.ts',
 ];
 
 const files = process.argv.slice(2);

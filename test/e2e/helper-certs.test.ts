@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { chartWebhookConfiguration } from '../helpers/helper-process.ts';
+import { createCa, createServingCert, serviceNames } from '../../helper/certs.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { makeServingCert, servedFingerprint } from '../helpers/tls.ts';
 
@@ -48,8 +49,8 @@ async function startReplica(kubeconfig: string): Promise<void> {
     process.execPath,
     ['dist/helper.mjs', '--port', '0', '--metrics-port', '0', '--kubeconfig', kubeconfig, '--poll-interval', '500ms', '--shutdown-delay', '0s',
       '--tls-secret', SECRET, '--namespace', ns, '--service', 'uimgacc', '--webhook-config', WEBHOOK, '--cert-extra-names', '127.0.0.1',
-      // Renewed when less than 55 s of a 1 min validity is left: every few seconds, so the test sees rotations.
-      '--cert-validity', '1m', '--cert-renew-before', '55s', '--cert-check-interval', '300ms'],
+      // Renewed when less than 595 s of a 10 min validity is left: every few seconds, so the test sees rotations.
+      '--cert-validity', '10m', '--cert-renew-before', '595s', '--cert-check-interval', '300ms'],
     {
       env: { PATH: process.env['PATH'], HOME: makeServingCert().dir, UCLOUD_PUBLIC_KEY: 'certs-pub', UCLOUD_PRIVATE_KEY: 'certs-priv', UCLOUD_UK8S_CLUSTER_ID: CLUSTER, UCLOUD_REGION: 'cn-bj2', UCLOUD_API_BASE_URL: sim.url },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -162,4 +163,29 @@ test('a key that does not match the certificate in the Secret is replaced by a m
   });
   assert.equal(pem(fixed, 'ca.crt'), pem(s, 'ca.crt'));
   await until('a Pod mutated after the repair', async () => ((await podGetsAffinity(`repaired-${randomBytes(2).toString('hex')}`)) ? true : undefined));
+});
+
+test('a CA near its end is replaced; the old one stays in the caBundle while it is valid, so no replica loses trust', async () => {
+  // A CA with less left than a serving certificate's validity (the helpers run with 10m): it must be replaced.
+  const old = createCa(Date.now(), 5 * 60_000);
+  const pair = createServingCert(old, serviceNames('uimgacc', ns), Date.now(), 4 * 60_000);
+  const b64 = (t: string): string => Buffer.from(t).toString('base64');
+  await until('the old CA written', async () => {
+    const read = await secret();
+    const next = { ...read, data: { ...read.data, 'ca.crt': b64(old.caCert), 'ca.key': b64(old.caKey), 'tls.crt': b64(pair.cert), 'tls.key': b64(pair.key), 'ca-previous.crt': '' } };
+    await kubectlAdmin(['-n', ns, 'replace', '-f', '-'], JSON.stringify(next));
+    return true;
+  });
+  const replaced = await until('a new CA', async () => {
+    const s = await secret();
+    return pem(s, 'ca.crt') !== old.caCert && pem(s, 'ca-previous.crt') === old.caCert ? s : undefined;
+  });
+  assert.ok(replicas.some((r) => /"msg":"managed certificate: new CA and serving certificate","reason":"the CA expires on/.test(r.log)));
+  // Both CAs are trusted until the old one expires.
+  const both = async (): Promise<boolean> => (await caBundles()).every((b) => b.includes(pem(replaced, 'ca.crt').trim()) && b.includes(old.caCert.trim()));
+  for (let i = 0; !(await both()); i++) {
+    if (i > 100) assert.fail(`caBundles: ${JSON.stringify(await caBundles())}\nnew: ${JSON.stringify(pem(replaced, 'ca.crt'))}\nold: ${JSON.stringify(old.caCert)}`);
+    await delay(100);
+  }
+  await until('a Pod mutated under the new CA', async () => ((await podGetsAffinity(`newca-${randomBytes(2).toString('hex')}`)) ? true : undefined));
 });

@@ -1,7 +1,8 @@
 // The helper image for real: the OCI archive `npm run image` saves, loaded into podman and run as the chart runs it
 // (user 65532, read-only root file system, all capabilities dropped); the real apiserver calling it through the chart's
-// webhook configuration and TLS Secret; SIGTERM draining; and a local OCI registry (CNCF Distribution) receiving the
-// image and the chart, from which `helm install oci://…` installs a Deployment pinned to the pushed digest.
+// webhook configuration, with the certificate the helper in the container made and stored through the apiserver;
+// SIGTERM draining; and a local OCI registry (CNCF Distribution) receiving the image and the chart, from which
+// `helm install oci://…` installs a Deployment pinned to the pushed digest.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +17,7 @@ import { promisify } from 'node:util';
 import * as yaml from 'js-yaml';
 import { buildImage, imageArchive, imageReference, packageVersion } from '../../scripts/image.ts';
 import { packageChart } from '../../scripts/chart.ts';
-import { freePort } from '../controlplane/controlplane.ts';
+import { freePort, kubeconfigYaml } from '../controlplane/controlplane.ts';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { registryBinary } from '../controlplane/testbin.ts';
 import { engine, engineOk, runFlags } from '../helpers/container.ts';
@@ -175,34 +176,43 @@ test('the real apiserver calls the helper in the container through the chart\'s 
   const metricsPort = await freePort();
   releaseNs = await uniqueNamespace('image-rel');
   podNs = await uniqueNamespace('image-pods', { 'uimgacc-image-e2e': RUN });
-  // The chart, rendered for this release in its certificate-files mode (tls.mode=certManager: the serving certificate
-  // is mounted from a Secret), its webhook configuration and its container's arguments. The certificate cert-manager
-  // would issue is made here for the Service's names, and its CA goes into the caBundle as cert-manager's injector
-  // would put it. The Service's port is the one published on loopback; the container has no cluster access, so the
-  // label is given.
-  const rendered = await helm(['template', RELEASE, 'charts/uimgacc', '-n', releaseNs, '--kube-version', '1.36.0', ...CREDENTIALS, ...SELECTOR, '--set', `service.port=${port}`, '--set', `nodeLabel=${ACCELERATION_LABEL}`, '--set', 'tls.mode=certManager']);
+  // The chart, rendered for this release in its default certificate mode (tls.mode=helper): the helper in the container
+  // fills the chart's empty TLS Secret with a CA and a serving certificate for the Service's names and writes the CA
+  // into the chart's webhook configuration, through the real apiserver. The Service's port is the one published on
+  // loopback.
+  const rendered = await helm(['template', RELEASE, 'charts/uimgacc', '-n', releaseNs, '--kube-version', '1.36.0', ...CREDENTIALS, ...SELECTOR, '--set', `service.port=${port}`, '--set', `nodeLabel=${ACCELERATION_LABEL}`]);
   assert.equal(rendered.code, 0, rendered.stderr);
   const docs = (yaml.loadAll(rendered.stdout) as (Doc | null)[]).filter((d): d is Doc => d !== null);
+  const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === `${FULLNAME}-tls`);
   const webhook = docs.find((d) => d.kind === 'MutatingWebhookConfiguration');
   const args = docs.find((d) => d.kind === 'Deployment')?.spec?.template.spec.containers[0]?.args;
-  assert.ok(webhook && args, rendered.stdout);
-  const ca = createCa(Date.now(), 24 * 3600 * 1000);
-  const serving = createServingCert(ca, serviceNames(FULLNAME, releaseNs), Date.now(), 24 * 3600 * 1000);
-  const tlsDir = join(tmp, 'tls');
-  mkdirSync(tlsDir);
-  for (const [key, text] of [['ca.crt', ca.caCert], ['tls.crt', serving.cert], ['tls.key', serving.key]] as const) writeFileSync(join(tlsDir, key), text, { mode: 0o644, flag: 'w' });
-  caPem = ca.caCert;
-  for (const hook of webhook.webhooks ?? []) hook.clientConfig.caBundle = Buffer.from(ca.caCert).toString('base64');
+  assert.ok(secret && webhook && args, rendered.stdout);
+  assert.ok(args.includes(`--tls-secret=${FULLNAME}-tls`), args.join(' '));
   assert.deepEqual(webhook.webhooks?.map((w) => [w.clientConfig.service.name, w.clientConfig.service.port]), [[FULLNAME, port], [FULLNAME, port]]);
+  await kubectlAdmin(['-n', releaseNs, 'create', '-f', '-'], JSON.stringify(secret));
+  await kubectlAdmin(['create', '-f', '-'], JSON.stringify(webhook));
+  cleanup.push(() => kubectlAdmin(['delete', 'mutatingwebhookconfiguration', FULLNAME, '--ignore-not-found']));
 
-  // slirp4netns maps the host's loopback to 10.0.2.2 inside the container: that is where the simulator listens.
+  // slirp4netns maps the host's loopback to 10.0.2.2 inside the container: the simulator and the apiserver listen
+  // there. The apiserver's certificate does not name 10.0.2.2: the kubeconfig says which of its names to check.
+  const cp = await sharedControlPlane();
+  const kubeconfig = yaml.load(kubeconfigYaml({ server: `https://10.0.2.2:${new URL(cp.server).port}`, caData: cp.caData }, 'admin', cp.adminToken)) as { clusters: { cluster: Record<string, string> }[] };
+  for (const c of kubeconfig.clusters) c.cluster['tls-server-name'] = 'kubernetes.default.svc';
+  const kubeconfigFile = join(tmp, 'kubeconfig');
+  writeFileSync(kubeconfigFile, yaml.dump(kubeconfig), { mode: 0o644 });
   const simUrl = sim.url.replace('127.0.0.1', '10.0.2.2');
-  await engineOk(['run', '--detach', '--name', CONTAINER, ...runFlags(), '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--network', 'slirp4netns:allow_host_loopback=true', '--publish', `127.0.0.1:${port}:8443`, '--publish', `127.0.0.1:${metricsPort}:9090`, '--volume', `${tlsDir}:/etc/uimgacc/tls:ro`, '--env', 'UCLOUD_PUBLIC_KEY=image-pub', '--env', 'UCLOUD_PRIVATE_KEY=image-priv', '--env', `UCLOUD_UK8S_CLUSTER_ID=${CLUSTER}`, '--env', 'UCLOUD_REGION=cn-bj2', '--env', `UCLOUD_API_BASE_URL=${simUrl}`, image, ...args]);
+  await engineOk(['run', '--detach', '--name', CONTAINER, ...runFlags(), '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--network', 'slirp4netns:allow_host_loopback=true', '--publish', `127.0.0.1:${port}:8443`, '--publish', `127.0.0.1:${metricsPort}:9090`, '--volume', `${kubeconfigFile}:/etc/uimgacc/kubeconfig:ro`, '--env', `POD_NAMESPACE=${releaseNs}`, '--env', 'UCLOUD_PUBLIC_KEY=image-pub', '--env', 'UCLOUD_PRIVATE_KEY=image-priv', '--env', `UCLOUD_UK8S_CLUSTER_ID=${CLUSTER}`, '--env', 'UCLOUD_REGION=cn-bj2', '--env', `UCLOUD_API_BASE_URL=${simUrl}`, image, ...args, '--kubeconfig=/etc/uimgacc/kubeconfig']);
   cleanup.push(() => engine(['rm', '--force', CONTAINER]));
   helperLog = async () => {
     const r = await engine(['logs', CONTAINER]);
     return r.stdout + r.stderr;
   };
+  for (let i = 0; !caPem; i++) {
+    const tls = JSON.parse(await kubectlAdmin(['-n', releaseNs, 'get', 'secret', `${FULLNAME}-tls`, '-o', 'json'])) as { data?: Record<string, string> };
+    if (tls.data?.['ca.crt']) caPem = Buffer.from(tls.data['ca.crt'], 'base64').toString();
+    else if (i > 150) assert.fail(`the helper never wrote its certificate: ${await helperLog()}`);
+    else await delay(100);
+  }
   for (let i = 0; ; i++) {
     const ready = await call('/readyz').catch((err: Error) => ({ status: 0, body: err.message }));
     if (ready.status === 200) break;
@@ -214,8 +224,9 @@ test('the real apiserver calls the helper in the container through the chart\'s 
   // and it checks the certificate against <service>.<namespace>.svc with the caBundle, as in a cluster.
   const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: FULLNAME }, spec: { type: 'ExternalName', externalName: 'localhost', ports: [{ name: 'https', port, targetPort: 8443 }] } };
   await kubectlAdmin(['-n', releaseNs, 'create', '-f', '-'], JSON.stringify(service));
-  await kubectlAdmin(['create', '-f', '-'], JSON.stringify(webhook));
-  cleanup.push(() => kubectlAdmin(['delete', 'mutatingwebhookconfiguration', FULLNAME, '--ignore-not-found']));
+  // The helper wrote its CA into both webhooks' caBundle.
+  const installed = JSON.parse(await kubectlAdmin(['get', 'mutatingwebhookconfiguration', FULLNAME, '-o', 'json'])) as { webhooks: { clientConfig: { caBundle?: string } }[] };
+  assert.deepEqual(installed.webhooks.map((w) => Buffer.from(w.clientConfig.caBundle ?? '', 'base64').toString()), [caPem, caPem]);
   // Webhook configurations reach the admission chain asynchronously: wait until a probe Pod is mutated.
   for (let i = 0; ; i++) {
     const probe = await createPod(podNs, `probe-${i}`, `${APP}-acc`);

@@ -77,7 +77,8 @@ test('create waits for an operation in progress, saying so, then creates; --no-w
 test('the wait for a turn counts against --timeout: exit 4 and nothing sent', async () => {
   sim.clearRequests();
   hold('Deleting');
-  const r = await cli(['create', `${REPO}/late:1`, '--timeout=400ms']);
+  // --timeout counts from the start of the command: room for start-up on a loaded machine, the held operation does the rest.
+  const r = await cli(['create', `${REPO}/late:1`, '--timeout=3s']);
   assert.equal(r.code, 4, r.stderr);
   assert.match(r.stderr, /error: timed out after .* waiting for the deletion in progress on cluster uk8s-queue0001 to finish .*\(status Deleting\)\nhint: nothing was sent/);
   assert.deepEqual(sent('CreateUK8SImageAccelerate'), []);
@@ -104,11 +105,13 @@ test('create -f reads one image per line (comments, blank lines, - for stdin); a
   sim.clearRequests();
   const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-queue-')), 'images.txt');
   writeFileSync(file, `# images of the shop\n${REPO}/f1:1\n\n  ${REPO}/f2:1=${REPO}/f2:turbo   # explicit target\n`);
+  sim.addFault({ kind: 'hold-operation', operation: 'create', image: `${REPO}/f1:1` });
   const r = await cli(['create', '-f', file, '--no-wait']);
   // --no-wait: the first starts, the second finds it running and is refused (the refusal --no-wait keeps).
   assert.equal(r.code, 1, r.stderr);
   assert.deepEqual(sent('CreateUK8SImageAccelerate'), [`${REPO}/f1:1`]);
   assert.match(r.stderr, new RegExp(`error: ${REPO}/f2:1: another operation is in progress`));
+  sim.setCluster(CLUSTER, { Status: 'Ready' });
   const stdin = await cli(['create', '-f', '-'], {}, `${REPO}/f2:1=${REPO}/f2:turbo\n`);
   assert.equal(stdin.code, 0, stdin.stderr);
   assert.match(stdin.stdout, new RegExp(`acceleration of ${REPO}/f2:1 is Ready: use ${REPO}/f2:turbo`));
@@ -203,7 +206,7 @@ test('disable and enable queue too: disable waits for a creation, enable waits f
 test('enable shows NFS, agent and UCloud\'s error while waiting; the timeout names the last error', async () => {
   sim.setCluster(CLUSTER, { Enable: false, NfsReady: false, AgentReady: false, Images: [] });
   sim.clearRequests();
-  const run = cli(['enable', '--nfs-addr', '10.9.0.10', '--subnet-id', 'subnet-q', '--uhub-username', 'u', '--timeout=1s'], { UHUB_PASSWORD: 'pw' });
+  const run = cli(['enable', '--nfs-addr', '10.9.0.10', '--subnet-id', 'subnet-q', '--uhub-username', 'u', '--timeout=5s'], { UHUB_PASSWORD: 'pw' });
   while (sent('EnableUK8SImageAccelerate').length === 0) await delay(10);
   sim.setCluster(CLUSTER, { Enable: true, NfsReady: false, AgentReady: false, Error: 'mount 10.9.0.10 failed: no route to host' });
   const r = await run;
@@ -281,4 +284,16 @@ test('disable after an ambiguous failure sees the teardown under way and follows
   const status = await cli(['status']);
   assert.match(status.stdout, /Agent:\s+not ready: starting \(normal for a few minutes after enabling\), or being torn down by a disable\n/);
   sim.setCluster(CLUSTER, { Enable: false, NfsReady: false, AgentReady: false });
+});
+
+test('once --timeout has run out nothing more is started: the images left are reported, exit 4', async () => {
+  sim.setCluster(CLUSTER, { ...READY, Images: [] });
+  sim.clearRequests();
+  sim.addFault({ kind: 'hold-operation', operation: 'create', image: `${REPO}/t1:1` });
+  const r = await cli(['create', `${REPO}/t1:1`, `${REPO}/t2:1`, '--timeout=4s']);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stderr, new RegExp(`error: ${REPO}/t1:1: timed out after .* waiting for the acceleration of ${REPO}/t1:1`));
+  assert.match(r.stderr, new RegExp(`error: ${REPO}/t2:1: not started: --timeout ran out\\n`));
+  assert.deepEqual(sent('CreateUK8SImageAccelerate'), [`${REPO}/t1:1`]);
+  sim.setCluster(CLUSTER, { Status: 'Ready' });
 });

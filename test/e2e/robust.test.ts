@@ -12,7 +12,7 @@ import * as yaml from 'js-yaml';
 import { kubeconfigYaml, type ControlPlaneInfo } from '../controlplane/controlplane.ts';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
-import { COMPLETE_CLI, runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
+import { COMPLETE_CLI, kubeconfigRecording, runCli, startCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
 
 const CLUSTER = 'uk8s-robust001';
 const PUBLIC = 'robust-public';
@@ -38,12 +38,31 @@ let ns: string;
 let dir: string;
 let caFile: string;
 
+/** Kubeconfigs whose context records the UK8S cluster (as `configure` does), so delete/disable know where they are. */
+const recorded = new Map<string, string>();
+function kubeconfigFor(clusterId: string): string {
+  let file = recorded.get(clusterId);
+  if (!file) recorded.set(clusterId, (file = kubeconfigRecording(cp.kubeconfigPath, clusterId)));
+  return file;
+}
+
+function cliEnv(env: Record<string, string>): Record<string, string> {
+  const clusterId = env['UCLOUD_UK8S_CLUSTER_ID'] ?? CLUSTER;
+  return { ...ucloudEnv({ publicKey: PUBLIC, privateKey: PRIVATE, apiUrl: sim.url, clusterId, kubeconfig: kubeconfigFor(clusterId) }), ...env };
+}
+
 async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return runCli([...args, '--poll-interval=40ms'], { ...ucloudEnv({ publicKey: PUBLIC, privateKey: PRIVATE, apiUrl: sim.url, clusterId: CLUSTER, kubeconfig: cp.kubeconfigPath }), ...env });
+  return runCli([...args, '--poll-interval=40ms'], cliEnv(env));
 }
 
 /** No kubeconfig at all: everything comes from flags, as `kubectl --server … --token …` allows. */
 const NO_KUBECONFIG = { KUBECONFIG: '/nonexistent-uimgacc-kubeconfig' };
+
+/** Ends whatever a test left held or failing on the first cluster. */
+function resetCluster(): void {
+  sim.clearFaults();
+  sim.setCluster(CLUSTER, { Enable: true, NfsReady: true, AgentReady: true, Status: 'Ready', Error: '', Images: [{ OriginalImage: APP, TargetImage: APP_ACC }] });
+}
 
 before(async () => {
   cp = await sharedControlPlane();
@@ -156,7 +175,7 @@ test('control characters from UCloud and the cluster never reach the terminal ra
   assert.deepEqual(json.images.map((i) => i.originalImage), [EVIL, LEGACY]);
   // Progress lines (not a terminal here) and the completion candidates are escaped too.
   const c = await runCli(['delete', ''], {
-    ...ucloudEnv({ publicKey: PUBLIC, privateKey: PRIVATE, apiUrl: sim.url, clusterId: HOSTILE, kubeconfig: cp.kubeconfigPath }),
+    ...cliEnv({ UCLOUD_UK8S_CLUSTER_ID: HOSTILE }),
     XDG_CACHE_HOME: dir,
     UIMGACC_COMPLETION_TIMEOUT_MS: '60000',
   }, { entry: COMPLETE_CLI });
@@ -179,4 +198,209 @@ test('progress lines escape what UCloud says while waiting', async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, RAW_CONTROL);
   assert.match(r.stderr, /status read failed, retrying: UCloud API GetUK8SImageAccelerate failed: RetCode 150: busy\\x1b\]0;owned\\x07\\r/);
+});
+
+test('UCloud calls are bounded: --request-timeout per attempt, with a warning before each retry', async (t) => {
+  t.after(() => sim.clearFaults());
+  sim.clearFaults();
+  sim.addFault({ kind: 'hang', action: 'GetUK8SImageAccelerate', times: 4 });
+  const r = await cli(['status', '--request-timeout', '1s']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /Warning: UCloud API GetUK8SImageAccelerate failed: no answer within 1s .*; retrying \(attempt 2 of 4\)\n/);
+  assert.match(r.stderr, /retrying \(attempt 4 of 4\)\n/);
+  assert.match(r.stderr, /^error: UCloud API GetUK8SImageAccelerate failed: no answer within 1s/m);
+  sim.clearFaults();
+});
+
+test('UIMGACC_API_TIMEOUT bounds each call too, and 0 means no limit', async (t) => {
+  t.after(() => sim.clearFaults());
+  sim.clearFaults();
+  sim.addFault({ kind: 'hang', action: 'GetUK8SImageAccelerate', times: 4 });
+  const bounded = await cli(['status'], { UIMGACC_API_TIMEOUT: '1s' });
+  assert.equal(bounded.code, 1, bounded.stderr);
+  assert.match(bounded.stderr, /no answer within 1s/);
+  sim.clearFaults();
+  sim.addFault({ kind: 'slow', ms: 1500, action: 'GetUK8SImageAccelerate' });
+  const unlimited = await cli(['status'], { UIMGACC_API_TIMEOUT: '0' });
+  assert.equal(unlimited.code, 0, unlimited.stderr);
+  const bad = await cli(['status'], { UIMGACC_API_TIMEOUT: 'soon' });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^error: invalid UIMGACC_API_TIMEOUT "soon"/);
+});
+
+test('--timeout bounds the whole command, its first call included: exit 4 with what is known', async (t) => {
+  t.after(resetCluster);
+  sim.clearFaults();
+  sim.clearRequests();
+  // Without the deadline, each read would wait 30 s four times over and end with exit 1.
+  sim.addFault({ kind: 'hang', action: 'GetUK8SImageAccelerate', times: 100 });
+  const first = await cli(['create', `${REPO}/bounded:v1`, '--timeout', '2s']);
+  assert.equal(first.code, 4, first.stderr);
+  assert.match(first.stderr, /^error: --timeout 2s ran out: UCloud API GetUK8SImageAccelerate abandoned; no answer in time\n/m);
+  assert.equal(sim.requests().filter((q) => q.action === 'CreateUK8SImageAccelerate').length, 0);
+  sim.clearFaults();
+  // A mutation sent but not answered: nobody knows whether it took effect, and the message says so.
+  sim.addFault({ kind: 'hang', action: 'CreateUK8SImageAccelerate' });
+  const sent = await cli(['create', `${REPO}/bounded:v1`, '--timeout', '4s', '--no-wait', '-o', 'json']);
+  assert.equal(sent.code, 4, sent.stderr);
+  assert.match(sent.stderr, /--timeout 4s ran out: UCloud API CreateUK8SImageAccelerate abandoned; the request may have been accepted: check `kubectl uimgacc status` before retrying/);
+  sim.clearFaults();
+});
+
+test('input is validated before any call, in kubectl words', async () => {
+  sim.clearRequests();
+  const cases: [string[], RegExp][] = [
+    [['who-uses', 'Team/App:v1'], /^error: .*repository name must be lowercase/],
+    [['who-uses', ''], /^error: /],
+    [['patch', 'deploy/web', '--node-label', 'bad key!'], /^error: invalid --node-label "bad key!": not a label key/],
+    [['patch', 'deploy/web', '--node-label', 'node.uk8s.ucloud.cn/image_accel=false'], /^error: invalid --node-label .*value "true"/],
+    [['enable', '--nfs-addr', '10.9.0.300'], /^error: invalid NFS address "10\.9\.0\.300" \(from --nfs-addr\): not an IP address/],
+    [['enable', '--nfs-addr', 'ufs.example:share'], /^error: invalid NFS address .*the path after ":" must be absolute/],
+    [['enable', '--subnet-id', 'vpc-abc123'], /^error: invalid subnet ID "vpc-abc123" \(from --subnet-id\)/],
+    [['status', '--no-region'], /^error: unknown flag: --no-region/],
+    [['status', '--no-cluster-id'], /^error: unknown flag: --no-cluster-id/],
+    [['status', '--region'], /^error: flag needs an argument: --region\n/],
+    [['status', '--region', '--context', 'x'], /^error: flag needs an argument: --region\n/],
+    [['status', '--frobnicate-now'], /^error: unknown flag: --frobnicate-now\nSee /],
+  ];
+  for (const [args, message] of cases) {
+    const r = await cli(args);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+  }
+  // Good values pass the checks (and reach UCloud, which says it is already enabled).
+  const good = await cli(['enable', '--nfs-addr', '10.9.0.10:/', '--subnet-id', 'subnet-abc123', '--dry-run']);
+  assert.equal(good.code, 0, good.stderr);
+  assert.deepEqual(sim.requests().filter((q) => q.action !== 'GetUK8SImageAccelerate'), [], 'no mutation was sent');
+  assert.equal(sim.requests().length, 1, 'only the good enable read the status');
+});
+
+test('an --api-endpoint with user:password works and never shows the password', async (t) => {
+  t.after(() => sim.clearFaults());
+  const password = 'endpoint-Pa55word';
+  const withAuth = sim.url.replace('//', `//me:${password}@`);
+  const r = await cli(['status', '--api-endpoint', withAuth, '-v=2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /API endpoint: http:\/\/me:\*\*\*@127\.0\.0\.1:\d+ \(from flag --api-endpoint\)/);
+  const bad = await cli(['status', '--api-endpoint', `http://me:${password}@[::1`]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /invalid UCloud API endpoint "http:\/\/me:\*\*\*@\[::1"/);
+  sim.addFault({ kind: 'http', status: 503, action: 'GetUK8SImageAccelerate', times: 4 });
+  const failing = await cli(['status', '--api-endpoint', withAuth]);
+  assert.equal(failing.code, 1);
+  for (const out of [r, bad, failing]) assert.ok(!(out.stdout + out.stderr).includes(password), out.stderr);
+});
+
+test('the wait gives up when the status cannot be read for a while, saying why (exit 4)', async (t) => {
+  t.after(resetCluster);
+  const image = `${REPO}/unreadable:v1`;
+  sim.addFault({ kind: 'hold-operation', operation: 'create', image });
+  const run = cli(['create', image, '--read-failure-limit=1s']);
+  while (!sim.requests().some((q) => q.action === 'CreateUK8SImageAccelerate' && q.params['OriginalImage'] === image)) await delay(20);
+  sim.addFault({ kind: 'http', status: 503, action: 'GetUK8SImageAccelerate', times: 1000 });
+  const r = await run;
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stderr, new RegExp(`error: gave up waiting for the acceleration of ${image.replace(/[.]/g, '\\.')}: the status could not be read for \\d+s( \\(last status seen: Creating\\))?; last error: UCloud API GetUK8SImageAccelerate failed: HTTP 503`));
+  assert.match(r.stderr, /hint: the operation may still be running in UCloud/);
+});
+
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  test(`${signal} while waiting: the progress stops, the operation goes on in UCloud and the user is told how to follow it (exit ${code})`, async (t) => {
+    t.after(resetCluster);
+    const image = `${REPO}/interrupted-${signal.toLowerCase()}:v1`;
+    sim.addFault({ kind: 'hold-operation', operation: 'create', image });
+    const child = startCli(['create', image, '--poll-interval=40ms'], cliEnv({}));
+    while (!sim.requests().some((q) => q.action === 'CreateUK8SImageAccelerate' && q.params['OriginalImage'] === image)) await delay(20);
+    child.process.kill(signal);
+    const r = await child.result;
+    assert.equal(r.code, code, r.stderr);
+    assert.match(r.stderr, new RegExp(`Interrupted \\(${signal}\\) while accelerating .*interrupted-${signal.toLowerCase()}:v1.*: an operation UCloud accepted continues there; nothing was changed locally\\.\nFollow it with \`kubectl uimgacc status --watch\`\\.\n$`));
+    assert.equal(sim.cluster(CLUSTER).Status, 'Creating', 'the operation goes on');
+  });
+}
+
+test('machine output is a contract: every command and mode parses as JSON and as YAML, one kind per object', async (t) => {
+  t.after(resetCluster);
+  resetCluster();
+  const fresh = `${REPO}/fresh:v1`;
+  const parsed = async (args: string[], code: number): Promise<Record<string, unknown>> => {
+    const j = await cli([...args, '-o', 'json']);
+    assert.equal(j.code, code, `${args.join(' ')} -o json: ${j.stderr}`);
+    const y = await cli([...args, '-o', 'yaml']);
+    assert.equal(y.code, code, `${args.join(' ')} -o yaml: ${y.stderr}`);
+    const value = JSON.parse(j.stdout) as Record<string, unknown>;
+    assert.deepEqual(yaml.load(y.stdout), value, `${args.join(' ')}: JSON and YAML say the same`);
+    return value;
+  };
+  // Read-only commands and every dry run (in use: exit 3 with the in-use report as the body).
+  assert.equal((await parsed(['status'], 0))['kind'], 'AccelerationStatus');
+  assert.equal((await parsed(['list'], 0))['kind'], 'AcceleratedImageList');
+  const usage = await parsed(['who-uses', APP], 0);
+  assert.deepEqual([usage['kind'], usage['complete']], ['ImageUsage', true]);
+  const wouldCreate = await parsed(['create', fresh, '--dry-run'], 0);
+  assert.deepEqual([wouldCreate['kind'], wouldCreate['status'], wouldCreate['dryRun'], wouldCreate['originalImage']], ['AcceleratedImage', 'Creating', true, fresh]);
+  const refusedDry = await parsed(['delete', APP, '--dry-run'], 3);
+  assert.deepEqual([refusedDry['kind'], refusedDry['dryRun'], refusedDry['complete']], ['ImageUsage', true, true]);
+  assert.match(String(refusedDry['refused']), /1 container uses the target image/);
+  assert.equal((refusedDry['items'] as { name: string }[])[0]?.name, 'user');
+  const forcedDry = await parsed(['delete', APP, '--dry-run', '--force'], 0);
+  assert.deepEqual([forcedDry['kind'], forcedDry['status'], forcedDry['forced'], forcedDry['dryRun']], ['AcceleratedImage', 'Deleting', true, true]);
+  assert.equal((await parsed(['disable', '--dry-run'], 3))['kind'], 'ImageUsage');
+  assert.equal((await parsed(['enable', '--dry-run'], 0))['kind'], 'AccelerationStatus');
+  // A real refusal has the same body as its dry run.
+  const refused = await cli(['delete', APP, '-o', 'json']);
+  assert.equal(refused.code, 3, refused.stderr);
+  const { dryRun: _dry, ...notDry } = refusedDry;
+  assert.deepEqual(JSON.parse(refused.stdout), notDry);
+  // Waited or not, create and delete print the same kind: only status (and size, once listed) differ.
+  const created = JSON.parse((await cli(['create', fresh, '-o', 'json'])).stdout) as Record<string, unknown>;
+  assert.deepEqual([created['kind'], created['status'], typeof created['sizeBytes']], ['AcceleratedImage', 'Ready', 'number']);
+  const queued = yaml.load((await cli(['create', `${REPO}/queued:v1`, '--no-wait', '-o', 'yaml'])).stdout) as Record<string, unknown>;
+  assert.deepEqual([queued['kind'], queued['status']], ['AcceleratedImage', 'Creating']);
+  while (sim.cluster(CLUSTER).Status !== 'Ready') await delay(20);
+  const deleted = JSON.parse((await cli(['delete', fresh, '-o', 'json'])).stdout) as Record<string, unknown>;
+  assert.deepEqual([deleted['kind'], deleted['status'], deleted['originalImage']], ['AcceleratedImage', 'Deleted', fresh]);
+  // -o name: the original image, as list prints it and delete takes it.
+  const name = await cli(['delete', `${REPO}/queued:v1`, '--no-wait', '-o', 'name']);
+  assert.equal(name.stdout, `${REPO}/queued:v1\n`);
+});
+
+test('an image name our grammar rejects is deletable by exactly the name list printed', async () => {
+  const env = { UCLOUD_UK8S_CLUSTER_ID: HOSTILE };
+  sim.setCluster(HOSTILE, { Status: 'Ready', Error: '' });
+  assert.ok((await cli(['list', '-o', 'name'], env)).stdout.split('\n').includes(LEGACY));
+  // Found, and checked like any other: a Pod uses its target.
+  const dry = await cli(['delete', LEGACY, '--dry-run'], env);
+  assert.equal(dry.code, 3, dry.stderr);
+  assert.match(dry.stderr, /legacy-user/);
+  sim.clearRequests();
+  const r = await cli(['delete', LEGACY, '--force', '--no-wait'], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(sim.requests().filter((q) => q.action === 'DeleteUK8SImageAccelerate').map((q) => q.params['Image']), [LEGACY]);
+  // A name UCloud does not list still has to be a valid reference.
+  const unknown = await cli(['delete', `${REPO}/Other:v1`], env);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /repository name must be lowercase/);
+});
+
+test('create refuses to accelerate an image that is already a target (no -acc-acc by accident)', async () => {
+  resetCluster();
+  sim.clearRequests();
+  const r = await cli(['create', APP_ACC]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.ok(r.stderr.startsWith(`error: ${APP_ACC} is itself the accelerated (target) image of ${APP}: accelerating it again would publish ${APP_ACC}-acc\n`), r.stderr);
+  assert.deepEqual(sim.requests().filter((q) => q.action === 'CreateUK8SImageAccelerate'), []);
+});
+
+test('configure honours -o json|yaml|name too, naming keys, never values', async () => {
+  const args = ['configure', '--cluster-id', CLUSTER, '--region', 'cn-bj2', '--dry-run=client', '--record-context=false'];
+  const j = await cli([...args, '-o', 'json']);
+  assert.equal(j.code, 0, j.stderr);
+  const value = JSON.parse(j.stdout) as { kind: string; secret: { name: string; keys: string[] }; dryRun: string };
+  assert.deepEqual([value.kind, value.secret.name, value.dryRun], ['Configuration', 'uimgacc-credentials', 'client']);
+  assert.ok(value.secret.keys.includes('UCLOUD_PRIVATE_KEY'));
+  assert.ok(!j.stdout.includes(PRIVATE), 'the private key never appears');
+  const y = await cli([...args, '-o', 'yaml']);
+  assert.deepEqual(yaml.load(y.stdout), value);
+  assert.equal((await cli([...args, '-o', 'name'])).stdout, 'secret/uimgacc-credentials\n');
 });

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { kubernetesVersion } from '../controlplane/testbin.ts';
 
 const UHUB = 'uhub.service.ucloud.cn/demo';
 // Two nodes carry the current acceleration label, 10.9.1.13 the old spelling only (the helper accepts both).
@@ -58,6 +59,11 @@ test('npm run sandbox: Pods placed on accelerated nodes, the "Try it" walk-throu
     assert.match(status.out, /uhub.service.ucloud.cn\/demo\/app:v1\n/);
     // kubectl's own plugin completion finds kubectl_complete-uimgacc on PATH and offers the accelerated images.
     assert.match(status.out, /\nuhub.service.ucloud.cn\/demo\/app:v1-acc\n[^]*:4\n/);
+
+    // The Kubernetes version UIMGACC_KUBE_VERSION names (the newest by default), server and kubectl alike.
+    const version = await sh('kubectl get --raw /version && kubectl version --client -o json');
+    assert.equal(version.code, 0, version.out);
+    assert.equal([...version.out.matchAll(/"gitVersion": ?"(v[^"]+)"/g)].map((m) => m[1]).join(' '), `${kubernetesVersion()} ${kubernetesVersion()}`);
 
     // The helper placed frontend (target image) on accelerated nodes, through the real scheduler; all Running.
     const frontend = await pods('web', 'frontend');

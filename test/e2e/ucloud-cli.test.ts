@@ -150,11 +150,14 @@ describe('create', () => {
   test('an explicit target, -o name, and a short docker.io name', async () => {
     const r = await cli(ctx.s(), ['create', 'nginx=nginx:fast', '-o', 'name']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'nginx:fast\n');
+    // The name of an acceleration is its original image, as `list -o name` prints it and `delete` takes it.
+    assert.equal(r.stdout, 'nginx\n');
   });
 
   test('--no-wait returns while Creating; a second create with --no-wait is refused while it runs', async () => {
-    const slow = await sim(READY, { createDelayMs: 5000 });
+    // Held in Creating until the test ends: no delay to race against however slow the machine is.
+    const slow = await sim(READY);
+    slow.addFault({ kind: 'hold-operation', operation: 'create' });
     try {
       const r = await cli(slow, ['create', 'team/other:v3', '--no-wait']);
       assert.equal(r.code, 0, r.stderr);
@@ -188,11 +191,13 @@ describe('create', () => {
   });
 
   test('--timeout ends with exit 4 and says the operation may still finish', async () => {
-    const slow = await sim(READY, { createDelayMs: 5000 });
+    const slow = await sim(READY);
+    slow.addFault({ kind: 'hold-operation', operation: 'create' });
     try {
-      const r = await cli(slow, ['create', 'team/slow:v1', '--timeout', '300ms']);
+      // --timeout bounds the whole command, so it leaves room for a slow start on a busy machine; the hold does the rest.
+      const r = await cli(slow, ['create', 'team/slow:v1', '--timeout', '5s']);
       assert.equal(r.code, 4, r.stderr);
-      assert.match(r.stderr, /timed out after \d+s waiting for the acceleration of team\/slow:v1 \(status Creating\)/);
+      assert.match(r.stderr, /timed out after \d+s waiting for .*team\/slow:v1.* \(status Creating\)/);
       assert.match(r.stderr, /may still finish/);
     } finally {
       await slow.close();
@@ -293,7 +298,9 @@ describe('faults', () => {
     const r = await cli(ctx.s(), ['status']);
     ctx.s().clearFaults();
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^error: UCloud API GetUK8SImageAccelerate failed: HTTP 502 Bad Gateway \(request id [0-9a-f-]{36}\)/);
+    // Each retry is announced (a failing endpoint is never silent), then the last failure is the error.
+    assert.match(r.stderr, /^Warning: UCloud API GetUK8SImageAccelerate failed: HTTP 502 Bad Gateway \(request id [0-9a-f-]{36}\); retrying \(attempt 2 of 4\)$/m);
+    assert.match(r.stderr, /^error: UCloud API GetUK8SImageAccelerate failed: HTTP 502 Bad Gateway \(request id [0-9a-f-]{36}\)/m);
   });
 
   test('a string RetCode is understood, for success and for errors', async () => {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,16 +16,22 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+export interface RunningCli {
+  readonly process: ChildProcess;
+  readonly result: Promise<CliResult>;
+}
+
 /**
- * Runs the built plugin as a real process (what kubectl would exec) with a clean environment: only what the test
- * passes, plus PATH, and HOME pointing at an empty directory unless given, so no developer config leaks in.
+ * Starts the built plugin as a real process (what kubectl would exec) with a clean environment: only what the test
+ * passes, plus PATH, and HOME pointing at an empty directory unless given, so no developer config leaks in. The
+ * process is there to be signalled; `result` settles when it exits.
  */
-export function runCli(args: readonly string[], env: Record<string, string | undefined> = {}, opts: { input?: string; timeoutMs?: number; entry?: string } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [opts.entry ?? CLI, ...args], {
-      env: { PATH: process.env['PATH'], HOME: '/nonexistent-uimgacc-home', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+export function startCli(args: readonly string[], env: Record<string, string | undefined> = {}, opts: { input?: string; timeoutMs?: number; entry?: string } = {}): RunningCli {
+  const child = spawn(process.execPath, [opts.entry ?? CLI, ...args], {
+    env: { PATH: process.env['PATH'], HOME: '/nonexistent-uimgacc-home', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const result = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -36,8 +42,14 @@ export function runCli(args: readonly string[], env: Record<string, string | und
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
-    child.stdin.end(opts.input ?? '');
   });
+  child.stdin.end(opts.input ?? '');
+  return { process: child, result };
+}
+
+/** Runs the built plugin to the end (see startCli). */
+export function runCli(args: readonly string[], env: Record<string, string | undefined> = {}, opts: { input?: string; timeoutMs?: number; entry?: string } = {}): Promise<CliResult> {
+  return startCli(args, env, opts).result;
 }
 
 /** The environment that points the plugin at the simulator and a cluster: key pair, API URL, cluster, kubeconfig. */

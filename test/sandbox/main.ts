@@ -84,22 +84,12 @@ function template(app: string, image: string): object {
   return { metadata: { labels: { app } }, spec: podSpec(image) };
 }
 
-interface PodOut {
-  metadata: { namespace: string; name: string };
-  spec: { nodeName?: string; affinity?: unknown };
-  status: { phase: string };
-}
-
-async function pods(args: string[]): Promise<PodOut[]> {
-  const r = await kubectl(cp.kubeconfigPath, ['get', 'pods', ...args, '-o', 'json']);
-  if (r.code !== 0) throw new Error(`kubectl get pods: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as { items: PodOut[] }).items;
-}
-
 /** Every Pod of the sandbox scheduled and Running (kwok runs what the scheduler binds). */
 async function waitRunning(expected: number): Promise<void> {
   for (let i = 0; ; i++) {
-    const all = (await pods(['-A'])).filter((p) => !['kube-system', 'kube-node-lease', 'kube-public'].includes(p.metadata.namespace));
+    const r = await kubectl(cp.kubeconfigPath, ['get', 'pods', '-A', '-o', 'json']);
+    if (r.code !== 0) throw new Error(`kubectl get pods: ${r.stderr}`);
+    const all = (JSON.parse(r.stdout) as { items: { metadata: { namespace: string; name: string }; status: { phase: string } }[] }).items;
     if (all.length === expected && all.every((p) => p.status.phase === 'Running')) return;
     if (i > 480) throw new Error(`Pods not Running after 2 minutes: ${all.map((p) => `${p.metadata.namespace}/${p.metadata.name} ${p.status.phase}`).join(', ')}`);
     await delay(250);

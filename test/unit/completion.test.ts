@@ -141,6 +141,8 @@ describe('image cache', () => {
     assert.notEqual(cacheKey({ context: 'a' }, {}), cacheKey({ context: 'b' }, {}));
     assert.notEqual(cacheKey({}, { KUBECONFIG: '/x' }), cacheKey({}, {}));
     assert.equal(cacheKey({ namespace: 'x' }, {}), cacheKey({}, {}));
+    // `kubectl config use-context` changes no flag and no variable, only the current context.
+    assert.notEqual(cacheKey({}, {}, 'cluster-a'), cacheKey({}, {}, 'cluster-b'));
     assert.equal(cacheDir({ XDG_CACHE_HOME: '/c' }), '/c/kubectl-uimgacc');
     assert.equal(cacheDir({}, '/home/u'), '/home/u/.cache/kubectl-uimgacc');
   });

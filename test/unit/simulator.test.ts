@@ -260,14 +260,17 @@ test('a held create or delete stays Creating/Deleting until the test ends it wit
 });
 
 test('disable: the agent goes at once, Enable turns false after the teardown, Images are gone', async (t) => {
-  const sim = await start(t, { ...ENABLED, Images: [{ OriginalImage: APP, TargetImage: `${APP}-acc` }] });
-  assertRet(await call(sim, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), 0);
-  const tearingDown = await get(sim);
+  // A teardown that outlasts any test run: what is refused meanwhile cannot race the teardown's end.
+  const slow = await start(t, { ...ENABLED, Images: [{ OriginalImage: APP, TargetImage: `${APP}-acc` }] }, { disableDelayMs: 600_000 });
+  assertRet(await call(slow, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), 0);
+  const tearingDown = await get(slow);
   assert.equal(tearingDown.body['Enable'], true);
   assert.equal(tearingDown.body['AgentReady'], false);
   assert.deepEqual(tearingDown.body['Images'], []);
-  assertRet(await create(sim, TOOL), RET.operationInProgress, /being disabled/);
-  assertRet(await call(sim, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), RET.operationInProgress);
+  assertRet(await create(slow, TOOL), RET.operationInProgress, /being disabled/);
+  assertRet(await call(slow, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), RET.operationInProgress);
+  const sim = await start(t, { ...ENABLED, Images: [{ OriginalImage: APP, TargetImage: `${APP}-acc` }] });
+  assertRet(await call(sim, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), 0);
   await until('disabled', async () => (await get(sim)).body['Enable'] === false);
   assert.deepEqual(sim.cluster(CLUSTER), { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Error: '', Images: [], Leftovers: [], SubnetId: '', NfsAddr: '' });
   assertRet(await call(sim, { Action: 'DisableUK8SImageAccelerate', ClusterId: CLUSTER }), RET.notEnabled, 'image accelerate not enabled');
@@ -471,4 +474,32 @@ test('npm run simulator: prints the URL, serves signed requests, stops on SIGTER
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
+});
+
+test('a failed create leaves the image behind, unlisted but deletable; an immediate failure never shows Creating', async (t) => {
+  const sim = await start(t);
+  sim.addFault({ kind: 'fail-operation', operation: 'create', image: TOOL, error: 'conversion failed', immediate: true });
+  assertRet(await create(sim, TOOL), 0);
+  // Failed when accepted: the very next read already shows it.
+  const failed = await get(sim);
+  assert.equal(failed.body['Status'], 'CreateError');
+  assert.equal(failed.body['Error'], 'conversion failed');
+  assert.deepEqual(failed.body['Images'], []);
+  assert.deepEqual(sim.cluster(CLUSTER).Leftovers, [TOOL]);
+  assert.equal('Leftovers' in failed.body, false, 'Get never shows leftovers');
+  assertRet(await remove(sim, TOOL), 0);
+  await until('Ready', async () => (await get(sim)).body['Status'] === 'Ready');
+  assert.deepEqual(sim.cluster(CLUSTER).Leftovers, []);
+  assertRet(await remove(sim, TOOL), RET.notAccelerated);
+});
+
+test('a RetCode fault with applied: the action takes effect, the answer is an error', async (t) => {
+  const sim = await start(t);
+  sim.addFault({ kind: 'retcode', code: 5000, message: 'internal error', action: 'CreateUK8SImageAccelerate', applied: true });
+  assertRet(await create(sim, APP), 5000, 'internal error');
+  assert.equal(sim.cluster(CLUSTER).Status, 'Creating');
+  sim.addFault({ kind: 'retcode', code: 5000, action: 'CreateUK8SImageAccelerate' });
+  sim.setCluster(CLUSTER, { Status: 'Ready' });
+  assertRet(await create(sim, TOOL), 5000);
+  assert.equal(sim.cluster(CLUSTER).Status, 'Ready', 'without applied nothing happens');
 });
