@@ -24,11 +24,10 @@ export function validate(args: Args): VersionOptions {
 async function serverVersion(ctx: Context): Promise<{ version?: string; error?: string }> {
   try {
     if (!ctx.kube.inCluster() && ctx.kube.loaded.files.length === 0) return { error: 'no kubeconfig' };
-    const k8s = await import('@kubernetes/client-node');
-    const kc = await ctx.kube.kubeConfig();
-    const api = kc.makeApiClient(k8s.VersionApi);
+    // Raw, like every request: only that path sends one Impersonate-Group line per --as-group.
+    const { rawRequest } = await import('../../lib/kube/rawlist.ts');
     const info = await Promise.race([
-      api.getCode(),
+      rawRequest(ctx.kube, '/version').then((body) => JSON.parse(body) as { gitVersion?: string }),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out after 3s')), 3000).unref()),
     ]);
     return { version: info.gitVersion };

@@ -1,6 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { KubeAccess } from '../kube/access.ts';
-import { isConflict, isNotFound } from '../kube/errors.ts';
+import { isConflict } from '../kube/errors.ts';
 import { SECRET_KEYS, type SecretRef } from './secret.ts';
 
 /** The credentials Secret as `configure` read it: decoded data, and the object (with its resourceVersion) if any. */
@@ -12,14 +12,15 @@ export interface StoredSecret {
 /** Values kept exactly as given: a password may begin or end with a space. */
 const UNTRIMMED: ReadonlySet<string> = new Set([SECRET_KEYS.uhubPassword]);
 
+/** The Secret's path. Raw requests, not client-node's typed API: only they send one Impersonate-Group line per group. */
+function secretPath(ref: SecretRef, named: boolean): string {
+  const base = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/secrets`;
+  return named ? `${base}/${encodeURIComponent(ref.name)}` : base;
+}
+
 export async function readCredentialsSecret(kube: KubeAccess, ref: SecretRef): Promise<StoredSecret> {
-  const core = await kube.core();
-  let object: V1Secret | undefined;
-  try {
-    object = await kube.timed(core.readNamespacedSecret({ namespace: ref.namespace, name: ref.name }));
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
+  const { getObject } = await import('../kube/rawlist.ts');
+  const object = await getObject<V1Secret>(kube, secretPath(ref, true));
   const data: Record<string, string> = {};
   for (const [k, v] of Object.entries(object?.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
   return { data, object };
@@ -63,7 +64,8 @@ export async function writeCredentialsSecret(
   changes: Readonly<Record<string, string>>,
   opts: WriteOptions,
 ): Promise<{ readonly verb: 'created' | 'configured'; readonly data: Record<string, string> }> {
-  const core = await kube.core();
+  const { rawRequest } = await import('../kube/rawlist.ts');
+  const query: Record<string, string> = { fieldManager: opts.fieldManager, ...(opts.dryRun ? { dryRun: opts.dryRun } : {}) };
   let current = stored;
   for (let attempt = 1; ; attempt++) {
     const data = mergeSecretData(current.data, changes);
@@ -71,27 +73,17 @@ export async function writeCredentialsSecret(
     for (const [k, v] of Object.entries(data)) encoded[k] = Buffer.from(v, 'utf8').toString('base64');
     try {
       if (!current.object) {
-        await kube.timed(core.createNamespacedSecret({
-          namespace: ref.namespace,
-          fieldManager: opts.fieldManager,
-          dryRun: opts.dryRun,
-          body: {
-            apiVersion: 'v1',
-            kind: 'Secret',
-            type: 'Opaque',
-            metadata: { name: ref.name, namespace: ref.namespace, labels: { 'app.kubernetes.io/managed-by': 'kubectl-uimgacc' } },
-            data: encoded,
-          },
-        }));
+        const body: V1Secret = {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          type: 'Opaque',
+          metadata: { name: ref.name, namespace: ref.namespace, labels: { 'app.kubernetes.io/managed-by': 'kubectl-uimgacc' } },
+          data: encoded,
+        };
+        await rawRequest(kube, secretPath(ref, false), { method: 'POST', query, body: JSON.stringify(body) });
         return { verb: 'created', data };
       }
-      await kube.timed(core.replaceNamespacedSecret({
-        namespace: ref.namespace,
-        name: ref.name,
-        fieldManager: opts.fieldManager,
-        dryRun: opts.dryRun,
-        body: { ...current.object, data: encoded },
-      }));
+      await rawRequest(kube, secretPath(ref, true), { method: 'PUT', query, body: JSON.stringify({ ...current.object, data: encoded }) });
       return { verb: 'configured', data };
     } catch (err) {
       // A create that lost a race is a conflict too (AlreadyExists, 409).

@@ -89,13 +89,16 @@ export class KubeAccess {
       if (yaml === undefined) kc.loadFromCluster();
       else kc.loadFromString(yaml);
       if (Object.keys(headers).length) {
-        // client-node knows only Impersonate-User; its typed calls (configure, version) get all three here. Their
-        // header API takes one value per name, so several groups travel comma-joined on that path; the scan and
-        // patch/unpatch (lib/kube/rawlist.ts) send one line per group.
+        // Every command talks through rawRequest (lib/kube/rawlist.ts), which sends one Impersonate-Group line per
+        // group. client-node's typed calls (core(), apps(), batch()) take one value per header name: a comma-joined
+        // list would impersonate one wrong group, so they refuse several groups instead of guessing.
         const apply = kc.applySecurityAuthentication.bind(kc);
         kc.applySecurityAuthentication = async (context) => {
           await apply(context);
-          for (const [k, v] of Object.entries(headers)) context.setHeaderParam(k, Array.isArray(v) ? v.join(',') : v);
+          for (const [k, v] of Object.entries(headers)) {
+            if (Array.isArray(v) && v.length > 1) throw new Error('internal: a typed client-node call cannot impersonate several groups; use rawRequest');
+            context.setHeaderParam(k, Array.isArray(v) ? v.join(',') : v);
+          }
         };
       }
       return kc;

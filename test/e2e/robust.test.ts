@@ -127,6 +127,28 @@ test('--as impersonates for the in-use scan and for patch; --as-group is sent on
   assert.match(uidOnly.stderr, /^error: requesting uid or groups without impersonating a user is not allowed/);
 });
 
+test('every request sends --as-group once per group: configure\'s Secret write and version\'s server lookup too', async () => {
+  // alice may impersonate carol and exactly two groups; only the second grants Secrets in the namespace. A
+  // comma-joined header names a third group, which alice may not impersonate.
+  const writers = `${ns}-writers`;
+  await kubectlAdmin(['apply', '-f', '-'], [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `${ns}-impersonate` }, rules: [{ apiGroups: [''], resources: ['users'], verbs: ['impersonate'], resourceNames: ['carol'] }, { apiGroups: [''], resources: ['groups'], verbs: ['impersonate'], resourceNames: ['tester', writers] }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${ns}-impersonate` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${ns}-impersonate` }, subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'secrets', namespace: ns }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'update'] }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'secrets', namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secrets' }, subjects: [{ kind: 'Group', name: writers, apiGroup: 'rbac.authorization.k8s.io' }] },
+  ].map((o) => JSON.stringify(o)).join('\n'));
+  const file = join(dir, 'alice');
+  writeFileSync(file, kubeconfigYaml(cp, 'alice', cp.users['alice'] ?? ''));
+  const as = ['--as', 'carol', '--as-group', 'tester', '--as-group', writers];
+  const conf = await cli(['configure', '--cluster-id', CLUSTER, '--region', 'cn-bj2', '--dry-run=server', '--record-context=false', '--credentials-secret', `${ns}/creds`, '-o', 'name', ...as], { KUBECONFIG: file });
+  assert.equal(conf.code, 0, conf.stderr);
+  assert.equal(conf.stdout, 'secret/creds\n');
+  const version = await cli(['version', '-o', 'json', ...as], { KUBECONFIG: file });
+  assert.equal(version.code, 0, version.stderr);
+  assert.equal(version.stderr, '');
+  assert.match((JSON.parse(version.stdout) as { serverVersion?: { gitVersion: string } }).serverVersion?.gitVersion ?? '', /^v1\./);
+});
+
 test('--user and --cluster pick kubeconfig entries; connection errors name the server like kubectl', async () => {
   const file = join(dir, 'two');
   const admin = yaml.load(kubeconfigYaml(cp, 'admin', cp.adminToken)) as { clusters: object[]; users: object[] };
