@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import { parseImageReference } from '../../lib/image/reference.ts';
 import { summarizeUses } from '../../lib/inuse/guard.ts';
-import { ALL_NAMESPACES, emptyScanResult, scanImageUses, type ScanResult } from '../../lib/inuse/scan.ts';
+import { ALL_NAMESPACES, emptyScanResult, scanImageUses, type ImageUse, type ScanResult } from '../../lib/inuse/scan.ts';
+import { qualifiedName, templateKindInfo } from '../../lib/workload/kinds.ts';
 import { unreadableScan, usageReport } from '../inuse.ts';
 import { describeKubeError, isKubeError } from '../../lib/kube/errors.ts';
 import { UserError, invalid } from '../../lib/errors.ts';
@@ -17,7 +18,7 @@ export function builder(y: Argv): Argv {
   return y
     .positional('IMAGE', { type: 'string', describe: 'Original or target image; default: every accelerated image' })
     .option('all-namespaces', { alias: 'A', type: 'boolean', describe: 'Look in all namespaces (the default; -n looks in one)' })
-    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|wide (wide adds the target image)' })
+    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|wide|name (wide adds the target image; name prints kind.group/name per object, as kubectl does)' })
     .example('$0 who-uses uhub.service.ucloud.cn/team/app:v1', 'Everything, in every namespace, that uses the target image of uhub.service.ucloud.cn/team/app:v1')
     .example('$0 usage -n web -o json', 'Users of every accelerated image in namespace web, as JSON');
 }
@@ -34,7 +35,25 @@ export function validate(args: Args): WhoUsesOptions {
   if (image !== undefined) parseImageReference(image);
   const namespace = str(args, 'namespace');
   if (bool(args, 'all-namespaces') && namespace !== undefined) throw invalid('--all-namespaces and --namespace cannot be used together');
-  return { image, namespace, output: parseOutputFormat(str(args, 'output'), ['table', 'json', 'yaml', 'wide']) };
+  return { image, namespace, output: parseOutputFormat(str(args, 'output'), ['table', 'json', 'yaml', 'wide', 'name']) };
+}
+
+/**
+ * `-o name`: each Pod and workload once (however many of its containers use the image), spelled as `kubectl get -o
+ * name` spells it (`pod/web-1`, `deployment.apps/web`), without the namespace even across namespaces, as kubectl
+ * does: a script that needs the namespace asks for one (`-n`) or reads `-o json`.
+ */
+export function useNames(uses: readonly ImageUse[]): string[] {
+  const seen = new Set<string>();
+  const names: string[] = [];
+  for (const u of uses) {
+    const name = `${qualifiedName(templateKindInfo(u.kind))}/${u.name}`;
+    const key = `${u.namespace}/${name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    names.push(name);
+  }
+  return names;
 }
 
 export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
@@ -66,6 +85,14 @@ export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
   const complete = scan.unseen.length === 0;
   const code = complete ? EXIT.ok : EXIT.unverified;
   const report = usageReport(targets, scan, o.namespace ?? ALL_NAMESPACES);
+  if (o.output === 'name') {
+    ctx.out.write(useNames(scan.uses).map((n) => `${n}\n`).join(''));
+    if (!complete) {
+      ctx.warn(`the scan could not see ${scan.unseen.length} kind/namespace combination(s): the list may be incomplete`);
+      for (const line of unseenLines(scan.unseen)) ctx.streams.err.write(`${line}\n`);
+    }
+    return code;
+  }
   if (printMachine(ctx.out, o.output, report)) {
     if (!complete) ctx.warn(`the scan could not see ${scan.unseen.length} kind/namespace combination(s) (see "unseen"): the list may be incomplete`);
     return code;

@@ -55,8 +55,13 @@ export function resolveTemplateType(type: string): TemplateKindInfo {
   }
 }
 
+/** What a kind is, for any kind a pod template lives in. */
+export function templateKindInfo(kind: WorkloadKind | 'Job' | 'Pod'): TemplateKindInfo {
+  return kind === 'Job' || kind === 'Pod' ? READ_ONLY_KINDS[kind] : KINDS[kind];
+}
+
 /** kubectl's way of naming a resource: `deployment.apps`, `replicationcontroller` (core group has no suffix). */
-export function qualifiedName(info: KindInfo): string {
+export function qualifiedName(info: Pick<TemplateKindInfo, 'kind' | 'group'>): string {
   return info.group ? `${info.kind.toLowerCase()}.${info.group}` : info.kind.toLowerCase();
 }
 

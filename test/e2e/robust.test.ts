@@ -149,6 +149,28 @@ test('every request sends --as-group once per group: configure\'s Secret write a
   assert.match((JSON.parse(version.stdout) as { serverVersion?: { gitVersion: string } }).serverVersion?.gitVersion ?? '', /^v1\./);
 });
 
+test('who-uses -o name prints each Pod and workload once, spelled as kubectl -o name spells it', async () => {
+  const other = await uniqueNamespace('robust-name');
+  const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'a', image: APP_ACC }, { name: 'b', image: APP_ACC }] } } } };
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'user' }, spec: { containers: [{ name: 'main', image: APP_ACC }] } };
+  await kubectlAdmin(['-n', other, 'apply', '-f', '-'], [deploy, pod].map((o) => JSON.stringify(o)).join('\n'));
+  try {
+    const one = await cli(['who-uses', APP, '-n', other, '-o', 'name']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(one.stdout.split('\n').sort(), ['', 'deployment.apps/web', 'pod/user']);
+    // All namespaces: no namespace in the name, as `kubectl get -A -o name`; pod/user of each namespace is a line.
+    const all = await cli(['who-uses', APP, '-o', 'name']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(all.stdout.split('\n').sort(), ['', 'deployment.apps/web', 'pod/user', 'pod/user']);
+    const none = await cli(['who-uses', `${REPO}/unused:v1`, '-o', 'name']);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout, '');
+  } finally {
+    // Gone at once (no kubelet to end the Pod): later tests count the uses of APP.
+    await kubectlAdmin(['-n', other, 'delete', 'deployment/web', 'pod/user', '--grace-period=0', '--force']);
+  }
+});
+
 test('--user and --cluster pick kubeconfig entries; connection errors name the server like kubectl', async () => {
   const file = join(dir, 'two');
   const admin = yaml.load(kubeconfigYaml(cp, 'admin', cp.adminToken)) as { clusters: object[]; users: object[] };
