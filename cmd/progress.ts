@@ -4,6 +4,9 @@ import type { AccelerationApi, AccelerationState } from '../lib/ucloud/accelerat
 import { onInterrupt } from './interrupt.ts';
 import { waitOptions, type WaitSettings } from './args.ts';
 import { formatDuration } from '../lib/duration.ts';
+import { UserError } from '../lib/errors.ts';
+import { printMachine, type OutputFormat } from './output.ts';
+import { listObject } from './views.ts';
 import type { Context, Streams } from './context.ts';
 import { safeField } from './safe-text.ts';
 
@@ -67,11 +70,21 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
   doneText: string,
   wait: WaitSettings | undefined,
   op: (options: WaitOptions | undefined) => Promise<T>,
+  unfinished?: (last: AccelerationState | undefined, interrupted: boolean) => void,
 ): Promise<T> {
   const progress = wait ? await startProgress(ctx.streams, what) : undefined;
+  // The status last read while waiting: what is known when the wait ends early. Reads begin only once UCloud
+  // accepted the request, so a state seen also means the operation was sent.
+  let lastSeen: AccelerationState | undefined;
+  const onProgress = (p: Progress): void => {
+    if (p.state) lastSeen = p.state;
+    progress?.onProgress(p);
+  };
   // Interrupted now, the request may have been sent (and then UCloud carries on) or not: say both, and how to look.
   const unregister = onInterrupt((signal) => {
     progress?.fail();
+    // Machine output describes what is known, as when the wait runs out; the explanation goes to stderr.
+    if (lastSeen) unfinished?.(lastSeen, true);
     ctx.streams.err.write(
       `\nInterrupted (${signal}) while ${what.charAt(0).toLowerCase()}${what.slice(1)}: an operation UCloud accepted continues there; nothing was changed locally.\n` +
         'Follow it with `kubectl uimgacc status --watch`.\n',
@@ -81,9 +94,11 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
   try {
     // The wait ends when --timeout runs out for the command as a whole, not only for its waiting.
     const bounded = wait ? { ...wait, deadline: wait.deadline ?? ctx.deadlineAt() } : undefined;
-    result = await op(bounded && progress ? waitOptions(bounded, ctx.pollIntervalMs(), progress.onProgress, ctx.readFailureLimitMs()) : undefined);
+    result = await op(bounded && progress ? waitOptions(bounded, ctx.pollIntervalMs(), onProgress, ctx.readFailureLimitMs()) : undefined);
   } catch (err) {
     progress?.fail();
+    // The wait ran out (or the status stayed unreadable) after UCloud accepted the request: the operation goes on.
+    if (err instanceof UserError && err.kind === 'timeout') unfinished?.(lastSeen, false);
     throw err;
   } finally {
     unregister();
@@ -92,6 +107,16 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
   else progress?.fail();
   if (result.recoveredFrom) ctx.warn(`${result.recoveredFrom}; the status shows UCloud accepted the request anyway`);
   return result;
+}
+
+/**
+ * The object of an image operation still running when the wait ended (see runOperation's `unfinished`): it joins the
+ * command's list, printed when the command ends; interrupted, the command ends here, so the list is printed now.
+ */
+export function reportUnfinished(ctx: Context, output: OutputFormat, views: unknown[], view: unknown, name: string, interrupted: boolean): void {
+  views.push(view);
+  if (output === 'name') ctx.out.write(`${name}\n`);
+  if (interrupted) printMachine(ctx.out, output, listObject(views));
 }
 
 /**

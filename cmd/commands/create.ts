@@ -10,7 +10,7 @@ import { humanBytes, parseOutputFormat, printMachine, type OutputFormat } from '
 import { parseDryRun, parseWait, str, strings, withDeadline, type Args, type DryRun, type WaitSettings } from '../args.ts';
 import type { Context } from '../context.ts';
 import { forEach } from '../each.ts';
-import { runOperation, waitForTurn } from '../progress.ts';
+import { reportUnfinished, runOperation, waitForTurn } from '../progress.ts';
 import { acceleratedImageObject, listObject } from '../views.ts';
 import { safeField } from '../safe-text.ts';
 
@@ -112,7 +112,7 @@ export async function run(o: CreateOptions, ctx: Context): Promise<number> {
     requireTimeLeft(wait?.deadline, `the acceleration of ${req.originalImage}`);
     const result = await runOperation(ctx, `Accelerating ${req.originalImage} as ${req.targetImage}`, `${req.originalImage} accelerated`, wait, (w) =>
       createAcceleration(api, req, state, w),
-    );
+    (last, interrupted) => reportUnfinished(ctx, o.output, views, acceleratedImageObject(last ?? state, req, 'Creating'), safeField(req.originalImage), interrupted));
     const image = findByOriginal(result.state.images, req.originalImage);
     // The same object whether it waited or not: only its status (and, once listed, its size) differ.
     views.push(acceleratedImageObject(result.state, image ?? req, image ? 'Ready' : result.state.status === 'CreateError' ? 'CreateError' : 'Creating'));

@@ -8,7 +8,7 @@ import type { Context } from '../context.ts';
 import { forEach } from '../each.ts';
 import { guardInUse, printRefusal, reportGuardDryRun, type GuardOutcome } from '../inuse.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
-import { runOperation, waitForTurn } from '../progress.ts';
+import { reportUnfinished, runOperation, waitForTurn } from '../progress.ts';
 import { acceleratedImageObject, listObject } from '../views.ts';
 import { safeField } from '../safe-text.ts';
 
@@ -113,7 +113,8 @@ async function deleteOne(ctx: Context, api: AccelerationApi, o: DeleteOptions, w
   if (typeof checked === 'number') return checked;
   const { found, current } = checked;
   requireTimeLeft(wait?.deadline, `the deletion of ${found.originalImage}`);
-  const result = await runOperation(ctx, `Deleting the acceleration of ${found.originalImage}`, 'acceleration deleted', wait, (w) => deleteAcceleration(api, found, current, w));
+  const result = await runOperation(ctx, `Deleting the acceleration of ${found.originalImage}`, 'acceleration deleted', wait, (w) => deleteAcceleration(api, found, current, w),
+    (last, interrupted) => reportUnfinished(ctx, o.output, views, acceleratedImageObject(last ?? current, found, 'Deleting', checked.forced ? { forced: true } : {}), safeField(found.originalImage), interrupted));
   views.push(acceleratedImageObject(result.state, found, result.finished ? 'Deleted' : 'Deleting', checked.forced ? { forced: true } : {}));
   if (o.output === 'name') ctx.out.write(`${safeField(found.originalImage)}\n`);
   if (o.output !== 'table') return 0;

@@ -85,7 +85,9 @@ export async function run(o: DisableOptions, ctx: Context): Promise<number> {
   if (outcome.forced) ctx.warn('disabling anyway (--force): Pods still using target images will get IO errors');
   const before = now;
   requireTimeLeft(wait?.deadline, 'the disable');
-  const result = await runOperation(ctx, `Disabling image acceleration on ${before.clusterId}`, 'image acceleration disabled', wait, (w) => disableAcceleration(api, before, w));
+  const result = await runOperation(ctx, `Disabling image acceleration on ${before.clusterId}`, 'image acceleration disabled', wait, (w) => disableAcceleration(api, before, w),
+    // Still disabling when the wait ended: machine output says how far it got; stderr says why it stopped.
+    (last) => void printMachine(ctx.out, o.output, statusView(last ?? before)));
   if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;
   ctx.out.write(result.finished ? `image acceleration is disabled on cluster ${before.clusterId}\n` : `image acceleration is being disabled on cluster ${before.clusterId}\n`);
   return 0;

@@ -90,7 +90,9 @@ export async function run(o: EnableOptions, ctx: Context): Promise<number> {
     return 0;
   }
   const req = { nfsAddr: nfsAddr.value, subnetId: subnetId.value, uhubUsername: uhubUsername.value, uhubPassword: uhubPassword.value };
-  const result = await runOperation(ctx, `Enabling image acceleration on ${before.clusterId}`, 'image acceleration enabled', wait, (w) => enableAcceleration(api, req, w));
+  const result = await runOperation(ctx, `Enabling image acceleration on ${before.clusterId}`, 'image acceleration enabled', wait, (w) => enableAcceleration(api, req, w),
+    // Still enabling when the wait ended: machine output says how far it got; stderr says why it stopped.
+    (last) => void printMachine(ctx.out, o.output, statusView(last ?? before)));
   if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;
   if (!result.finished) {
     ctx.out.write(`image acceleration is being enabled on cluster ${before.clusterId}; the agent becomes ready in a few minutes (\`kubectl uimgacc status --watch\`)\n`);

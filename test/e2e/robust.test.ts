@@ -348,6 +348,51 @@ test('the wait gives up when the status cannot be read for a while, saying why (
   assert.match(r.stderr, /hint: the operation may still be running in UCloud/);
 });
 
+test('a wait cut short by --timeout still prints, with -o json|yaml|name, the object as far as it got (exit 4)', async (t) => {
+  t.after(resetCluster);
+  interface Obj { kind: string; originalImage: string; status: string }
+  const creating = `${REPO}/slow-create:v1`;
+  sim.addFault({ kind: 'hold-operation', operation: 'create', image: creating });
+  const c = await cli(['create', creating, '--timeout', '1s', '-o', 'json']);
+  assert.equal(c.code, 4, c.stderr);
+  assert.deepEqual(((o: Obj) => [o.kind, o.originalImage, o.status])(JSON.parse(c.stdout) as Obj), ['AcceleratedImage', creating, 'Creating']);
+  assert.match(c.stderr, /error: timed out after .* waiting for the acceleration of .*slow-create:v1 \(status Creating\)/);
+  resetCluster();
+  const gone = `${REPO}/slow-delete:v1`;
+  sim.setCluster(CLUSTER, { Images: [{ OriginalImage: APP, TargetImage: APP_ACC }, { OriginalImage: gone, TargetImage: `${gone}-acc` }] });
+  sim.addFault({ kind: 'hold-operation', operation: 'delete', image: gone });
+  const d = await cli(['delete', gone, '--timeout', '2s', '-o', 'yaml']);
+  assert.equal(d.code, 4, d.stderr);
+  assert.deepEqual(((o: Obj) => [o.kind, o.originalImage, o.status])(yaml.load(d.stdout) as Obj), ['AcceleratedImage', gone, 'Deleting']);
+  assert.match(d.stderr, /error: timed out after .* waiting for the deletion of .*slow-delete:v1/);
+  resetCluster();
+  const named = `${REPO}/slow-name:v1`;
+  sim.addFault({ kind: 'hold-operation', operation: 'create', image: named });
+  const n = await cli(['create', named, '--timeout', '1s', '-o', 'name']);
+  assert.equal(n.code, 4, n.stderr);
+  assert.equal(n.stdout, `${named}\n`);
+});
+
+test('SIGINT while waiting with -o yaml: the object as far as it got on stdout, the explanation on stderr (exit 130)', async (t) => {
+  t.after(resetCluster);
+  const image = `${REPO}/interrupted-yaml:v1`;
+  sim.addFault({ kind: 'hold-operation', operation: 'create', image });
+  const child = startCli(['create', image, '-o', 'yaml', '--poll-interval=40ms'], cliEnv({}));
+  // Two status reads after the request: the first one's answer has reached the command.
+  const readsAfterCreate = (): number => {
+    const q = sim.requests();
+    const i = q.findIndex((r) => r.action === 'CreateUK8SImageAccelerate' && r.params['OriginalImage'] === image);
+    return i < 0 ? 0 : q.slice(i + 1).filter((r) => r.action === 'GetUK8SImageAccelerate').length;
+  };
+  while (readsAfterCreate() < 2) await delay(20);
+  child.process.kill('SIGINT');
+  const r = await child.result;
+  assert.equal(r.code, 130, r.stderr);
+  const o = yaml.load(r.stdout) as { kind: string; originalImage: string; status: string };
+  assert.deepEqual([o.kind, o.originalImage, o.status], ['AcceleratedImage', image, 'Creating']);
+  assert.match(r.stderr, /Interrupted \(SIGINT\) while accelerating/);
+});
+
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   test(`${signal} while waiting: the progress stops, the operation goes on in UCloud and the user is told how to follow it (exit ${code})`, async (t) => {
     t.after(resetCluster);
