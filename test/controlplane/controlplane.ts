@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { collectOutput } from '../helpers/process.ts';
 import { etcdBinary, kubeApiserverBinary, kubeControllerManagerBinary, kubectlBinary, kubernetesVersion, kubeSchedulerBinary, kwokBinary, kwokStagesFile } from './testbin.ts';
 
 /** Everything a test needs to reach the control plane; plain data so it can cross process boundaries as JSON. */
@@ -387,14 +388,8 @@ const KWOK_MANAGED = 'managed';
 
 /** Runs the test kubectl (the version the apiserver was built from) against a kubeconfig. */
 export function kubectl(kubeconfigPath: string, args: readonly string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(kubectlBinary(), ['--kubeconfig', kubeconfigPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ stdout, stderr, code: code ?? 1 }));
-    child.stdin.end(input ?? '');
-  });
+  const child = spawn(kubectlBinary(), ['--kubeconfig', kubeconfigPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const output = collectOutput(child);
+  child.stdin.end(input ?? '');
+  return output;
 }

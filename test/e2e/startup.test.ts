@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CLI } from '../helpers/cli.ts';
+import { collectOutput, type ProcessOutput } from '../helpers/process.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 
@@ -19,22 +20,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const skip = process.platform === 'linux' && process.arch === 'x64' ? false : 'packages the linux/amd64 executable only';
 
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function exec(cmd: string, args: readonly string[], env: Readonly<Record<string, string>>): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent-uimgacc-home', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function exec(cmd: string, args: readonly string[], env: Readonly<Record<string, string>>): Promise<ProcessOutput> {
+  return collectOutput(spawn(cmd, args, { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent-uimgacc-home', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 describe('the single executable with a start-up snapshot', { skip }, () => {
@@ -69,7 +56,7 @@ describe('the single executable with a start-up snapshot', { skip }, () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  const same = async (args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Result> => {
+  const same = async (args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<ProcessOutput> => {
     const [plain, snapshot] = await Promise.all([exec(process.execPath, [CLI, ...args], env), exec(sea, args, env)]);
     assert.deepEqual(snapshot, plain, `kubectl-uimgacc ${args.join(' ')} with ${JSON.stringify(env)}`);
     return snapshot;

@@ -4,17 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as yaml from 'js-yaml';
+import { collectOutput, type ProcessOutput } from './process.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(root, 'dist', 'kubectl-uimgacc.mjs');
 /** The completion executable kubectl runs on TAB. */
 export const COMPLETE_CLI = join(root, 'dist', 'kubectl_complete-uimgacc.mjs');
 
-export interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type CliResult = ProcessOutput;
 
 export interface RunningCli {
   readonly process: ChildProcess;
@@ -31,18 +28,8 @@ export function startCli(args: readonly string[], env: Record<string, string | u
     env: { PATH: process.env['PATH'], HOME: '/nonexistent-uimgacc-home', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const result = new Promise<CliResult>((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const result = collectOutput(child, 128).finally(() => clearTimeout(timer));
   child.stdin.end(opts.input ?? '');
   return { process: child, result };
 }

@@ -2,24 +2,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { containerEngine } from '../../scripts/image.ts';
+import { collectOutput, type ProcessOutput } from './process.ts';
 
-export interface EngineResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type EngineResult = ProcessOutput;
 
 /** The engine with ARGS; resolves with the exit code (never rejects on a non-zero exit). */
 export function engine(args: readonly string[]): Promise<EngineResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(containerEngine(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  return collectOutput(spawn(containerEngine(), args, { stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 /** Like engine(), but throws with stderr when the command fails. */
