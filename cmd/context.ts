@@ -8,6 +8,8 @@ import { ConfigResolver, type ResolveFlags, type Sourced } from '../lib/config/r
 import type { AccelerationApi } from '../lib/ucloud/acceleration.ts';
 import { checkClusterIdentity, describeMismatch, requireSameCluster, type IdentityPolicy, type IdentityVerdict } from '../lib/config/identity.ts';
 import { PLUGIN_VERSION } from '../lib/version.ts';
+import { t } from '../lib/i18n/index.ts';
+import { writeStyled } from './safe-text.ts';
 
 /** How long a UCloud-only command waits for the cluster's identity before going on without the warning. */
 const ADVISORY_IDENTITY_TIMEOUT_MS = 5000;
@@ -97,7 +99,7 @@ export class Context {
   }
 
   warn(line: string): void {
-    this.streams.err.write(`Warning: ${line}\n`);
+    writeStyled(this.streams.err, [{ style: 'warn', text: t('common.warning') }, line, '\n']);
   }
 
   #explain(what: string, v: Sourced | undefined, secret = false): void {

@@ -1,6 +1,7 @@
 import type { WaitSettings } from './args.ts';
 import type { Context } from './context.ts';
-import { EXIT, reportError, worstExit } from './errors.ts';
+import { EXIT, errorOutput, reportError, worstExit, type ErrorOutput } from './errors.ts';
+import { t } from '../lib/i18n/index.ts';
 
 /**
  * Runs `step` for each item, one after another (UCloud runs one operation per cluster at a time): each is reported on
@@ -15,11 +16,11 @@ export async function forEach<T>(
   step: (item: T) => Promise<number>,
 ): Promise<number> {
   let worst: number = EXIT.ok;
-  const write = (text: string): void => void ctx.streams.err.write(text);
+  const out = errorOutput(ctx.streams.err);
   for (const item of items) {
     // The command's own --timeout clock (ctx.signal) started first; either having run out means the same.
     if (ctx.signal.aborted || (wait?.deadline !== undefined && Date.now() >= wait.deadline)) {
-      write(`error: ${name(item)}: not started: --timeout ran out\n`);
+      out.error(t('common.itemNotStarted', { item: name(item) }));
       worst = worstExit(worst, EXIT.timeout);
       continue;
     }
@@ -28,8 +29,8 @@ export async function forEach<T>(
       code = await step(item);
     } catch (err) {
       // With one item the error is the command's own; with several, each says which item it is about.
-      const label = `error: ${name(item)}: `;
-      const prefixed = items.length > 1 ? (text: string): void => write(text.startsWith('error: ') ? label + text.slice('error: '.length) : text) : write;
+      const label = name(item);
+      const prefixed: ErrorOutput = items.length > 1 ? { error: (message) => out.error(t('common.itemError', { item: label, message })), line: out.line } : out;
       code = reportError(err, prefixed, ctx.flags.verbosity, ctx.kube.serverUrl());
     }
     worst = worstExit(worst, code);

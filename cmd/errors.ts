@@ -2,6 +2,8 @@ import { UserError } from '../lib/errors.ts';
 import { UCloudApiError, UCloudCancelledError, UCloudTransportError } from '../lib/ucloud/errors.ts';
 import { describeKubeError, isKubeError } from '../lib/kube/errors.ts';
 import { InvalidReferenceError } from '../lib/image/reference.ts';
+import { t } from '../lib/i18n/index.ts';
+import { writeStyled } from './safe-text.ts';
 
 /** Exit codes (documented in README). */
 export const EXIT = {
@@ -37,31 +39,40 @@ export function exitCodeOf(kind: UserError['kind']): number {
   return EXIT.error;
 }
 
+/** Where reportError writes: the error line itself (its prefix coloured on a terminal) and lines after it. */
+export interface ErrorOutput {
+  error(message: string): void;
+  line(text: string): void;
+}
+
+/** `error: …` (in the user's language, "error:" red on a terminal) and plain lines, on a stream. */
+export function errorOutput(stream: NodeJS.WritableStream): ErrorOutput {
+  return {
+    error: (message) => writeStyled(stream, [{ style: 'fail', text: t('common.error') }, message, '\n']),
+    line: (text) => void stream.write(`${text}\n`),
+  };
+}
+
 /** Writes an error the way kubectl does and returns the exit code. Never prints a raw stack or client exception. */
-export function reportError(err: unknown, write: (text: string) => void, verbosity = 0, server?: string): number {
+export function reportError(err: unknown, out: ErrorOutput, verbosity = 0, server?: string): number {
   if (err instanceof UserError) {
-    write(`error: ${err.message}\n`);
-    for (const line of err.details) write(`${line}\n`);
+    out.error(err.message);
+    for (const line of err.details) out.line(line);
     return exitCodeOf(err.kind);
   }
-  if (err instanceof InvalidReferenceError) {
-    write(`error: ${err.message}\n`);
-    return EXIT.error;
-  }
-  if (err instanceof UCloudApiError || err instanceof UCloudTransportError) {
-    write(`error: ${err.message}\n`);
+  if (err instanceof InvalidReferenceError || err instanceof UCloudApiError || err instanceof UCloudTransportError) {
+    out.error(err.message);
     return EXIT.error;
   }
   if (err instanceof UCloudCancelledError) {
-    write(`error: ${err.message}\n`);
+    out.error(err.message);
     return EXIT.timeout;
   }
   if (isKubeError(err)) {
-    write(`${describeKubeError(err, server)}\n`);
+    out.line(describeKubeError(err, server));
     return EXIT.error;
   }
-  const message = err instanceof Error ? err.message : String(err);
-  write(`error: ${message}\n`);
-  if (verbosity >= 5 && err instanceof Error && err.stack) write(`${err.stack}\n`);
+  out.error(err instanceof Error ? err.message : String(err));
+  if (verbosity >= 5 && err instanceof Error && err.stack) out.line(err.stack);
   return EXIT.error;
 }

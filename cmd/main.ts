@@ -2,8 +2,10 @@ import yargs, { type Argv } from 'yargs';
 import type { Args } from './args.ts';
 import { bool, str, strings } from './args.ts';
 import type { Context, GlobalFlags, Streams } from './context.ts';
-import { EXIT, reportError } from './errors.ts';
+import { EXIT, errorOutput, reportError } from './errors.ts';
 import { SafeWritable } from './safe-text.ts';
+import { painterFor } from './colour.ts';
+import { languageFromEnv, useLanguage } from '../lib/i18n/index.ts';
 import { exitCodeOfSignal, interrupted } from './interrupt.ts';
 import { invalid } from '../lib/errors.ts';
 import { parseDuration } from '../lib/duration.ts';
@@ -96,12 +98,18 @@ function kubectlWording(msg: string, argv: readonly string[]): string {
 export async function main(argv: readonly string[], raw: Streams, env: NodeJS.ProcessEnv): Promise<number> {
   // Everything written goes through the escaping streams; only the spinner gets the terminal itself.
   // `input` stays a getter: process.stdin costs every start ~20 internal modules (fs streams, readline) when touched.
-  const streams: Streams = { out: new SafeWritable(raw.out), err: new SafeWritable(raw.err), interactive: raw.interactive, terminal: raw.terminal ?? raw.err, get input() { return raw.input; } };
+  // The language and the colours come from the environment given, before anything is printed (yargs' help included).
+  const language = languageFromEnv(env);
+  const [, outPaint, errPaint] = await Promise.all([useLanguage(language), painterFor(raw.out, env), painterFor(raw.err, env)]);
+  const streams: Streams = { out: new SafeWritable(raw.out, outPaint), err: new SafeWritable(raw.err, errPaint), interactive: raw.interactive, terminal: raw.terminal ?? raw.err, get input() { return raw.input; } };
   let exitCode: number = EXIT.ok;
   let failed = false;
   const write = (text: string): void => void streams.err.write(text);
+  const errors = errorOutput(streams.err);
   // Like kubectl, a bare invocation shows the help instead of an error.
   let parser = addGlobalOptions(yargs(argv.length === 0 ? ['--help'] : [...argv]))
+    // Never yargs' own guess from the environment: the language is the one chosen above, for every message.
+    .locale(language === 'zh-CN' ? 'zh_CN' : 'en')
     .scriptName(PROGRAM)
     .usage(`${PROGRAM}: make UCloud UK8S image acceleration safe and effortless\n\nUsage: ${PROGRAM} COMMAND [flags]`)
     .strict()
@@ -119,7 +127,7 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
       if (failed) return;
       failed = true;
       if (err) {
-        exitCode = reportError(err, write);
+        exitCode = reportError(err, errors);
         return;
       }
       const first = argv.find((a) => !a.startsWith('-'));
@@ -134,6 +142,7 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
     });
   // Import only the modules of commands the arguments name (usually one; a flag value that happens to be a command
   // name costs an import, nothing more). The others still register, with their description, for help and suggestions.
+  if (language === 'zh-CN') parser = parser.updateStrings({ ...(await import('./yargs-zh.ts')).YARGS_ZH_CN });
   const loaded = new Map<CommandEntry, CommandModule<unknown>>(
     await Promise.all(COMMANDS.filter((e) => argv.includes(e.name) || e.aliases.some((a) => argv.includes(a))).map(async (e) => [e, await e.load()] as const)),
   );
@@ -160,7 +169,7 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
           exitCode = await m.run(options, ctx);
         } catch (err) {
           failed = true;
-          exitCode = reportError(ctx ? ctx.explainStop(err) : err, write, ctx?.flags.verbosity ?? 0, ctx?.kube.serverUrl());
+          exitCode = reportError(ctx ? ctx.explainStop(err) : err, errors, ctx?.flags.verbosity ?? 0, ctx?.kube.serverUrl());
         }
       },
     });
@@ -168,7 +177,7 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
   try {
     await parser.parseAsync();
   } catch (err) {
-    if (!failed) exitCode = reportError(err, write);
+    if (!failed) exitCode = reportError(err, errors);
   }
   return exitCode;
 }

@@ -3,6 +3,7 @@
 // clipboard writes), BEL rings, CR overwrites the line. They are shown as visible escapes instead. Nothing heavy is
 // imported: the completion executable loads this on every TAB.
 import { Writable } from 'node:stream';
+import type { Paint, StyledText } from './colour.ts';
 
 /** C0 controls but newline and tab, DEL and the C1 controls (U+009B is a one-byte CSI). */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
@@ -34,15 +35,45 @@ export function safeText(text: string): string {
  * A stream that escapes control characters on their way to `target`, as a last line of defence for everything a
  * command writes. JSON and YAML output never holds them raw (both serialisers escape them), so it passes unchanged.
  */
+const painted = new WeakSet<Buffer>();
+
 export class SafeWritable extends Writable {
   readonly #target: NodeJS.WritableStream;
-  constructor(target: NodeJS.WritableStream) {
+  /** Colours styled text when this stream is a terminal (cmd/colour.ts); unset: styled text is written plain. */
+  paint: Paint | undefined;
+  constructor(target: NodeJS.WritableStream, paint?: Paint) {
     super({ decodeStrings: false });
     this.#target = target;
+    this.paint = paint;
+  }
+
+  /**
+   * Writes text with styled parts. Each part is escaped first and coloured after, so a colour sequence can only come
+   * from here, never from a name or a message being printed.
+   */
+  writeStyled(parts: StyledText): void {
+    const paint = this.paint;
+    const text = parts.map((p) => (typeof p === 'string' ? safeText(p) : paint ? paint(p.style, safeText(p.text)) : safeText(p.text))).join('');
+    // Through write(), keeping the order of writes, as a chunk _write recognises as already escaped: a WeakSet
+    // entry, which no text from outside can forge.
+    const chunk = Buffer.from(text, 'utf8');
+    painted.add(chunk);
+    this.write(chunk);
   }
   override _write(chunk: unknown, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (Buffer.isBuffer(chunk) && painted.has(chunk)) {
+      this.#target.write(chunk.toString('utf8'));
+      done();
+      return;
+    }
     const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
     this.#target.write(safeText(text));
     done();
   }
+}
+
+/** Writes styled text to any stream: coloured where it is an escaping stream with a painter, plain elsewhere. */
+export function writeStyled(stream: NodeJS.WritableStream, parts: StyledText): void {
+  if (stream instanceof SafeWritable) stream.writeStyled(parts);
+  else stream.write(parts.map((p) => (typeof p === 'string' ? p : p.text)).join(''));
 }

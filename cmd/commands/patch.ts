@@ -14,7 +14,7 @@ import { podTemplateOf, replicasOf, type Workload } from '../../lib/workload/tem
 import { applyPlan } from '../../lib/workload/write.ts';
 import { bool, parseDryRun, str, strings, type Args, type DryRun } from '../args.ts';
 import type { Context } from '../context.ts';
-import { reportError } from '../errors.ts';
+import { errorOutput, reportError } from '../errors.ts';
 import { parseOutputFormat, renderJson, renderYaml, type OutputFormat } from '../output.ts';
 
 export const DEFAULT_FIELD_MANAGER = 'kubectl-uimgacc';
@@ -200,7 +200,7 @@ export async function runOnEach(
       if (r) results.push(r);
     } catch (err) {
       failures++;
-      reportError(err, (text) => void ctx.streams.err.write(text), ctx.flags.verbosity, ctx.kube.serverUrl());
+      reportError(err, errorOutput(ctx.streams.err), ctx.flags.verbosity, ctx.kube.serverUrl());
     }
   }
   printResults(ctx, o, verb, results);
