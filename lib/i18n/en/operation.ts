@@ -1,3 +1,199 @@
-// Messages of the "operation" area (see ../index.ts for the placeholder syntax).
+// Messages of the "operation" area (see ../index.ts for the placeholder syntax): create, delete, enable, disable, the
+// rules and waits behind them (lib/operations.ts), image pairs, and the in-use guard with its refusals.
 export default {
+  // create --help
+  'operation.create.describe.image': 'ORIGINAL (target: its tag + "-acc") or ORIGINAL=TARGET; several are accelerated one after another',
+  'operation.create.describe.filename': 'Read the images from FILE, one per line as IMAGE above (- = standard input; # starts a comment)',
+  'operation.create.describe.from': 'TYPE/NAME: accelerate the images this workload (in -n) uses that are not accelerated yet (deploy, sts, ds, rs, rc, cj, job, pod)',
+  'operation.create.describe.wait': 'Wait for an operation in progress, then until each acceleration is Ready (--no-wait returns at once, and refuses while another operation runs)',
+  'operation.create.describe.timeout': 'How long the whole command may wait, e.g. 90s, 10m, 1h (0 = no limit)',
+  'operation.create.describe.dryRun': 'none|client: client reads the status and runs every check but creates nothing',
+  'operation.create.describe.output': 'Output format: json|yaml|name',
+  'operation.create.example.one': 'Publishes {target}',
+  'operation.create.example.pair': 'Explicit target; return immediately',
+  'operation.create.example.two': 'Two images, one after another',
+  'operation.create.example.file': 'One image per line',
+  'operation.create.example.from': 'Every image of deployment web that is not accelerated yet',
+  // create
+  'operation.create.fileNameMissing': '-f needs a file name (- for standard input)',
+  'operation.create.fromInvalid': 'invalid --from "{from}": use TYPE/NAME, e.g. deploy/web',
+  'operation.create.nothingNamed': 'name the images to accelerate: IMAGE ..., -f FILE or --from TYPE/NAME',
+  'operation.create.what.from': 'accelerate the images of {workload}',
+  'operation.create.stdin': 'standard input',
+  'operation.create.nothingToDo': 'Nothing to accelerate: every image is accelerated already.',
+  'operation.create.timeLeft': '--timeout ran out before the acceleration of {image} was sent',
+  'operation.create.progress': 'Accelerating {original} as {target}',
+  'operation.create.progressDone': '{original} accelerated',
+  'operation.create.started': 'acceleration of {original} as {target} started (status {status}); follow it with `kubectl uimgacc status --watch`',
+  'operation.create.ready': 'acceleration of {original} is Ready: use {target}',
+  'operation.create.readySized': 'acceleration of {original} is Ready: use {target} ({size}, {layers} layers)',
+  'operation.create.next': 'next: `kubectl uimgacc patch deploy/NAME` moves a workload onto it',
+  'operation.create.dryRunAfterWait': 'acceleration of {original} as {target} would be created after waiting for {reason} (dry run)',
+  'operation.create.dryRun': 'acceleration of {original} as {target} would be created (dry run)',
+
+  // delete --help
+  'operation.delete.describe.image': 'Original or target image of the acceleration; several are deleted one after another',
+  'operation.delete.describe.force':
+    'Delete even while the target image is in use or the check could not see everything (Pods using it get IO errors); also deletes an image UCloud does not list (left by a failed create)',
+  'operation.delete.describe.wait': 'Wait for an operation in progress, then until each deletion finishes (--no-wait returns at once, and refuses while another operation runs)',
+  'operation.delete.describe.timeout': 'How long the whole command may wait (0 = no limit)',
+  'operation.delete.describe.dryRun': 'none|client: client runs every check, shows what would happen (exit 3 if it would be refused) and deletes nothing',
+  'operation.delete.describe.output': 'Output format: json|yaml|name (an AcceleratedImage per image; a refusal is the ImageUsage report)',
+  'operation.delete.example.one': 'Refuses while anything uses {target}',
+  'operation.delete.example.two': 'Two, one after another; exit code of the worst',
+  // delete
+  'operation.delete.imageRequired': 'IMAGE is required',
+  'operation.delete.unlisted': 'UCloud does not list {image} (a failed create may have left it behind): sending the delete anyway (--force)',
+  'operation.delete.what': 'delete the acceleration of {image}',
+  'operation.delete.dryRunRefused': 'deleting the acceleration of {original} (target {target}) would be refused: {reason} (dry run)',
+  'operation.delete.dryRunProceeds': 'deleting the acceleration of {original} (target {target}) would proceed: nothing uses the target image (dry run)',
+  'operation.delete.dryRunForced': 'deleting the acceleration of {original} (target {target}) would proceed (--force) (dry run)',
+  'operation.delete.forced': 'deleting anyway (--force): Pods still using the target image will get IO errors',
+  'operation.delete.timeLeft': '--timeout ran out before the deletion of {image} was sent',
+  'operation.delete.progress': 'Deleting the acceleration of {image}',
+  'operation.delete.progressDone': 'acceleration deleted',
+  'operation.delete.started': 'deletion of the acceleration of {image} started (status {status})',
+  'operation.delete.done': 'acceleration of {image} deleted ({target} is gone)',
+
+  // enable --help
+  'operation.enable.describe.nfsAddr': "UFS/NFS mount address in the cluster's VPC (default: NFS_ADDR env or the credentials Secret)",
+  'operation.enable.describe.subnetId':
+    "Subnet for the NFS mount (default: SUBNET_ID env, the credentials Secret, or the cluster's own subnet from ConfigMap kube-system/uk8sconfig, which is then said on stderr)",
+  'operation.enable.describe.uhubUsername':
+    'UHub user with push permission (default: UHUB_USERNAME env or the credentials Secret); the password comes from UHUB_PASSWORD or the Secret, never from a flag',
+  'operation.enable.describe.wait': 'Wait for a disable in progress, then until the NFS and the acceleration agent are ready (--no-wait returns at once)',
+  'operation.enable.describe.timeout': 'How long to wait (0 = no limit)',
+  'operation.enable.describe.dryRun': 'none|client: client checks everything but enables nothing',
+  'operation.enable.describe.output': 'Output format: json|yaml',
+  'operation.enable.example': 'Enable with the UHub account stored by `configure`',
+  // enable
+  'operation.enable.already': 'image acceleration is already enabled on cluster {cluster}',
+  'operation.enable.agentNotReady': 'note: its agent is not ready: it is starting, or a disable is tearing it down (`kubectl uimgacc status --watch`)',
+  'operation.enable.missingPassword': 'UHUB_PASSWORD (env, or stored with `kubectl uimgacc configure`)',
+  'operation.enable.missing': 'enable needs {missing}',
+  'operation.enable.note': 'note: {note}',
+  'operation.enable.clusterSubnet': "note: using the cluster's subnet {subnet} (from {source}) for the NFS mount; --subnet-id chooses another",
+  'operation.enable.dryRun': 'image acceleration would be enabled on cluster {cluster} with NFS {nfs} in {subnet} (dry run)',
+  'operation.enable.progress': 'Enabling image acceleration on {cluster}',
+  'operation.enable.progressDone': 'image acceleration enabled',
+  'operation.enable.started': 'image acceleration is being enabled on cluster {cluster}; the agent becomes ready in a few minutes (`kubectl uimgacc status --watch`)',
+  'operation.enable.done': 'image acceleration is enabled on cluster {cluster}: NFS ready, agent ready',
+  'operation.enable.newNodes': 'note: only nodes added from now on get the acceleration label; target images run only on those nodes',
+
+  // disable --help
+  'operation.disable.describe.force': 'Disable even while target images are in use or the check could not see everything',
+  'operation.disable.describe.wait': 'Wait for an operation in progress, then until it is disabled (--no-wait returns at once, and refuses while another operation runs)',
+  'operation.disable.describe.timeout': 'How long to wait (0 = no limit)',
+  'operation.disable.describe.dryRun': 'none|client: client runs every check and disables nothing (exit 3 if it would be refused)',
+  'operation.disable.describe.output': 'Output format: json|yaml',
+  // disable
+  'operation.disable.already': 'image acceleration is already disabled on cluster {cluster}',
+  'operation.disable.what': 'disable image acceleration on cluster {cluster}',
+  'operation.disable.dryRunRefused': 'disabling image acceleration on cluster {cluster} would be refused: {reason} (dry run)',
+  'operation.disable.dryRunProceeds': 'disabling image acceleration on cluster {cluster} would proceed: no target image is in use (dry run)',
+  'operation.disable.dryRunNoImages': 'disabling image acceleration on cluster {cluster} would proceed: no images are accelerated (dry run)',
+  'operation.disable.dryRunForced': 'disabling image acceleration on cluster {cluster} would proceed (--force) (dry run)',
+  'operation.disable.imagesChanged': 'the accelerated images changed during the in-use check (new: {images})',
+  'operation.disable.imagesChangedHint': 'hint: run it again to check them too',
+  'operation.disable.forced': 'disabling anyway (--force): Pods still using target images will get IO errors',
+  'operation.disable.timeLeft': '--timeout ran out before the disable was sent',
+  'operation.disable.progress': 'Disabling image acceleration on {cluster}',
+  'operation.disable.progressDone': 'image acceleration disabled',
+  'operation.disable.done': 'image acceleration is disabled on cluster {cluster}',
+  'operation.disable.started': 'image acceleration is being disabled on cluster {cluster}',
+  // Also the `refused` field of -o json|yaml (in English there whatever the language).
+  'operation.disable.unknownAgent':
+    'the accelerated images are not known right now (the acceleration agent is not ready: starting (normal for a few minutes after enabling), or being torn down by a disable; meanwhile UCloud does not list the images), so their users cannot be checked',
+  'operation.disable.unknownBusy':
+    'the accelerated images are not known right now (an operation is in progress (status {status}), so UCloud does not list the images until it ends), so their users cannot be checked',
+  'operation.disable.unknownHint': 'hint: retry when `kubectl uimgacc status` lists the images, or pass --force',
+
+  // lib/operations.ts: the rules every operation checks first
+  'operation.rule.notEnabled': 'image acceleration is not enabled on cluster {cluster}',
+  'operation.rule.notEnabledHint': 'hint: enable it first with `kubectl uimgacc enable`',
+  'operation.rule.busy': 'another operation is in progress on cluster {cluster} (status {status}); UCloud runs one at a time',
+  'operation.rule.busyHint': 'hint: wait for it with `kubectl uimgacc status --watch`, then retry',
+  'operation.rule.imagesUnknownAgent':
+    'the list of accelerated images of cluster {cluster} is not available right now: the acceleration agent (kube-system/uimgacc-agent) is not ready yet',
+  'operation.rule.imagesUnknownStatus': 'the list of accelerated images of cluster {cluster} is not available right now: the status is {status}',
+  'operation.rule.imagesUnknownHint': 'hint: retry in a minute; `kubectl uimgacc status` shows when the agent is ready',
+  'operation.rule.alreadyAccelerated': '{original} is already accelerated as {target}',
+  'operation.rule.alreadyAcceleratedHint': 'hint: to re-create it, delete it first with `kubectl uimgacc delete {original}`',
+  'operation.rule.targetTaken': 'target image {target} is already the target of {original}',
+  'operation.rule.isTarget': '{image} is itself the accelerated (target) image of {original}: accelerating it again would publish {target}',
+  'operation.rule.isTargetHint': 'hint: Pods use {image} as it is; to accelerate another image, name its original image',
+  'operation.rule.notFound': 'no acceleration of {image} on cluster {cluster}',
+  'operation.rule.notFoundHint':
+    'hint: `kubectl uimgacc list` shows the accelerated images; an image a failed create left behind (not listed) can be deleted with --force',
+  'operation.rule.pairsUnchecked':
+    'cannot check the --image pairs: UCloud does not list the accelerated images of {cluster} right now (status {status}); using them as given',
+  'operation.rule.noSuchPair': '{original} has no Ready acceleration to {target} on cluster {cluster}',
+  'operation.rule.noSuchPairTarget': '{original} has no Ready acceleration to {target} on cluster {cluster} (its target image is {current})',
+  'operation.rule.noSuchPairHint': 'hint: create it with `kubectl uimgacc create {original}={target}`, or check the pairs with `kubectl uimgacc list`',
+  // What a queued command waits for ("Waiting for …", "timed out … waiting for …").
+  'operation.busy.creating': 'the creation in progress on cluster {cluster} to finish (UCloud runs one operation at a time)',
+  'operation.busy.deleting': 'the deletion in progress on cluster {cluster} to finish (UCloud runs one operation at a time)',
+  'operation.busy.agent': 'the acceleration agent of cluster {cluster} to become ready (after enabling), or a disable to finish',
+  'operation.busy.status': 'cluster {cluster} to leave status {status}',
+  // What an operation waits for, in "timed out … waiting for …" and "… failed: …".
+  'operation.wait.create': 'the acceleration of {image}',
+  'operation.wait.delete': 'the deletion of {image}',
+  'operation.wait.enable': 'image acceleration to be enabled',
+  'operation.wait.disable': 'image acceleration to be disabled',
+  'operation.wait.timedOut': 'timed out after {duration} waiting for {what}',
+  'operation.wait.lastStatus': ' (status {status})',
+  'operation.wait.lastStatusError': ' (status {status}, error: {error})',
+  'operation.wait.lastError': '; last error: {error}',
+  'operation.wait.failed': '{what} failed: {detail}',
+  'operation.wait.gaveUp': 'gave up waiting for {what}: the status could not be read for {duration}',
+  'operation.wait.lastSeen': ' (last status seen: {status})',
+  'operation.wait.nothingSentHint': 'hint: nothing was sent; retry when `kubectl uimgacc status` shows no operation in progress',
+  'operation.wait.mayFinishHint': 'hint: the operation may still finish; check with `kubectl uimgacc status`',
+  'operation.wait.unreadableNothingSentHint': 'hint: nothing was sent; retry when `kubectl uimgacc status` answers again',
+  'operation.wait.unreadableRunningHint': 'hint: the operation may still be running in UCloud; check `kubectl uimgacc status` once the API answers',
+  'operation.wait.timeLeftHint': 'hint: nothing was sent; run it again with a longer --timeout',
+  'operation.wait.noDetails': 'UCloud reported {status} without details',
+  'operation.wait.staleError': 'UCloud still shows the {status} from before this attempt ({detail}): this attempt failed the same way, or has not started',
+  'operation.send.unreadable': '{message}; the status could not be re-read, so it is unknown whether the request took effect',
+  'operation.send.unknown': '{message}; it is unknown whether UCloud took the request: the status does not show it yet ({state})',
+  'operation.send.checkHint': 'hint: check `kubectl uimgacc status` before retrying',
+  'operation.send.mayApplyHint': 'hint: check `kubectl uimgacc status` before retrying: UCloud may still apply it',
+  'operation.state.disabled': 'acceleration disabled',
+  'operation.state.status': 'status {status}',
+  'operation.state.agentNotReady': ', agent not ready',
+  'operation.state.error': ', error: {error}',
+
+  // lib/image/pair.ts
+  'operation.pair.invalid': 'invalid {what} "{text}": use ORIGINAL=TARGET',
+  'operation.pair.what': 'image pair',
+  'operation.pair.digestOnly': '{image} is pinned by digest only, so no target image can be derived from its tag: name one, e.g. `kubectl uimgacc create {image}=REPO:TAG-acc`',
+  'operation.pair.targetDigest': 'target image {target} must be a tag, not a digest: UCloud publishes it under that tag',
+  'operation.pair.targetSame': 'target image {target} is the original image; pick another tag (default: tag + "-acc")',
+  'operation.pair.line': '{source}, line {line}: {message}',
+  'operation.pair.twice': '{image} is named twice (as {image} and {other})',
+
+  // The in-use guard (lib/inuse/guard.ts, cmd/inuse.ts). Reasons are also the `refused` field of -o json|yaml, in
+  // English there whatever the language.
+  'operation.guard.refusing': 'refusing to {what}: {reason}',
+  'operation.guard.unreadable': 'the in-use check could not read the cluster: {reason}',
+  'operation.guard.unreadableHint': 'hint: fix the cluster access (--kubeconfig, --context), or pass --force if you are sure nothing uses the image',
+  'operation.guard.unseen': 'the in-use check could not see everything, and an unseen Pod is not a safe Pod',
+  'operation.guard.unseenHint':
+    'hint: run it as a user who can list these (cluster-wide list of Pods and workloads), or pass --force if you are sure nothing there uses the image',
+  'operation.guard.alsoUnseen': 'and the scan could not see:',
+  'operation.guard.inUseHint':
+    'hint: move these workloads off the target image first (`kubectl uimgacc unpatch TYPE/NAME -n NAMESPACE` puts one back on its original image; `kubectl uimgacc who-uses` lists them), or pass --force to go ahead anyway: Pods still using it will get IO errors',
+  'operation.guard.inUseHintMany':
+    'hint: move these workloads off target images first (`kubectl uimgacc unpatch TYPE/NAME -n NAMESPACE` puts one back on its original image; `kubectl uimgacc who-uses` lists them), or pass --force to go ahead anyway: Pods still using them will get IO errors',
+  // summarizeUses: "3 containers use the target image: 2 in Pods (1 terminating), 1 in a workload's pod template"
+  'operation.uses.summary': '{n} {n|container uses|containers use} the target image: {parts}',
+  'operation.uses.summaryMany': '{n} {n|container uses|containers use} target images: {parts}',
+  'operation.uses.summaryOf': '{n} {n|container uses|containers use} {image}: {parts}',
+  'operation.uses.pods': '{n} {n|in a Pod|in Pods}',
+  'operation.uses.podsTerminating': '{n} {n|in a Pod|in Pods} ({terminating} terminating)',
+  'operation.uses.templates': "{n} {n|in a workload's pod template|in workload pod templates}",
+  'operation.uses.separator': ', ',
+  'operation.uses.uncertain': '; for {n} of them it is not certain (tag vs digest: only the registry could tell)',
+  // The unseen reason of a kind whose namespaces cannot be listed either (a field of -o json|yaml: English there).
+  'operation.scan.namespacesUnlistable': '{error}; and namespaces cannot be listed to check them one by one: {reason}',
 } as const;
