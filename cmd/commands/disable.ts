@@ -8,7 +8,7 @@ import { bool, parseDryRun, parseWait, str, withDeadline, type Args, type DryRun
 import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { runOperation, waitForTurn } from '../progress.ts';
-import { statusView } from '../views.ts';
+import { imagesUnknownReason, statusView } from '../views.ts';
 import { writeStyled } from '../safe-text.ts';
 import { t } from '../../lib/i18n/index.ts';
 
@@ -108,11 +108,10 @@ export async function run(o: DisableOptions, ctx: Context): Promise<number> {
 async function guard(ctx: Context, o: DisableOptions, state: AccelerationState): Promise<GuardOutcome> {
   const what = t('operation.disable.what', { cluster: state.clusterId });
   if (!state.imagesKnown) {
-    // Without the list there is no telling which target images to look for. (The agent not being ready is the usual
-    // cause; otherwise an operation holds the list back until it ends.)
+    // Without the list there is no telling which target images to look for.
     const refusal = new InUseRefusal(
       what,
-      (tr) => (state.agentReady ? tr('operation.disable.unknownBusy', { status: state.status }) : tr('operation.disable.unknownAgent')),
+      (tr) => tr('operation.disable.imagesUnknown', { why: imagesUnknownReason(state, tr) ?? state.status }),
       [t('operation.disable.unknownHint')],
       'unverified',
     );

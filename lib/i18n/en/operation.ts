@@ -102,10 +102,7 @@ export default {
   'operation.disable.done': 'image acceleration is disabled on cluster {cluster}',
   'operation.disable.started': 'image acceleration is being disabled on cluster {cluster}',
   // Also the `refused` field of -o json|yaml (in English there whatever the language).
-  'operation.disable.unknownAgent':
-    'the accelerated images are not known right now (the acceleration agent is not ready: starting (normal for a few minutes after enabling), or being torn down by a disable; meanwhile UCloud does not list the images), so their users cannot be checked',
-  'operation.disable.unknownBusy':
-    'the accelerated images are not known right now (an operation is in progress (status {status}), so UCloud does not list the images until it ends), so their users cannot be checked',
+  'operation.disable.imagesUnknown': 'the accelerated images are not known right now ({why}), so their users cannot be checked',
   'operation.disable.unknownHint': 'hint: retry when `kubectl uimgacc status` lists the images, or pass --force',
 
   // lib/operations.ts: the rules every operation checks first

@@ -94,9 +94,7 @@ export default {
   'operation.disable.progressDone': '镜像加速已关闭',
   'operation.disable.done': '集群 {cluster} 的镜像加速已关闭',
   'operation.disable.started': '正在关闭集群 {cluster} 的镜像加速',
-  'operation.disable.unknownAgent':
-    '暂时无法获知已加速的镜像（镜像加速 agent 未就绪：正在启动（开启后几分钟内属正常），或正在被关闭操作拆除；在此期间 UCloud 不列出镜像），因此无法检查谁在使用它们',
-  'operation.disable.unknownBusy': '暂时无法获知已加速的镜像（有操作正在进行（状态 {status}），结束前 UCloud 不列出镜像），因此无法检查谁在使用它们',
+  'operation.disable.imagesUnknown': '暂时无法获知已加速的镜像（{why}），因此无法检查谁在使用它们',
   'operation.disable.unknownHint': '提示：请在 `kubectl uimgacc status` 列出镜像后重试，或使用 --force',
 
   'operation.rule.notEnabled': '集群 {cluster} 未开启镜像加速',
