@@ -5,10 +5,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { format, type MessageKey } from '../../lib/i18n/index.ts';
+import { en as english } from '../../lib/i18n/en/index.ts';
+import { zhCN } from '../../lib/i18n/zh-CN/index.ts';
 
 const EN = 'README.md';
 const ZH = 'README.zh-CN.md';
 const FIX = `change ${ZH} with ${EN} (translate what changed), or the other way round`;
+
+type Message = (key: MessageKey, params?: Readonly<Record<string, string | number>>) => string;
+
+/**
+ * The plugin's output that the READMEs quote (inline code): README.md in English, README.zh-CN.md as the Chinese plugin
+ * prints it, both rendered here from the message catalog, so a reworded message shows up as a README to change.
+ */
+const SAMPLES: readonly ((m: Message) => string)[] = [
+  (m) => m('common.warning').trimEnd(),
+  (m) => `${m('common.warning')}${m('ucloud.retrying', { error: '…', attempt: 2, attempts: 4 })}`,
+  (m) => `${m('common.error')}…`,
+  (m) => m('view.unseen.allNamespaces', { kind: 'Pod', reason: 'Error from server (Forbidden): …' }).trim(),
+];
+
+function catalog(messages: Readonly<Record<string, string>>): Message {
+  return (key, params) => format(messages[key] ?? '', params);
+}
+
+const samples = SAMPLES.map((sample) => ({ en: sample(catalog(english)), zh: sample(catalog(zhCN)) }));
 
 interface Section {
   readonly heading: string;
@@ -124,7 +146,8 @@ test('every code block is the same in both READMEs, comments aside', () => {
 test('each section names the same commands, flags, fields and files (inline code) in both READMEs', () => {
   const differences = en.flatMap((s, i) => {
     const a = codeSpans(s.text);
-    const b = codeSpans(zh[i]?.text ?? []);
+    // A quoted Chinese message stands for the English one it translates.
+    const b = codeSpans(zh[i]?.text ?? []).map((span) => samples.find((x) => x.zh === span)?.en ?? span);
     const onlyEn = multisetDiff(a, b);
     const onlyZh = multisetDiff(b, a);
     return onlyEn.length + onlyZh.length === 0 ? [] : [{ section: s.heading, onlyEn, onlyZh }];
@@ -170,6 +193,17 @@ test('the prose of each section gives the same numbers in both READMEs (measurem
     return onlyEn.length + onlyZh.length === 0 ? [] : [{ section: s.heading, onlyEn, onlyZh }];
   });
   assert.deepEqual(differences, [], `numbers differ; ${FIX}`);
+});
+
+test('the output the READMEs quote is what the plugin prints: English in README.md, Chinese in README.zh-CN.md', () => {
+  const spans = (s: readonly Section[]): string[] => s.flatMap((x) => codeSpans(x.text));
+  const english = spans(en);
+  const chinese = spans(zh);
+  for (const sample of samples) {
+    assert.ok(english.includes(sample.en), `${EN} quotes \`${sample.en}\` (as the catalog has it now)`);
+    assert.ok(chinese.includes(sample.zh), `${ZH} quotes \`${sample.zh}\` (as the catalog has it now)`);
+    assert.ok(!chinese.includes(sample.en) || sample.en === sample.zh, `${ZH} quotes the English \`${sample.en}\`: show the Chinese \`${sample.zh}\``);
+  }
 });
 
 test('the exit code tables list the same codes', () => {
