@@ -63,8 +63,8 @@ export default {
 
   'workload.unpatch.notPatched': '{name} 没有被 uimgacc 修改过（没有 {annotation} 注解），无需撤销',
   'workload.hint.notPatched': '提示：如果它的镜像是手动修改的，请手动改回（kubectl set image {name} CONTAINER=IMAGE）',
-  'workload.unpatch.containerGone': '{container} 已不存在',
-  'workload.unpatch.imageChanged': '{container} 运行的是 {image}，而不是 patch 设置的目标镜像 {target}（原始镜像：{original}）',
+  'workload.unpatch.containerGone': '{container}已不存在',
+  'workload.unpatch.imageChanged': '{container}运行的是 {image}，而不是 patch 设置的目标镜像 {target}（原始镜像：{original}）',
   'workload.unpatch.changed': '无法恢复 {name}：uimgacc 修改它之后，它又被改动过',
   'workload.unpatch.affinity': '无法恢复 {name}：{reason}',
   'workload.hint.unpatchImages':
