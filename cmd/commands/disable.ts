@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { disableAcceleration, requireIdle, requireTimeLeft, settled } from '../../lib/operations.ts';
 import type { AccelerationState } from '../../lib/ucloud/acceleration.ts';
 import { refused } from '../../lib/errors.ts';
+import { tEnglish } from '../../lib/i18n/index.ts';
 import { InUseRefusal } from '../../lib/inuse/guard.ts';
 import { guardInUse, printRefusal, reportGuardDryRun, type GuardOutcome } from '../inuse.ts';
 import { bool, parseDryRun, parseWait, str, withDeadline, type Args, type DryRun, type WaitSettings } from '../args.ts';
@@ -100,7 +101,7 @@ async function guard(ctx: Context, o: DisableOptions, state: AccelerationState):
     // Without the list there is no telling which target images to look for.
     const refusal = new InUseRefusal(
       what,
-      `the accelerated images are not known right now (${imagesUnknownReason(state) ?? state.status}), so their users cannot be checked`,
+      `the accelerated images are not known right now (${imagesUnknownReason(state, tEnglish) ?? state.status}), so their users cannot be checked`,
       ['hint: retry when `kubectl uimgacc status` lists the images, or pass --force'],
       'unverified',
     );
