@@ -16,9 +16,12 @@ type Part = StyledText[number];
  * of a delete on a big cluster).
  */
 export function renderTable(head: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  return renderStyledTable(head, rows)
-    .map((p) => (typeof p === 'string' ? p : p.text))
-    .join('');
+  return plainText(renderStyledTable(head, rows));
+}
+
+/** Styled text without its styles: what a pipe or a file gets. */
+export function plainText(parts: StyledText): string {
+  return parts.map((p) => (typeof p === 'string' ? p : p.text)).join('');
 }
 
 /**

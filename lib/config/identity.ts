@@ -55,10 +55,6 @@ export function mismatchHints(v: Extract<IdentityVerdict, { kind: 'different' }>
   return mismatchAdvice(v).map((hint) => t('setup.hint', { hint }));
 }
 
-/** The warning of a command that only talks to UCloud when the context is on another cluster. */
-export function mismatchWarning(v: Extract<IdentityVerdict, { kind: 'different' }>): string {
-  return t('setup.identity.actingOn', { mismatch: describeMismatch(v), ucloud: v.ucloud.value });
-}
 
 export interface IdentityPolicy {
   /**

@@ -69,8 +69,6 @@ export default {
   'setup.identity.unknown': 'cannot tell which UK8S cluster this Kubernetes context is ({why}), so the in-use check may be looking at another cluster than {ucloud} (from {source})',
   'setup.identity.refuseUnknown': 'refusing to {what}: {reason}',
   'setup.identity.recordHint': 'hint: record the cluster on this context with `kubectl uimgacc configure --cluster-id {ucloud}` if it is {ucloud}, or pass --force if you are sure it is',
-  'setup.identity.goingAhead': '{reason}; going ahead (--force)',
-  'setup.identity.actingOn': '{mismatch}: acting on {ucloud}',
 
   // configure
   'setup.configure.uhubUsername': 'UHub user with push permission, for `enable`',

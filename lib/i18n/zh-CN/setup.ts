@@ -66,8 +66,6 @@ export default {
   'setup.identity.unknown': '无法确定当前 Kubernetes 上下文是哪个 UK8S 集群（{why}），因此“正在使用”检查查看的可能不是 {ucloud}（来源：{source}）所在的集群',
   'setup.identity.refuseUnknown': '拒绝{what}：{reason}',
   'setup.identity.recordHint': '提示：如果它就是 {ucloud}，请运行 `kubectl uimgacc configure --cluster-id {ucloud}` 在此上下文中记录集群；如果确定无误，也可以传入 --force',
-  'setup.identity.goingAhead': '{reason}；继续执行（--force）',
-  'setup.identity.actingOn': '{mismatch}：将操作 {ucloud}',
 
   'setup.configure.uhubUsername': '有推送权限的 UHub 用户，供 `enable` 使用',
   'setup.configure.nfsAddr': 'UFS/NFS 挂载地址，供 `enable` 使用',
