@@ -79,19 +79,24 @@ function addGlobalOptions(y: Argv): Argv {
     .option('read-failure-limit', { type: 'string', hidden: true });
 }
 
-/** yargs' usage errors in kubectl's (pflag's) words, each unknown flag named once with its dashes. */
-function kubectlWording(msg: string, argv: readonly string[]): string {
+/** How the user spelled an unknown flag yargs names `name`: yargs reads `--no-x` as "x, negated" and names it `x`. */
+function spelledFlag(name: string, argv: readonly string[]): string {
+  const dashes = name.length === 1 ? '-' : '--';
+  const given = (flag: string): boolean => argv.some((a) => a === flag || a.startsWith(`${flag}=`));
+  return !given(`${dashes}${name}`) && given(`--no-${name}`) ? `--no-${name}` : `${dashes}${name}`;
+}
+
+/** yargs' usage errors in kubectl's (pflag's) words, one error line each, each unknown flag named once as typed. */
+function kubectlWording(msg: string, argv: readonly string[]): string[] {
   const unknown = /^Unknown arguments?: (.*)$/.exec(msg);
   if (unknown) {
     const names = [...new Set((unknown[1] ?? '').split(', ').filter((n) => n !== ''))];
     // yargs reports extra positionals the same way: only a word given with dashes is a flag.
-    return names
-      .map((n) => (argv.includes(n) ? `unexpected argument "${n}"` : `unknown flag: ${n.length === 1 ? '-' : '--'}${n}`))
-      .join('\nerror: ');
+    return names.map((n) => (argv.includes(n) ? `unexpected argument "${n}"` : `unknown flag: ${spelledFlag(n, argv)}`));
   }
   const missing = /^Not enough arguments following: (.*)$/.exec(msg);
-  if (missing) return `flag needs an argument: --${missing[1] ?? ''}`;
-  return msg;
+  if (missing) return [`flag needs an argument: --${missing[1] ?? ''}`];
+  return [msg];
 }
 
 /** Runs the plugin with the given arguments; returns the exit code instead of exiting, so tests can call it. */
@@ -133,9 +138,10 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
       const first = argv.find((a) => !a.startsWith('-'));
       const cmd = first !== undefined && KNOWN.has(first) ? first : undefined;
       if (first !== undefined && cmd === undefined && /^Did you mean/.test(msg)) {
-        write(`error: unknown command "${first}" for "${PROGRAM}"\n${msg}\n`);
+        errors.error(`unknown command "${first}" for "${PROGRAM}"`);
+        write(`${msg}\n`);
       } else {
-        write(`error: ${kubectlWording(msg, argv)}\n`);
+        for (const line of kubectlWording(msg, argv)) errors.error(line);
       }
       write(`See '${PROGRAM}${cmd ? ` ${cmd}` : ''} --help' for usage.\n`);
       exitCode = EXIT.error;
