@@ -80,16 +80,24 @@ function addGlobalOptions(y: Argv): Argv {
     .option('read-failure-limit', { type: 'string', hidden: true });
 }
 
+/** How the user spelled an unknown flag yargs names `name`: yargs reads `--no-x` as "x, negated" and names it `x`. */
+function spelledFlag(name: string, argv: readonly string[]): string {
+  const dashes = name.length === 1 ? '-' : '--';
+  const given = (flag: string): boolean => argv.some((a) => a === flag || a.startsWith(`${flag}=`));
+  return !given(`${dashes}${name}`) && given(`--no-${name}`) ? `--no-${name}` : `${dashes}${name}`;
+}
+
 /**
  * yargs' usage errors in kubectl's (pflag's) words and the user's language, each unknown flag named once with its
- * dashes. yargs keeps these messages in English in every language (cmd/yargs-zh.ts) so that they are recognised here.
+ * dashes as typed. yargs keeps these messages in English in every language (cmd/yargs-zh.ts) so that they are
+ * recognised here.
  */
 function kubectlWording(msg: string, argv: readonly string[]): string[] {
   const unknown = /^Unknown arguments?: (.*)$/.exec(msg);
   if (unknown) {
     const names = [...new Set((unknown[1] ?? '').split(', ').filter((n) => n !== ''))];
     // yargs reports extra positionals the same way: only a word given with dashes is a flag.
-    return names.map((n) => (argv.includes(n) ? t('cli.unexpectedArgument', { argument: n }) : t('cli.unknownFlag', { flag: `${n.length === 1 ? '-' : '--'}${n}` })));
+    return names.map((n) => (argv.includes(n) ? t('cli.unexpectedArgument', { argument: n }) : t('cli.unknownFlag', { flag: spelledFlag(n, argv) })));
   }
   const missing = /^Not enough arguments following: (.*)$/.exec(msg);
   if (missing) return [t('cli.flagNeedsArgument', { flag: missing[1] ?? '' })];
