@@ -66,7 +66,7 @@ export class Context {
   limitTo(ms: number): void {
     if (ms <= 0) return;
     this.#deadline = { at: Date.now() + ms, ms };
-    setTimeout(() => this.#stop.abort(new Error(`--timeout ${formatDuration(ms)} ran out`)), ms).unref();
+    setTimeout(() => this.#stop.abort(new Error(t('cli.timeoutRanOut', { duration: formatDuration(ms) }))), ms).unref();
   }
 
   /** When --timeout runs out (epoch ms); undefined without a limit. */
@@ -85,15 +85,18 @@ export class Context {
   explainStop(err: unknown): unknown {
     if (!this.timedOut() || (err instanceof UserError && err.kind === 'timeout') || err instanceof UCloudCancelledError) return err;
     const what = err instanceof Error ? err.message : String(err);
-    const reason = this.#stop.signal.reason instanceof Error ? this.#stop.signal.reason.message : 'timed out';
-    return new UserError('timeout', `${reason} (${what})`, ['hint: nothing may have been sent yet, or the operation may still finish: check `kubectl uimgacc status`']);
+    const reason = this.#stop.signal.reason instanceof Error ? this.#stop.signal.reason.message : t('cli.timedOut');
+    return new UserError('timeout', t('cli.stopped', { reason, error: what }), [t('cli.stoppedHint')]);
   }
 
   get out(): Writable {
     return this.streams.out;
   }
 
-  /** `-v` diagnostics on stderr; never used for secrets. */
+  /**
+   * `-v` diagnostics on stderr; never used for secrets. They stay English in every language, as kubectl's klog lines
+   * do: they are read next to kubectl's own -v output and pasted into bug reports.
+   */
   debug(level: number, line: string): void {
     if (this.flags.verbosity >= level) this.streams.err.write(`I ${line}\n`);
   }
@@ -120,7 +123,7 @@ export class Context {
    */
   async requireSameCluster(policy: IdentityPolicy): Promise<void> {
     const warning = requireSameCluster(await this.clusterIdentity(), policy);
-    if (warning) this.warn(`${warning}; going ahead (--force)`);
+    if (warning) this.warn(t('cli.identityGoingAhead', { warning }));
   }
 
   /**
@@ -135,7 +138,7 @@ export class Context {
     try {
       const v = await Promise.race([this.clusterIdentity(), limit]);
       if (v === undefined) this.debug(1, 'Kubernetes cluster identity: not read in time, no check');
-      else if (v.kind === 'different') this.warn(`${describeMismatch(v)}: acting on ${v.ucloud.value}`);
+      else if (v.kind === 'different') this.warn(t('cli.identityActingOn', { mismatch: describeMismatch(v), clusterId: v.ucloud.value }));
     } catch (err) {
       // The command resolves the cluster ID itself and reports a failure there.
       this.debug(1, `Kubernetes cluster identity: not checked: ${err instanceof Error ? err.message : String(err)}`);
@@ -148,7 +151,7 @@ export class Context {
   async readInput(file: string): Promise<string> {
     if (file === '-') {
       const input = this.streams.input;
-      if (!input) throw invalid('-f -: there is no standard input to read');
+      if (!input) throw invalid(t('cli.noStdin'));
       const chunks: Buffer[] = [];
       for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
       return Buffer.concat(chunks).toString('utf8');
@@ -158,7 +161,7 @@ export class Context {
       const { readFile } = await import('node:fs/promises');
       return await readFile(file, 'utf8');
     } catch (err) {
-      throw invalid(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+      throw invalid(t('cli.cannotRead', { file, reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? t('cli.noSuchFile') : (err as Error).message }));
     }
   }
 
@@ -215,7 +218,7 @@ export class Context {
     try {
       return parseRequestTimeout(v.trim());
     } catch {
-      throw invalid(`invalid UIMGACC_API_TIMEOUT "${v}": use a duration such as 30s or 2m (0 = no limit)`);
+      throw invalid(t('cli.invalidApiTimeout', { value: v }));
     }
   }
 }

@@ -64,9 +64,9 @@ export async function run(o: EnableOptions, ctx: Context): Promise<number> {
   const uhubUsername = await ctx.config.enableValue('uhubUsername', o.uhubUsername, 'uhub-username', 'UHUB_USERNAME');
   const uhubPassword = await ctx.config.enableValue('uhubPassword', undefined, 'uhub-password', 'UHUB_PASSWORD');
   const missing = [
-    !nfsAddr && '--nfs-addr (or NFS_ADDR)',
-    !subnetId && '--subnet-id (or SUBNET_ID)',
-    !uhubUsername && '--uhub-username (or UHUB_USERNAME)',
+    !nfsAddr && t('operation.enable.missingFlag', { flag: '--nfs-addr', env: 'NFS_ADDR' }),
+    !subnetId && t('operation.enable.missingFlag', { flag: '--subnet-id', env: 'SUBNET_ID' }),
+    !uhubUsername && t('operation.enable.missingFlag', { flag: '--uhub-username', env: 'UHUB_USERNAME' }),
     !uhubPassword && t('operation.enable.missingPassword'),
   ].filter((m): m is string => typeof m === 'string');
   if (missing.length > 0 || !nfsAddr || !subnetId || !uhubUsername || !uhubPassword) {

@@ -40,9 +40,10 @@ function styledIn(message: (marker: string) => string, style: Style | undefined,
 function nfsValue(state: AccelerationState): StyledText {
   const word = state.nfsReady ? t('view.status.ready') : t('view.status.notReady');
   const style = state.nfsReady ? 'ok' : 'fail';
-  const address = state.nfsAddr;
-  if (address === undefined) return [{ style, text: word }];
-  const subnet = state.subnetId;
+  if (state.nfsAddr === undefined) return [{ style, text: word }];
+  // Escaped before formatting, so the marker styledIn splits on can only be the one it put there.
+  const address = safeField(state.nfsAddr);
+  const subnet = state.subnetId === undefined ? undefined : safeField(state.subnetId);
   return styledIn((s) => (subnet === undefined ? t('view.status.nfsAddress', { state: s, address }) : t('view.status.nfsAddressSubnet', { state: s, address, subnet })), style, word);
 }
 

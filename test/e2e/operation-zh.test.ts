@@ -97,6 +97,11 @@ test('delete --dry-run: the refusal in Chinese with exit 3; -o json byte-identic
   assert.equal(freeZh.stdout, freeEn.stdout);
   const freeText = await cli(['delete', FREE.OriginalImage, '--dry-run'], ZH);
   assert.equal(freeText.stdout, `可以删除 ${FREE.OriginalImage}（目标镜像 ${FREE.TargetImage}）的镜像加速：没有任何资源在使用目标镜像（试运行）\n`);
+  // Colour on request (a terminal, or FORCE_COLOR): the verdict green, the words unchanged; never in -o json.
+  const coloured = await cli(['delete', FREE.OriginalImage, '--dry-run'], { ...ZH, FORCE_COLOR: '1' });
+  assert.equal(coloured.stdout, `\u001b[32m${freeText.stdout.trimEnd()}\u001b[39m\n`);
+  const colouredJson = await cli(['delete', FREE.OriginalImage, '--dry-run', '-o', 'json'], { ...ZH, FORCE_COLOR: '1' });
+  assert.equal(colouredJson.stdout, freeEn.stdout);
   assert.deepEqual(mutations(), []);
 });
 
@@ -152,6 +157,37 @@ test('disable: a dry run refused in Chinese (exit 3), the same -o json as Englis
   assert.equal(sim.cluster(CLUSTER).Enable, false);
   const already = await cli(['disable'], ZH);
   assert.equal(already.stdout, `集群 ${CLUSTER} 已关闭镜像加速\n`);
+});
+
+test('enable in Chinese: what is missing, the dry run, progress and the result with its note about nodes', async () => {
+  const missing = await cli(['enable', '--subnet-id', 'subnet-zh'], { ...ZH, NFS_ADDR: '', UHUB_USERNAME: '' });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^错误：开启需要 --nfs-addr（或 NFS_ADDR）、--uhub-username（或 UHUB_USERNAME）、UHUB_PASSWORD（环境变量，或用 `kubectl uimgacc configure` 保存）\n/);
+  const flags = ['enable', '--nfs-addr', '10.9.0.10', '--subnet-id', 'subnet-zh', '--uhub-username', 'u'];
+  const dry = await cli([...flags, '--dry-run'], { ...ZH, UHUB_PASSWORD: 'pw' });
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(dry.stdout, `将在集群 ${CLUSTER} 上开启镜像加速，NFS 为 10.9.0.10，位于 subnet-zh（试运行）\n`);
+  const zhJson = await cli([...flags, '--dry-run', '-o', 'json'], { ...ZH, UHUB_PASSWORD: 'pw' });
+  const enJson = await cli([...flags, '--dry-run', '-o', 'json'], { ...EN, UHUB_PASSWORD: 'pw' });
+  assert.equal(zhJson.stdout, enJson.stdout);
+  const r = await cli(flags, { ...ZH, UHUB_PASSWORD: 'pw' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`^正在集群 ${CLUSTER} 上开启镜像加速\\n`));
+  assert.equal(r.stdout, `集群 ${CLUSTER} 已开启镜像加速：NFS 就绪，agent 就绪\n注意：只有从现在起新加入的节点才会带有镜像加速标签；目标镜像只在这些节点上运行\n`);
+  assert.ok(!r.stderr.includes('pw') && !r.stdout.includes('pw'), 'the UHub password is never printed');
+});
+
+test('disable while the image list is hidden: could not verify (exit 5) in Chinese, the refused reason in English in -o json', async () => {
+  sim.setCluster(CLUSTER, { Enable: true, NfsReady: true, AgentReady: false, Status: 'Ready', Images: [USED] });
+  const r = await cli(['disable', '--no-wait'], ZH);
+  assert.equal(r.code, 5, r.stderr);
+  assert.match(r.stderr, new RegExp(`^错误：拒绝关闭集群 ${CLUSTER} 的镜像加速：暂时无法获知已加速的镜像（镜像加速 agent 未就绪：.*），因此无法检查谁在使用它们\\n提示：.*--force\\n$`));
+  const zh = await cli(['disable', '--no-wait', '-o', 'json'], ZH);
+  const en = await cli(['disable', '--no-wait', '-o', 'json'], EN);
+  assert.equal(zh.code, 5);
+  assert.equal(zh.stdout, en.stdout);
+  assert.match((JSON.parse(zh.stdout) as { refused: string }).refused, /^the accelerated images are not known right now \(the acceleration agent is not ready: /);
+  assert.equal(sim.cluster(CLUSTER).Enable, true);
 });
 
 test('--help of create, delete, enable and disable is Chinese', async () => {

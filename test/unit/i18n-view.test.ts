@@ -243,3 +243,12 @@ test('--help of status and list is Chinese under zh_CN, English otherwise', asyn
   }
   assert.ok(modules.flatMap((m) => helpTexts((y) => m.builder(y))).includes('Original images, one per line'));
 });
+
+test('the NFS line keeps an address with control characters whole, escaped, and the state word styled', async () => {
+  const { renderStatus } = await import('../../cmd/commands/status.ts');
+  const { parseAccelerationState } = await import('../../lib/ucloud/acceleration.ts');
+  const state = parseAccelerationState(CLUSTER, { RetCode: 0, Enable: true, NfsReady: false, AgentReady: true, Status: 'Ready', NfsAddr: '10.0.0.1\u0000x\n', SubnetId: 'subnet-\u001b[2J' });
+  const parts = renderStatus(state, false);
+  const text = parts.map((p) => (typeof p === 'string' ? p : `<${p.style}>${p.text}</>`)).join('');
+  assert.match(text, /^NFS: {6}<fail>not ready<\/> \(10\.0\.0\.1\\x00x\\n, subnet subnet-\\x1b\[2J\)$/m);
+});

@@ -69,6 +69,7 @@ export default {
   // enable
   'operation.enable.already': 'image acceleration is already enabled on cluster {cluster}',
   'operation.enable.agentNotReady': 'note: its agent is not ready: it is starting, or a disable is tearing it down (`kubectl uimgacc status --watch`)',
+  'operation.enable.missingFlag': '{flag} (or {env})',
   'operation.enable.missingPassword': 'UHUB_PASSWORD (env, or stored with `kubectl uimgacc configure`)',
   'operation.enable.missing': 'enable needs {missing}',
   'operation.enable.note': 'note: {note}',

@@ -64,6 +64,7 @@ export default {
   'operation.enable.example': '使用 `configure` 保存的 UHub 账号开启镜像加速',
   'operation.enable.already': '集群 {cluster} 已开启镜像加速',
   'operation.enable.agentNotReady': '注意：其 agent 尚未就绪：正在启动，或正在被关闭操作拆除（`kubectl uimgacc status --watch`）',
+  'operation.enable.missingFlag': '{flag}（或 {env}）',
   'operation.enable.missingPassword': 'UHUB_PASSWORD（环境变量，或用 `kubectl uimgacc configure` 保存）',
   'operation.enable.missing': '开启需要 {missing}',
   'operation.enable.note': '注意：{note}',
