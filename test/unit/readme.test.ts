@@ -24,6 +24,9 @@ const SAMPLES: readonly ((m: Message) => string)[] = [
   (m) => `${m('common.warning')}${m('ucloud.retrying', { error: '…', attempt: 2, attempts: 4 })}`,
   (m) => `${m('common.error')}…`,
   (m) => m('view.unseen.allNamespaces', { kind: 'Pod', reason: 'Error from server (Forbidden): …' }).trim(),
+  (m) => m('cli.unknownFlag', { flag: '--foo' }),
+  (m) => m('cli.flagNeedsArgument', { flag: 'region' }),
+  (m) => m('cli.kube.refused', { host: '127.0.0.1:6443' }),
 ];
 
 function catalog(messages: Readonly<Record<string, string>>): Message {
