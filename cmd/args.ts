@@ -1,6 +1,7 @@
 import { invalid } from '../lib/errors.ts';
 import { parseDuration } from '../lib/duration.ts';
 import type { WaitOptions } from '../lib/operations.ts';
+import { t } from '../lib/i18n/index.ts';
 
 /** Parsed yargs arguments before validation; validators narrow them into typed options objects. */
 export type Args = Readonly<Record<string, unknown>>;
@@ -18,9 +19,9 @@ function isFlag(key: string): boolean {
  * neither, and taking "false" or "" as a value would silently do something else than asked, so both are errors.
  */
 function checked(key: string, v: unknown): string {
-  if (v === false && isFlag(key)) throw invalid(`unknown flag: --no-${key} (--${key} takes a value; it cannot be negated)`);
+  if (v === false && isFlag(key)) throw invalid(t('cli.flagNotNegatable', { flag: key }));
   const text = String(v);
-  if (text === '' && isFlag(key) && !BARE_ALLOWED.has(key)) throw invalid(`flag needs an argument: --${key}`);
+  if (text === '' && isFlag(key) && !BARE_ALLOWED.has(key)) throw invalid(t('cli.flagNeedsArgument', { flag: key }));
   return text;
 }
 
@@ -50,11 +51,11 @@ export function parseDryRun(value: string | undefined, serverSupported: boolean)
   if (value === '' || value === 'true' || value === 'client') return 'client';
   if (value === 'server') {
     if (!serverSupported) {
-      throw invalid('--dry-run=server is not possible here: the UCloud API has no server-side dry run; use --dry-run=client, which reads the current status and runs every check without changing anything');
+      throw invalid(t('cli.dryRunServerImpossible'));
     }
     return 'server';
   }
-  throw invalid(`Invalid dry-run value (${value}). Must be "none", "server", or "client".`);
+  throw invalid(t('cli.dryRunInvalid', { value }));
 }
 
 export interface WaitSettings {
@@ -76,7 +77,7 @@ export function parseWait(args: Args, defaultTimeout: string): WaitSettings | un
   try {
     timeoutMs = parseDuration(timeout);
   } catch (err) {
-    throw invalid(`invalid --timeout: ${(err as Error).message}`);
+    throw invalid(t('cli.invalidTimeout', { reason: (err as Error).message }));
   }
   return args['wait'] === false ? undefined : { timeoutMs };
 }

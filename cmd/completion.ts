@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { COMMANDS } from './commands/index.ts';
 import { safeField } from './safe-text.ts';
 import type { KubeFlags } from '../lib/kube/kubeconfig.ts';
+import { languageFromEnv, t, useLanguage, type MessageKey } from '../lib/i18n/index.ts';
 
 /** cobra's ShellCompDirectiveNoFileComp: none of our arguments is a file. */
 export const NO_FILE_COMP = 4;
@@ -18,7 +19,8 @@ type Dynamic = 'workload' | 'image' | 'none';
 export interface CommandSpec {
   readonly name: string;
   readonly aliases: readonly string[];
-  readonly describe: string;
+  /** Catalog key of the short description (the table is built at module load; the language is chosen at run time). */
+  readonly describe: Extract<MessageKey, `cli.complete.${string}`>;
   /** Long flags (without `--`) and whether they take a value. */
   readonly flags: Readonly<Record<string, 'value' | 'bool'>>;
   /** Short alias → long name. */
@@ -38,19 +40,19 @@ const WORKLOAD_SHORT = { l: 'selector', o: 'output' } as const;
  * the shell, the flags, and what its positional arguments are.
  */
 const SPECS: Readonly<Record<string, Omit<CommandSpec, 'name' | 'aliases'>>> = {
-  status: { describe: 'Show whether acceleration is enabled and which images are accelerated', flags: { output: 'value', watch: 'bool' }, short: { o: 'output', w: 'watch' }, positional: 'none', outputs: ['json', 'yaml', 'wide'] },
-  list: { describe: 'List the accelerated images', flags: { output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml', 'wide', 'name'] },
-  create: { describe: 'Accelerate images', flags: { filename: 'value', from: 'value', ...WAIT }, short: { o: 'output', f: 'filename' }, positional: 'none', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client'] },
-  delete: { describe: 'Delete the acceleration of an image', flags: { force: 'bool', ...WAIT }, short: { o: 'output' }, positional: 'image', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
-  enable: { describe: 'Enable image acceleration for the cluster', flags: { 'nfs-addr': 'value', 'subnet-id': 'value', 'uhub-username': 'value', ...WAIT }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
-  disable: { describe: 'Disable image acceleration for the cluster', flags: { force: 'bool', ...WAIT }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
-  configure: { describe: 'Store the UCloud credentials and settings for this cluster', flags: { 'uhub-username': 'value', 'nfs-addr': 'value', 'subnet-id': 'value', 'record-context': 'bool', 'dry-run': 'value', 'field-manager': 'value', output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client', 'server'] },
-  doctor: { describe: 'Check everything image acceleration needs', flags: { output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'] },
-  'who-uses': { describe: 'List what uses an accelerated image', flags: { 'all-namespaces': 'bool', output: 'value' }, short: { A: 'all-namespaces', o: 'output' }, positional: 'image', outputs: ['json', 'yaml', 'wide', 'name'] },
-  patch: { describe: 'Switch workloads to their accelerated images', flags: { ...WORKLOAD_FLAGS, container: 'value', image: 'value', 'node-label': 'value' }, short: { ...WORKLOAD_SHORT, c: 'container' }, positional: 'workload', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client', 'server'] },
-  unpatch: { describe: 'Undo patch: back to the original images', flags: WORKLOAD_FLAGS, short: WORKLOAD_SHORT, positional: 'workload', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client', 'server'] },
-  version: { describe: 'Print the plugin, Node.js and server versions', flags: { client: 'bool', output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'] },
-  completion: { describe: 'Explain how to set up shell completion', flags: {}, short: {}, positional: 'none' },
+  status: { describe: 'cli.complete.status', flags: { output: 'value', watch: 'bool' }, short: { o: 'output', w: 'watch' }, positional: 'none', outputs: ['json', 'yaml', 'wide'] },
+  list: { describe: 'cli.complete.list', flags: { output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml', 'wide', 'name'] },
+  create: { describe: 'cli.complete.create', flags: { filename: 'value', from: 'value', ...WAIT }, short: { o: 'output', f: 'filename' }, positional: 'none', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client'] },
+  delete: { describe: 'cli.complete.delete', flags: { force: 'bool', ...WAIT }, short: { o: 'output' }, positional: 'image', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
+  enable: { describe: 'cli.complete.enable', flags: { 'nfs-addr': 'value', 'subnet-id': 'value', 'uhub-username': 'value', ...WAIT }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
+  disable: { describe: 'cli.complete.disable', flags: { force: 'bool', ...WAIT }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'], dryRuns: ['none', 'client'] },
+  configure: { describe: 'cli.complete.configure', flags: { 'uhub-username': 'value', 'nfs-addr': 'value', 'subnet-id': 'value', 'record-context': 'bool', 'dry-run': 'value', 'field-manager': 'value', output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client', 'server'] },
+  doctor: { describe: 'cli.complete.doctor', flags: { output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'] },
+  'who-uses': { describe: 'cli.complete.whoUses', flags: { 'all-namespaces': 'bool', output: 'value' }, short: { A: 'all-namespaces', o: 'output' }, positional: 'image', outputs: ['json', 'yaml', 'wide', 'name'] },
+  patch: { describe: 'cli.complete.patch', flags: { ...WORKLOAD_FLAGS, container: 'value', image: 'value', 'node-label': 'value' }, short: { ...WORKLOAD_SHORT, c: 'container' }, positional: 'workload', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client', 'server'] },
+  unpatch: { describe: 'cli.complete.unpatch', flags: WORKLOAD_FLAGS, short: WORKLOAD_SHORT, positional: 'workload', outputs: ['json', 'yaml', 'name'], dryRuns: ['none', 'client', 'server'] },
+  version: { describe: 'cli.complete.version', flags: { client: 'bool', output: 'value' }, short: { o: 'output' }, positional: 'none', outputs: ['json', 'yaml'] },
+  completion: { describe: 'cli.complete.completion', flags: {}, short: {}, positional: 'none' },
 };
 
 export const COMMAND_SPECS: readonly CommandSpec[] = COMMANDS.map((e) => {
@@ -193,7 +195,7 @@ export async function complete(words: readonly string[], sources: CompletionSour
   if (current.startsWith('-')) return done(flagCandidates(spec, current, flags));
   if (!spec) {
     if (positionals.length > 0) return done([]);
-    return done(COMMAND_SPECS.filter((s) => s.name.startsWith(current)).map((s) => `${s.name}\t${s.describe}`));
+    return done(COMMAND_SPECS.filter((s) => s.name.startsWith(current)).map((s) => `${s.name}\t${t(s.describe)}`));
   }
   if (spec.positional === 'image') {
     if (positionals.length > 0) return done([]);
@@ -388,6 +390,8 @@ function withDeadline(sources: CompletionSources, deadline: Promise<undefined>):
 
 /** The `kubectl_complete-uimgacc` executable: prints the candidates and exits, never slower than ~1 s. */
 export async function runCompletion(words: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Completion runs without main(): the descriptions follow the locale the same way.
+  await useLanguage(languageFromEnv(env));
   const timeoutMs = Number(env['UIMGACC_COMPLETION_TIMEOUT_MS']) || 1000;
   const deadline = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref());
   // The image cache gives up a little earlier so that a stale list still makes it out before the overall deadline.

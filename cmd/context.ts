@@ -4,7 +4,7 @@ import { invalid, UserError } from '../lib/errors.ts';
 import { redactUrl, UCloudCancelledError } from '../lib/ucloud/errors.ts';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import type { KubeFlags } from '../lib/kube/kubeconfig.ts';
-import { ConfigResolver, type ResolveFlags, type Sourced } from '../lib/config/resolve.ts';
+import { ConfigResolver, describeSource, noteLines, type ResolveFlags, type Sourced } from '../lib/config/resolve.ts';
 import type { AccelerationApi } from '../lib/ucloud/acceleration.ts';
 import { checkClusterIdentity, describeMismatch, requireSameCluster, type IdentityPolicy, type IdentityVerdict } from '../lib/config/identity.ts';
 import { PLUGIN_VERSION } from '../lib/version.ts';
@@ -66,7 +66,7 @@ export class Context {
   limitTo(ms: number): void {
     if (ms <= 0) return;
     this.#deadline = { at: Date.now() + ms, ms };
-    setTimeout(() => this.#stop.abort(new Error(`--timeout ${formatDuration(ms)} ran out`)), ms).unref();
+    setTimeout(() => this.#stop.abort(new Error(t('cli.timeoutRanOut', { duration: formatDuration(ms) }))), ms).unref();
   }
 
   /** When --timeout runs out (epoch ms); undefined without a limit. */
@@ -85,15 +85,18 @@ export class Context {
   explainStop(err: unknown): unknown {
     if (!this.timedOut() || (err instanceof UserError && err.kind === 'timeout') || err instanceof UCloudCancelledError) return err;
     const what = err instanceof Error ? err.message : String(err);
-    const reason = this.#stop.signal.reason instanceof Error ? this.#stop.signal.reason.message : 'timed out';
-    return new UserError('timeout', `${reason} (${what})`, ['hint: nothing may have been sent yet, or the operation may still finish: check `kubectl uimgacc status`']);
+    const reason = this.#stop.signal.reason instanceof Error ? this.#stop.signal.reason.message : t('cli.timedOut');
+    return new UserError('timeout', t('cli.stopped', { reason, error: what }), [t('cli.stoppedHint')]);
   }
 
   get out(): Writable {
     return this.streams.out;
   }
 
-  /** `-v` diagnostics on stderr; never used for secrets. */
+  /**
+   * `-v` diagnostics on stderr; never used for secrets. They stay English in every language, as kubectl's klog lines
+   * do: they are read next to kubectl's own -v output and pasted into bug reports.
+   */
   debug(level: number, line: string): void {
     if (this.flags.verbosity >= level) this.streams.err.write(`I ${line}\n`);
   }
@@ -103,14 +106,15 @@ export class Context {
   }
 
   #explain(what: string, v: Sourced | undefined, secret = false): void {
-    if (!v) this.debug(1, `${what}: not set`);
-    else this.debug(1, `${what}: ${secret ? '(set)' : redactUrl(v.value)} (from ${v.source})`);
+    if (!v) this.debug(1, t('setup.explain.notSet', { what }));
+    else if (secret) this.debug(1, t('setup.explain.secret', { what, source: describeSource(v.source) }));
+    else this.debug(1, t('setup.explain.value', { what, value: redactUrl(v.value), source: describeSource(v.source) }));
   }
 
   /** The cluster UCloud acts on against the identity of the Kubernetes cluster being read (uk8sconfig, context). */
   async clusterIdentity(): Promise<IdentityVerdict> {
     const v = checkClusterIdentity(await this.config.clusterId(), await this.config.kubernetesIdentity());
-    this.debug(1, `Kubernetes cluster identity: ${v.kind === 'unknown' ? `unknown (${v.why})` : `${v.kubernetes.value} (from ${v.kubernetes.source})`}`);
+    this.debug(1, v.kind === 'unknown' ? t('setup.explain.identityUnknown', { why: v.why }) : t('setup.explain.identity', { cluster: v.kubernetes.value, source: describeSource(v.kubernetes.source) }));
     return v;
   }
 
@@ -120,7 +124,7 @@ export class Context {
    */
   async requireSameCluster(policy: IdentityPolicy): Promise<void> {
     const warning = requireSameCluster(await this.clusterIdentity(), policy);
-    if (warning) this.warn(`${warning}; going ahead (--force)`);
+    if (warning) this.warn(t('cli.identityGoingAhead', { warning }));
   }
 
   /**
@@ -134,11 +138,11 @@ export class Context {
     });
     try {
       const v = await Promise.race([this.clusterIdentity(), limit]);
-      if (v === undefined) this.debug(1, 'Kubernetes cluster identity: not read in time, no check');
-      else if (v.kind === 'different') this.warn(`${describeMismatch(v)}: acting on ${v.ucloud.value}`);
+      if (v === undefined) this.debug(1, t('setup.explain.identityLate'));
+      else if (v.kind === 'different') this.warn(t('cli.identityActingOn', { mismatch: describeMismatch(v), clusterId: v.ucloud.value }));
     } catch (err) {
       // The command resolves the cluster ID itself and reports a failure there.
-      this.debug(1, `Kubernetes cluster identity: not checked: ${err instanceof Error ? err.message : String(err)}`);
+      this.debug(1, t('setup.explain.identityUnchecked', { error: err instanceof Error ? err.message : String(err) }));
     } finally {
       clearTimeout(timer);
     }
@@ -148,7 +152,7 @@ export class Context {
   async readInput(file: string): Promise<string> {
     if (file === '-') {
       const input = this.streams.input;
-      if (!input) throw invalid('-f -: there is no standard input to read');
+      if (!input) throw invalid(t('cli.noStdin'));
       const chunks: Buffer[] = [];
       for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
       return Buffer.concat(chunks).toString('utf8');
@@ -158,7 +162,7 @@ export class Context {
       const { readFile } = await import('node:fs/promises');
       return await readFile(file, 'utf8');
     } catch (err) {
-      throw invalid(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+      throw invalid(t('cli.cannotRead', { file, reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? t('cli.noSuchFile') : (err as Error).message }));
     }
   }
 
@@ -179,13 +183,13 @@ export class Context {
       const projectId = await this.config.projectId();
       const baseUrl = await this.config.baseUrl();
       const credentials = await this.config.credentials();
-      this.#explain('cluster ID', clusterId);
-      this.#explain('region', region);
-      this.#explain('project ID', projectId);
-      this.#explain('API endpoint', baseUrl);
-      this.#explain('public key', credentials.publicKey, true);
-      this.#explain('private key', credentials.privateKey, true);
-      for (const note of this.config.notes) this.debug(1, `note: ${note}`);
+      this.#explain(t('setup.explain.clusterId'), clusterId);
+      this.#explain(t('setup.explain.region'), region);
+      this.#explain(t('setup.explain.projectId'), projectId);
+      this.#explain(t('setup.explain.endpoint'), baseUrl);
+      this.#explain(t('setup.explain.publicKey'), credentials.publicKey, true);
+      this.#explain(t('setup.explain.privateKey'), credentials.privateKey, true);
+      for (const line of noteLines(this.config.notes)) this.debug(1, line);
       // Loaded on first use: commands that never call UCloud (version, patch --image, …) skip the signing code.
       const [{ UCloudClient }, { AccelerationApi }] = await Promise.all([import('../lib/ucloud/client.ts'), import('../lib/ucloud/acceleration.ts')]);
       const client = new UCloudClient({
@@ -215,7 +219,7 @@ export class Context {
     try {
       return parseRequestTimeout(v.trim());
     } catch {
-      throw invalid(`invalid UIMGACC_API_TIMEOUT "${v}": use a duration such as 30s or 2m (0 = no limit)`);
+      throw invalid(t('cli.invalidApiTimeout', { value: v }));
     }
   }
 }

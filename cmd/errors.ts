@@ -69,7 +69,7 @@ export function reportError(err: unknown, out: ErrorOutput, verbosity = 0, serve
     return EXIT.timeout;
   }
   if (isKubeError(err)) {
-    out.line(describeKubeError(err, server));
+    out.line(describeKubeError(err, server, t));
     return EXIT.error;
   }
   out.error(err instanceof Error ? err.message : String(err));

@@ -6,6 +6,8 @@ import type { Context } from './context.ts';
 import { API_VERSION, unseenLines, usesTable } from './views.ts';
 import { printMachine, type OutputFormat } from './output.ts';
 import { exitCodeOf } from './errors.ts';
+import { t } from '../lib/i18n/index.ts';
+import { writeStyled } from './safe-text.ts';
 
 /** What the in-use guard decided for delete/disable, with what the scan saw (undefined: no scan was needed). */
 export type GuardOutcome = ({ readonly proceed: true; readonly forced: boolean } | { readonly proceed: false; readonly refusal: InUseRefusal }) & {
@@ -28,10 +30,10 @@ export function unreadableScan(reason: string, scope: string = ALL_NAMESPACES): 
 
 /**
  * Scans the whole cluster for users of `targets` and applies the safety rule. With --force a refusal becomes a warning
- * that still shows the table, so the user sees what they are breaking.
+ * that still shows the table, so the user sees what they are breaking. `what` is in the user's language.
  */
 export async function guardInUse(ctx: Context, targets: readonly string[], what: string, force: boolean): Promise<GuardOutcome> {
-  const image = targets.length === 1 ? 'the target image' : 'target images';
+  const several = targets.length !== 1;
   let refusal: InUseRefusal | undefined;
   let scan: ScanResult;
   try {
@@ -39,23 +41,18 @@ export async function guardInUse(ctx: Context, targets: readonly string[], what:
     scan = await scanImageUses(ctx.kube, targets, { signal: ctx.signal });
     ctx.debug(1, `in-use scan: ${Object.entries(scan.scanned).map(([k, n]) => `${n} ${k}`).join(', ')}; ${scan.uses.length} use(s), ${scan.unseen.length} unseen`);
     const seen = scan;
-    refusal = inUseRefusal(what, seen, { uses: () => usesTable(seen.uses, targets.length > 1), unseen: () => unseenLines(seen.unseen) }, image);
+    refusal = inUseRefusal(what, seen, { uses: () => usesTable(seen.uses, targets.length > 1), unseen: () => unseenLines(seen.unseen) }, several);
   } catch (err) {
     // Cut short by --timeout or an interrupt: that is the answer, not "the cluster could not be read".
     if (ctx.signal.aborted) throw err;
     if (!(err instanceof UserError) && !isKubeError(err)) throw err;
     const reason = err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl());
     scan = unreadableScan(reason);
-    refusal = new InUseRefusal(
-      what,
-      `the in-use check could not read the cluster: ${reason}`,
-      ['hint: fix the cluster access (--kubeconfig, --context), or pass --force if you are sure nothing uses the image'],
-      'unverified',
-    );
+    refusal = new InUseRefusal(what, (tr) => tr('operation.guard.unreadable', { reason }), [t('operation.guard.unreadableHint')], 'unverified');
   }
   if (!refusal) return { proceed: true, forced: false, targets, scan };
   if (!force) return { proceed: false, refusal, targets, scan };
-  ctx.warn(refusal.reason);
+  ctx.warn(refusal.localReason);
   // Everything but the closing hint, which talks about --force.
   for (const line of refusal.details.slice(0, -1)) ctx.streams.err.write(`${line}\n`);
   return { proceed: true, forced: true, targets, scan };
@@ -71,21 +68,29 @@ export function printRefusal(ctx: Context, output: OutputFormat, outcome: GuardO
   printMachine(ctx.out, output, usageReport(outcome.targets ?? [], outcome.scan ?? emptyScanResult(), ALL_NAMESPACES, extra));
 }
 
+/** The human lines of a guarded dry run, whole sentences in the user's language. */
+export interface DryRunWording {
+  /** "… would be refused: {reason} (dry run)". */
+  refused(reason: string): string;
+  /** "… would proceed: nothing uses it (dry run)", or with `forced` "… would proceed (--force) (dry run)". */
+  proceeds(forced: boolean): string;
+}
+
 /**
  * --dry-run=client for a guarded operation: every check runs, nothing changes, and the exit code is the one the real
  * run would have (3 if it would be refused as in use, 5 if it would be refused as unverifiable), so a script can ask
  * "would this be safe?". With -o json|yaml the body is `wouldBe` (the object as the operation would leave it, with
  * `dryRun: true`) or, when refused, the in-use report.
  */
-export function reportGuardDryRun(ctx: Context, outcome: GuardOutcome, wouldDo: string, safe = 'nothing uses the target image', machine?: { readonly output: OutputFormat; readonly wouldBe: Record<string, unknown> }): number {
+export function reportGuardDryRun(ctx: Context, outcome: GuardOutcome, wording: DryRunWording, machine?: { readonly output: OutputFormat; readonly wouldBe: Record<string, unknown> }): number {
   const structured = machine !== undefined && (machine.output === 'json' || machine.output === 'yaml');
   if (!outcome.proceed) {
     for (const line of outcome.refusal.details) ctx.streams.err.write(`${line}\n`);
     if (structured) printRefusal(ctx, machine.output, outcome, true);
-    else ctx.out.write(`${wouldDo} would be refused: ${outcome.refusal.reason} (dry run)\n`);
+    else writeStyled(ctx.out, [{ style: 'fail', text: wording.refused(outcome.refusal.localReason) }, '\n']);
     return exitCodeOf(outcome.refusal.kind);
   }
   if (structured) printMachine(ctx.out, machine.output, { ...machine.wouldBe, dryRun: true, ...(outcome.forced ? { forced: true } : {}) });
-  else ctx.out.write(`${wouldDo} would proceed${outcome.forced ? ' (--force)' : `: ${safe}`} (dry run)\n`);
+  else writeStyled(ctx.out, [{ style: outcome.forced ? 'warn' : 'ok', text: wording.proceeds(outcome.forced) }, '\n']);
   return 0;
 }

@@ -5,7 +5,7 @@ import type { Context, GlobalFlags, Streams } from './context.ts';
 import { EXIT, errorOutput, reportError } from './errors.ts';
 import { SafeWritable } from './safe-text.ts';
 import { painterFor } from './colour.ts';
-import { languageFromEnv, useLanguage } from '../lib/i18n/index.ts';
+import { languageFromEnv, t, useLanguage } from '../lib/i18n/index.ts';
 import { exitCodeOfSignal, interrupted } from './interrupt.ts';
 import { invalid } from '../lib/errors.ts';
 import { parseDuration } from '../lib/duration.ts';
@@ -18,7 +18,7 @@ const KNOWN = new Set(COMMANDS.flatMap((e) => [e.name, ...e.aliases]));
 function parseVerbosity(value: string | undefined): number {
   if (value === undefined) return 0;
   if (value === '' || value === 'true') return 1;
-  if (!/^\d+$/.test(value)) throw invalid(`invalid -v level "${value}": use a number, e.g. -v=2`);
+  if (!/^\d+$/.test(value)) throw invalid(t('cli.invalidVerbosity', { value }));
   return Number(value);
 }
 
@@ -50,49 +50,70 @@ export function globalFlags(args: Args): GlobalFlags {
   };
 }
 
+// Descriptions are looked up when the parser is built (at run time, in the chosen language), never at module load.
 function addGlobalOptions(y: Argv): Argv {
-  const group = 'Kubernetes flags:';
-  const ucloud = 'UCloud flags:';
+  const group = t('cli.group.kubernetes');
+  const ucloud = t('cli.group.ucloud');
   return y
-    .option('kubeconfig', { type: 'string', group, describe: 'Path to the kubeconfig file (default: KUBECONFIG or ~/.kube/config)' })
-    .option('context', { type: 'string', group, describe: 'The kubeconfig context to use' })
-    .option('cluster', { type: 'string', group, describe: 'The kubeconfig cluster to use' })
-    .option('user', { type: 'string', group, describe: 'The kubeconfig user to use' })
-    .option('namespace', { alias: 'n', type: 'string', group, describe: 'The namespace scope for this request' })
-    .option('request-timeout', { type: 'string', group, describe: 'How long to wait for a single request, to Kubernetes and to UCloud (e.g. 30s; 0 = no limit)' })
-    .option('server', { alias: 's', type: 'string', group, describe: 'The address and port of the Kubernetes API server' })
-    .option('certificate-authority', { type: 'string', group, describe: 'Path to a cert file for the certificate authority' })
-    .option('insecure-skip-tls-verify', { type: 'boolean', group, describe: "If true, the server's certificate will not be checked for validity (insecure)" })
-    .option('tls-server-name', { type: 'string', group, describe: 'Server name to use for server certificate validation' })
-    .option('token', { type: 'string', group, describe: 'Bearer token for authentication to the API server' })
-    .option('as', { type: 'string', group, describe: 'Username to impersonate for the operation (the in-use scan and patch run as this user)' })
-    .option('as-group', { type: 'string', array: true, group, describe: 'Group to impersonate for the operation, repeatable' })
-    .option('as-uid', { type: 'string', group, describe: 'UID to impersonate for the operation' })
-    .option('cluster-id', { type: 'string', group: ucloud, describe: 'UK8S cluster ID (default: UCLOUD_UK8S_CLUSTER_ID, the context, or ConfigMap kube-system/uk8sconfig)' })
-    .option('region', { type: 'string', group: ucloud, describe: 'UCloud region, e.g. cn-bj2 (default: UCLOUD_REGION, the context, the cluster)' })
-    .option('project-id', { type: 'string', group: ucloud, describe: 'UCloud project ID (default: UCLOUD_PROJECT_ID, the context, the cluster)' })
-    .option('api-endpoint', { type: 'string', group: ucloud, describe: 'UCloud API base URL (default: UCLOUD_API_BASE_URL or https://api.ucloud.cn; inside a UCloud VPC http://api.service.ucloud.cn)' })
-    .option('credentials-secret', { type: 'string', group: ucloud, describe: 'Secret holding the UCloud key pair, NAMESPACE/NAME (default: kube-system/uimgacc-credentials)' })
-    .option('profile', { type: 'string', group: ucloud, describe: 'ucloud-cli profile to take the key pair from (default: UCLOUD_PROFILE or the active one)' })
-    .option('v', { type: 'string', describe: 'Log level: -v explains where each setting came from, -v=2 also logs API calls (secrets never)' })
+    .option('kubeconfig', { type: 'string', group, describe: t('cli.flag.kubeconfig') })
+    .option('context', { type: 'string', group, describe: t('cli.flag.context') })
+    .option('cluster', { type: 'string', group, describe: t('cli.flag.cluster') })
+    .option('user', { type: 'string', group, describe: t('cli.flag.user') })
+    .option('namespace', { alias: 'n', type: 'string', group, describe: t('cli.flag.namespace') })
+    .option('request-timeout', { type: 'string', group, describe: t('cli.flag.requestTimeout') })
+    .option('server', { alias: 's', type: 'string', group, describe: t('cli.flag.server') })
+    .option('certificate-authority', { type: 'string', group, describe: t('cli.flag.certificateAuthority') })
+    .option('insecure-skip-tls-verify', { type: 'boolean', group, describe: t('cli.flag.insecureSkipTlsVerify') })
+    .option('tls-server-name', { type: 'string', group, describe: t('cli.flag.tlsServerName') })
+    .option('token', { type: 'string', group, describe: t('cli.flag.token') })
+    .option('as', { type: 'string', group, describe: t('cli.flag.as') })
+    .option('as-group', { type: 'string', array: true, group, describe: t('cli.flag.asGroup') })
+    .option('as-uid', { type: 'string', group, describe: t('cli.flag.asUid') })
+    .option('cluster-id', { type: 'string', group: ucloud, describe: t('cli.flag.clusterId') })
+    .option('region', { type: 'string', group: ucloud, describe: t('cli.flag.region') })
+    .option('project-id', { type: 'string', group: ucloud, describe: t('cli.flag.projectId') })
+    .option('api-endpoint', { type: 'string', group: ucloud, describe: t('cli.flag.apiEndpoint') })
+    .option('credentials-secret', { type: 'string', group: ucloud, describe: t('cli.flag.credentialsSecret') })
+    .option('profile', { type: 'string', group: ucloud, describe: t('cli.flag.profile') })
+    .option('v', { type: 'string', describe: t('cli.flag.v') })
     .option('poll-interval', { type: 'string', hidden: true })
     .option('read-failure-limit', { type: 'string', hidden: true });
 }
 
-/** yargs' usage errors in kubectl's (pflag's) words, each unknown flag named once with its dashes. */
-function kubectlWording(msg: string, argv: readonly string[]): string {
+/** How the user spelled an unknown flag yargs names `name`: yargs reads `--no-x` as "x, negated" and names it `x`. */
+function spelledFlag(name: string, argv: readonly string[]): string {
+  const dashes = name.length === 1 ? '-' : '--';
+  const given = (flag: string): boolean => argv.some((a) => a === flag || a.startsWith(`${flag}=`));
+  return !given(`${dashes}${name}`) && given(`--no-${name}`) ? `--no-${name}` : `${dashes}${name}`;
+}
+
+/**
+ * yargs' usage errors in kubectl's (pflag's) words and the user's language, each unknown flag named once with its
+ * dashes as typed. yargs keeps these messages in English in every language (cmd/yargs-zh.ts) so that they are
+ * recognised here.
+ */
+function kubectlWording(msg: string, argv: readonly string[]): string[] {
   const unknown = /^Unknown arguments?: (.*)$/.exec(msg);
   if (unknown) {
     const names = [...new Set((unknown[1] ?? '').split(', ').filter((n) => n !== ''))];
     // yargs reports extra positionals the same way: only a word given with dashes is a flag.
-    return names
-      .map((n) => (argv.includes(n) ? `unexpected argument "${n}"` : `unknown flag: ${n.length === 1 ? '-' : '--'}${n}`))
-      .join('\nerror: ');
+    return names.map((n) => (argv.includes(n) ? t('cli.unexpectedArgument', { argument: n }) : t('cli.unknownFlag', { flag: spelledFlag(n, argv) })));
   }
   const missing = /^Not enough arguments following: (.*)$/.exec(msg);
-  if (missing) return `flag needs an argument: --${missing[1] ?? ''}`;
-  return msg;
+  if (missing) return [t('cli.flagNeedsArgument', { flag: missing[1] ?? '' })];
+  return [msg];
 }
+
+/**
+ * The usage errors kubectlWording recognises, kept in yargs' English in every language: where yargs can read its own
+ * zh_CN locale from disk (running from source; the bundle cannot), it would otherwise translate them first. yargs
+ * takes a plural entry as { one, other } although its types declare strings only.
+ */
+const RECOGNISED = {
+  'Unknown argument: %s': { one: 'Unknown argument: %s', other: 'Unknown arguments: %s' },
+  'Not enough arguments following: %s': 'Not enough arguments following: %s',
+  'Did you mean %s?': 'Did you mean %s?',
+} as unknown as Readonly<Record<string, string>>;
 
 /** Runs the plugin with the given arguments; returns the exit code instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[], raw: Streams, env: NodeJS.ProcessEnv): Promise<number> {
@@ -104,16 +125,15 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
   const streams: Streams = { out: new SafeWritable(raw.out, outPaint), err: new SafeWritable(raw.err, errPaint), interactive: raw.interactive, terminal: raw.terminal ?? raw.err, get input() { return raw.input; } };
   let exitCode: number = EXIT.ok;
   let failed = false;
-  const write = (text: string): void => void streams.err.write(text);
   const errors = errorOutput(streams.err);
   // Like kubectl, a bare invocation shows the help instead of an error.
   let parser = addGlobalOptions(yargs(argv.length === 0 ? ['--help'] : [...argv]))
     // Never yargs' own guess from the environment: the language is the one chosen above, for every message.
     .locale(language === 'zh-CN' ? 'zh_CN' : 'en')
     .scriptName(PROGRAM)
-    .usage(`${PROGRAM}: make UCloud UK8S image acceleration safe and effortless\n\nUsage: ${PROGRAM} COMMAND [flags]`)
+    .usage(t('cli.usage', { program: PROGRAM }))
     .strict()
-    .demandCommand(1, 'a command is required')
+    .demandCommand(1, t('cli.commandRequired'))
     .recommendCommands()
     .help('help')
     .alias('help', 'h')
@@ -122,7 +142,7 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
     // Flags are read by their kubectl names only: camel-case twins would make yargs name an unknown flag twice.
     .parserConfiguration({ 'camel-case-expansion': false })
     .wrap(Math.min(120, (raw.err as { columns?: number }).columns ?? 100))
-    .epilog('Exit codes: 0 ok, 1 error, 3 refused because the image is in use (--force overrides), 4 timed out (the operation may still finish), 5 could not verify that nothing uses the image (part of the cluster could not be seen), 130/143 interrupted.')
+    .epilog(t('cli.epilog'))
     .fail((msg, err) => {
       if (failed) return;
       failed = true;
@@ -132,17 +152,19 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
       }
       const first = argv.find((a) => !a.startsWith('-'));
       const cmd = first !== undefined && KNOWN.has(first) ? first : undefined;
-      if (first !== undefined && cmd === undefined && /^Did you mean/.test(msg)) {
-        write(`error: unknown command "${first}" for "${PROGRAM}"\n${msg}\n`);
+      const suggestion = /^Did you mean (.*)\?$/.exec(msg);
+      if (first !== undefined && cmd === undefined && suggestion) {
+        errors.error(t('cli.unknownCommand', { command: first, program: PROGRAM }));
+        errors.line(t('cli.didYouMean', { command: suggestion[1] ?? '' }));
       } else {
-        write(`error: ${kubectlWording(msg, argv)}\n`);
+        for (const line of kubectlWording(msg, argv)) errors.error(line);
       }
-      write(`See '${PROGRAM}${cmd ? ` ${cmd}` : ''} --help' for usage.\n`);
+      errors.line(t('cli.seeHelp', { command: `${PROGRAM}${cmd ? ` ${cmd}` : ''}` }));
       exitCode = EXIT.error;
     });
+  if (language === 'zh-CN') parser = parser.updateStrings({ ...(await import('./yargs-zh.ts')).YARGS_ZH_CN, ...RECOGNISED });
   // Import only the modules of commands the arguments name (usually one; a flag value that happens to be a command
   // name costs an import, nothing more). The others still register, with their description, for help and suggestions.
-  if (language === 'zh-CN') parser = parser.updateStrings({ ...(await import('./yargs-zh.ts')).YARGS_ZH_CN });
   const loaded = new Map<CommandEntry, CommandModule<unknown>>(
     await Promise.all(COMMANDS.filter((e) => argv.includes(e.name) || e.aliases.some((a) => argv.includes(a))).map(async (e) => [e, await e.load()] as const)),
   );
@@ -150,7 +172,7 @@ export async function main(argv: readonly string[], raw: Streams, env: NodeJS.Pr
     parser = parser.command({
       command: e.command,
       aliases: [...e.aliases],
-      describe: e.describe,
+      describe: t(e.describe),
       builder: (y: Argv) => loaded.get(e)?.builder(y) ?? y,
       handler: async (args: Args) => {
         // yargs still calls the handler after reporting a usage error when it may not exit the process.

@@ -1,5 +1,6 @@
 import * as yaml from 'js-yaml';
 import { invalid } from '../lib/errors.ts';
+import { t } from '../lib/i18n/index.ts';
 
 export const OUTPUT_FORMATS = ['json', 'yaml', 'wide', 'name'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number] | 'table';
@@ -8,8 +9,8 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number] | 'table';
 export function parseOutputFormat(value: string | undefined, allowed: readonly OutputFormat[] = OUTPUT_FORMATS): OutputFormat {
   if (value === undefined || value === '') return 'table';
   if ((allowed as readonly string[]).includes(value)) return value as OutputFormat;
-  const list = allowed.filter((f) => f !== 'table').join(', ');
-  throw invalid(`unable to match a printer suitable for the output format "${value}", allowed formats are: ${list}`);
+  const formats = allowed.filter((f) => f !== 'table').join(t('common.listSeparator'));
+  throw invalid(t('cli.unknownOutputFormat', { format: value, formats }));
 }
 
 export interface Sink {

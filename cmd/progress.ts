@@ -8,7 +8,8 @@ import { UserError } from '../lib/errors.ts';
 import { printMachine, type OutputFormat } from './output.ts';
 import { listObject } from './views.ts';
 import type { Context, Streams } from './context.ts';
-import { safeField } from './safe-text.ts';
+import { safeField, writeStyled } from './safe-text.ts';
+import { currentLanguage, t } from '../lib/i18n/index.ts';
 
 export interface ProgressDisplay {
   readonly onProgress: (p: Progress) => void;
@@ -20,13 +21,13 @@ function describe(p: Progress): string {
   const s = p.state;
   const parts: string[] = [];
   if (s) {
-    parts.push(`status ${s.status}`);
+    parts.push(t('cli.progress.status', { status: s.status }));
     // What enable waits for, and what UCloud says went wrong, as it happens.
-    if (s.enabled) parts.push(`NFS ${s.nfsReady ? 'ready' : 'not ready'}`, `agent ${s.agentReady ? 'ready' : 'not ready yet'}`);
-    if (s.error) parts.push(`error: ${s.error}`);
+    if (s.enabled) parts.push(t(s.nfsReady ? 'cli.progress.nfsReady' : 'cli.progress.nfsNotReady'), t(s.agentReady ? 'cli.progress.agentReady' : 'cli.progress.agentNotReady'));
+    if (s.error) parts.push(t('cli.progress.error', { error: s.error }));
   }
-  if (p.readError) parts.push(`status read failed, retrying: ${p.readError.split('\n')[0] ?? ''}`);
-  return parts.join(', ');
+  if (p.readError) parts.push(t('cli.progress.readFailed', { error: p.readError.split('\n')[0] ?? '' }));
+  return parts.join(t('cli.progress.separator'));
 }
 
 /** A live spinner on a terminal; elsewhere one plain line on stderr whenever the state changes. */
@@ -41,18 +42,21 @@ export async function startProgress(streams: Streams, rawWhat: string): Promise<
     const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.terminal ?? streams.err, handleSignals: false }).start();
     return {
       onProgress: (p) => {
-        spinner.text = `${what} (${formatDuration(p.elapsedMs)}, ${safeField(describe(p))})`;
+        const detail = safeField(describe(p));
+        const elapsed = formatDuration(p.elapsedMs);
+        spinner.text = detail === '' ? t('cli.progress.elapsed', { what, elapsed }) : t('cli.progress.elapsedDetail', { what, elapsed, detail });
       },
       succeed: (text) => void spinner.success(text),
       fail: () => void spinner.stop(),
     };
   }
   let last = '';
-  streams.err.write(`${what}\n`);
+  // What is waited for stands out when stderr is coloured (a terminal without live progress, e.g. CI=true, or FORCE_COLOR).
+  writeStyled(streams.err, [{ style: 'progress', text: what }, '\n']);
   return {
     onProgress: (p) => {
       const line = describe(p);
-      if (line !== last) streams.err.write(`  ${line} (${formatDuration(p.elapsedMs)})\n`);
+      if (line !== last) writeStyled(streams.err, [{ style: p.readError ? 'warn' : 'muted', text: t('cli.progress.line', { detail: line, elapsed: formatDuration(p.elapsedMs) }) }, '\n']);
       last = line;
     },
     succeed: () => undefined,
@@ -85,10 +89,9 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
     progress?.fail();
     // Machine output describes what is known, as when the wait runs out; the explanation goes to stderr.
     if (lastSeen) unfinished?.(lastSeen, true);
-    ctx.streams.err.write(
-      `\nInterrupted (${signal}) while ${what.charAt(0).toLowerCase()}${what.slice(1)}: an operation UCloud accepted continues there; nothing was changed locally.\n` +
-        'Follow it with `kubectl uimgacc status --watch`.\n',
-    );
+    // English reads "while creating …": the sentence goes on from the progress title, which starts with a capital.
+    const doing = currentLanguage() === 'en' ? `${what.charAt(0).toLowerCase()}${what.slice(1)}` : what;
+    ctx.streams.err.write(t('cli.progress.interrupted', { signal, what: doing }));
   });
   let result: T;
   try {
@@ -105,7 +108,7 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
   }
   if (result.finished) progress?.succeed(doneText);
   else progress?.fail();
-  if (result.recoveredFrom) ctx.warn(`${result.recoveredFrom}; the status shows UCloud accepted the request anyway`);
+  if (result.recoveredFrom) ctx.warn(t('cli.progress.recovered', { reason: result.recoveredFrom }));
   return result;
 }
 
@@ -130,10 +133,10 @@ export async function waitForTurn(
   wait: WaitSettings | undefined,
 ): Promise<{ state: AccelerationState; waited: boolean }> {
   if (!wait || settled(state)) return { state, waited: false };
-  const progress = await startProgress(ctx.streams, `Waiting for ${busyReason(state)}`);
+  const progress = await startProgress(ctx.streams, t('cli.progress.waitingFor', { reason: busyReason(state) }));
   const unregister = onInterrupt((signal) => {
     progress.fail();
-    ctx.streams.err.write(`\nInterrupted (${signal}) while waiting for its turn: nothing was sent by this command. \`kubectl uimgacc status --watch\` follows the operation in progress.\n`);
+    ctx.streams.err.write(t('cli.progress.turnInterrupted', { signal }));
   });
   let result: { state: AccelerationState; waited: boolean };
   try {
@@ -144,6 +147,6 @@ export async function waitForTurn(
   } finally {
     unregister();
   }
-  progress.succeed('its turn came');
+  progress.succeed(t('cli.progress.turnCame'));
   return result;
 }

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { t } from '../lib/i18n/index.ts';
 
 /**
  * Asks for a value on the terminal. Secret answers are not echoed: the terminal is put in raw mode and nothing of what
@@ -24,7 +25,7 @@ export function prompt(question: string, opts: { secret: boolean; trim?: boolean
     const onData = (chunk: string): void => {
       for (const ch of chunk) {
         if (ch === '\r' || ch === '\n') return done();
-        if (ch === '\u0003') return done(new Error('interrupted'));
+        if (ch === '\u0003') return done(new Error(t('cli.promptInterrupted')));
         if (ch === '\u007f' || ch === '\b') {
           if (answer.length > 0) {
             answer = answer.slice(0, -1);

@@ -1,6 +1,8 @@
-import { AGENT_NOT_READY, type AccelerationState, type AcceleratedImage } from '../lib/ucloud/acceleration.ts';
+import { type AccelerationState, type AcceleratedImage } from '../lib/ucloud/acceleration.ts';
+import { t } from '../lib/i18n/index.ts';
+import { statusStyle, type Style, type StyledText } from './colour.ts';
 import { humanBytes } from './output.ts';
-import { renderTable } from './table.ts';
+import { plainText, renderStyledTable, type Cell } from './table.ts';
 import { ALL_NAMESPACES, type ImageUse, type Unseen } from '../lib/inuse/scan.ts';
 
 export const API_VERSION = 'uimgacc.ucloud.cn/v1alpha1';
@@ -82,51 +84,73 @@ function inUseCell(v: ImageView, inUseComplete: boolean): string {
   return v.inUseBy === 0 ? '?' : `${v.inUseBy}+`;
 }
 
-export function imagesTable(views: readonly ImageView[], wide: boolean, inUseComplete = true): string {
-  const head = ['ORIGINAL IMAGE', 'TARGET IMAGE', 'SIZE', 'LAYERS', 'STATUS'];
-  if (wide) head.push('SIZE (BYTES)', 'IN USE');
-  return renderTable(
+/** The accelerated images as a table; the STATUS cell is styled by its value (coloured on a terminal only). */
+export function imagesTable(views: readonly ImageView[], wide: boolean, inUseComplete = true): StyledText {
+  const head = [t('view.head.originalImage'), t('view.head.targetImage'), t('view.head.size'), t('view.head.layers'), t('view.head.status')];
+  if (wide) head.push(t('view.head.sizeBytes'), t('view.head.inUse'));
+  return renderStyledTable(
     head,
     views.map((v) => {
-      const row = [v.originalImage, v.targetImage, humanBytes(v.sizeBytes), String(v.layers), v.status];
+      const row: Cell[] = [v.originalImage, v.targetImage, humanBytes(v.sizeBytes), String(v.layers), { style: statusStyle(v.status), text: v.status }];
       if (wide) row.push(String(v.sizeBytes), inUseCell(v, inUseComplete));
       return row;
     }),
   );
 }
 
-/** Why the image list is empty when it may not really be empty. */
-export function imagesUnknownReason(state: AccelerationState): string | undefined {
+/**
+ * Why the image list is empty when it may not really be empty; in the user's language, or in English (`tEnglish`) where
+ * the reason lands in machine output.
+ */
+export function imagesUnknownReason(state: AccelerationState, translate: typeof t = t): string | undefined {
   if (state.imagesKnown) return undefined;
-  if (!state.enabled) return 'image acceleration is not enabled';
-  if (!state.agentReady) return `the acceleration agent is ${AGENT_NOT_READY}; meanwhile UCloud does not list the images`;
-  return `an operation is in progress (status ${state.status}), so UCloud does not list the images until it ends`;
+  if (!state.enabled) return translate('view.unknown.notEnabled');
+  if (!state.agentReady) return translate('view.unknown.agentNotReady', { agent: translate('view.agentNotReady') });
+  return translate('view.unknown.busy', { status: state.status });
 }
 
 export function useStatus(u: ImageUse): string {
   const parts: string[] = [];
   if (u.kind === 'Pod') parts.push(u.terminating ? 'Terminating' : (u.phase ?? ''));
   if (u.replicas !== undefined) parts.push(`replicas=${u.replicas}`);
-  if (u.suspended) parts.push('suspended');
-  if (!u.certain) parts.push('maybe (tag vs digest)');
-  return parts.join(', ') || '-';
+  if (u.suspended) parts.push(t('view.use.suspended'));
+  if (!u.certain) parts.push(t('view.use.maybe'));
+  return parts.filter((p) => p !== '').join(t('common.listSeparator')) || '-';
 }
 
-/** One row per container using a target; without the TARGET IMAGE column, a container that may be several targets is one row. */
-export function usesTable(uses: readonly ImageUse[], wide = false): string {
-  const head = ['NAMESPACE', 'KIND', 'NAME', 'CONTAINER', 'IMAGE', 'STATUS'];
-  if (wide) head.push('TARGET IMAGE');
-  const rows: string[][] = [];
+/** How a use's STATUS reads at a glance: running fine, on its way out, stuck, or not certainly a use at all. */
+function useStyle(u: ImageUse): Style | undefined {
+  if (!u.certain) return 'warn';
+  if (u.kind !== 'Pod') return undefined;
+  if (u.terminating) return 'progress';
+  if (u.phase === 'Running' || u.phase === 'Succeeded') return 'ok';
+  if (u.phase === 'Failed' || u.phase === 'Unknown') return 'fail';
+  return u.phase === 'Pending' ? 'warn' : undefined;
+}
+
+/**
+ * One row per container using a target, the STATUS cell styled (usesTable is its plain text); without the TARGET IMAGE
+ * column, a container that may be several targets is one row.
+ */
+export function usesStyledTable(uses: readonly ImageUse[], wide = false): StyledText {
+  const head = [t('view.head.namespace'), t('view.head.kind'), t('view.head.name'), t('view.head.container'), t('view.head.image'), t('view.head.status')];
+  if (wide) head.push(t('view.head.targetImage'));
+  const rows: Cell[][] = [];
   let previous = '';
   for (const u of uses) {
-    const row = [u.namespace, u.kind, u.name, u.containerType === 'container' ? u.container : `${u.container} (${u.containerType})`, u.image, useStatus(u)];
+    const status = useStatus(u);
+    const row: Cell[] = [u.namespace, u.kind, u.name, u.containerType === 'container' ? u.container : `${u.container} (${u.containerType})`, u.image, { style: useStyle(u), text: status }];
     if (wide) row.push(u.target);
-    const key = row.join('\u0000');
+    const key = [u.namespace, u.kind, u.name, row[3], u.image, status, wide ? u.target : ''].join('\u0000');
     if (key === previous) continue;
     previous = key;
     rows.push(row);
   }
-  return renderTable(head, rows);
+  return renderStyledTable(head, rows);
+}
+
+export function usesTable(uses: readonly ImageUse[], wide = false): string {
+  return plainText(usesStyledTable(uses, wide));
 }
 
 /**
@@ -143,8 +167,9 @@ export function unseenLines(unseen: readonly Unseen[]): string[] {
   const lines: string[] = [];
   for (const [kind, list] of byKind) {
     const first = list[0] as Unseen;
-    if (list.length === 1) lines.push(`  ${kind} in ${first.scope === ALL_NAMESPACES ? ALL_NAMESPACES : `namespace ${first.scope}`}: ${first.reason}`);
-    else lines.push(`  ${kind} in ${list.length} namespaces (${list.map((u) => u.scope).join(', ')}): ${first.reason}`);
+    if (list.length > 1) lines.push(t('view.unseen.namespaces', { kind, n: list.length, namespaces: list.map((u) => u.scope).join(t('common.listSeparator')), reason: first.reason }));
+    else if (first.scope === ALL_NAMESPACES) lines.push(t('view.unseen.allNamespaces', { kind, reason: first.reason }));
+    else lines.push(t('view.unseen.namespace', { kind, namespace: first.scope, reason: first.reason }));
   }
   return lines;
 }

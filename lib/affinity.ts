@@ -2,6 +2,7 @@
  * Required node affinity for accelerated images, shared by `patch`/`unpatch` and the admission webhook.
  * Structural types (compatible with client-node's V1Affinity) so the webhook can work on raw admission JSON.
  */
+import { t } from './i18n/index.ts';
 
 export const ACCELERATION_LABEL = 'node.uk8s.ucloud.cn/image_accel';
 /** The spelling of older clusters and of the original script. */
@@ -83,7 +84,7 @@ export function termRequiresLabel(term: NodeSelectorTerm, labels: readonly strin
  */
 export function requiresAcceleratedNode(affinity: Affinity | undefined, labels: readonly string[]): boolean {
   const terms = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  return Array.isArray(terms) && terms.length > 0 && terms.every((t) => termRequiresLabel(t, labels));
+  return Array.isArray(terms) && terms.length > 0 && terms.every((term) => termRequiresLabel(term, labels));
 }
 
 function contradiction(term: NodeSelectorTerm, label: string): string | undefined {
@@ -139,7 +140,7 @@ export function addAccelerationAffinity(input: Affinity | undefined, labels: rea
       return;
     }
     const contradicted = labels.map((l) => contradiction(term, l));
-    if (contradicted.every((c) => c !== undefined)) conflicts.push(`term ${index}: ${contradicted.join(', ')}`);
+    if (contradicted.every((c) => c !== undefined)) conflicts.push(t('workload.affinity.conflictTerm', { index, expressions: contradicted.join(t('common.listSeparator')) }));
     for (const label of labels) {
       out.push(withRequirement(term, label));
       terms.push({ source: index, label, createdList: term.matchExpressions === undefined });
@@ -164,10 +165,10 @@ export class AffinityRestoreError extends Error {
 
 /** Removes the expression `entry` says was appended to `term`; throws when it is gone. */
 function stripRecorded(term: NodeSelectorTerm | undefined, entry: RecordedTerm, at: number): NodeSelectorTerm {
-  if (!term) throw new AffinityRestoreError(`node selector term ${at} is gone`);
+  if (!term) throw new AffinityRestoreError(t('workload.affinity.termGone', { index: at }));
   if (entry.label === undefined) return term;
   const i = term.matchExpressions?.findIndex((r) => isAccelerationRequirement(r, entry.label as string)) ?? -1;
-  if (i < 0) throw new AffinityRestoreError(`node selector term ${at} no longer has the ${entry.label} expression that patch added`);
+  if (i < 0) throw new AffinityRestoreError(t('workload.affinity.expressionGone', { index: at, label: entry.label }));
   const copy = clone(term);
   copy.matchExpressions?.splice(i, 1);
   if (entry.createdList && copy.matchExpressions?.length === 0) delete copy.matchExpressions;
@@ -183,20 +184,18 @@ export function removeAccelerationAffinity(input: Affinity | undefined, record: 
   const affinity = clone(input);
   const terms = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (!affinity || !Array.isArray(terms)) {
-    if (record.createdRequired || record.terms.some((t) => t.label !== undefined)) {
-      throw new AffinityRestoreError('the required node affinity that patch added is no longer there');
+    if (record.createdRequired || record.terms.some((term) => term.label !== undefined)) {
+      throw new AffinityRestoreError(t('workload.affinity.gone'));
     }
     return affinity;
   }
-  const expected = record.createdRequired ? `exactly ${record.terms.length} term(s), one per acceleration label` : `${record.terms.length} term(s)`;
-  if (terms.length !== record.terms.length) {
-    throw new AffinityRestoreError(`the required node affinity has ${terms.length} term(s) where patch left ${expected}: terms were added or removed since`);
-  }
+  const expected = t(record.createdRequired ? 'workload.affinity.expectedCreated' : 'workload.affinity.expected', { n: record.terms.length });
+  if (terms.length !== record.terms.length) throw new AffinityRestoreError(t('workload.affinity.termCount', { n: terms.length, expected }));
   const nodeAffinity = affinity.nodeAffinity as NodeAffinity;
   const stripped = record.terms.map((entry, at) => stripRecorded(terms[at], entry, at));
   if (record.createdRequired) {
-    if (stripped.some((t) => (t.matchExpressions?.length ?? 0) > 0 || (t.matchFields?.length ?? 0) > 0)) {
-      throw new AffinityRestoreError(`the required node affinity was changed after patch created it (expected ${expected} holding only its expression)`);
+    if (stripped.some((term) => (term.matchExpressions?.length ?? 0) > 0 || (term.matchFields?.length ?? 0) > 0)) {
+      throw new AffinityRestoreError(t('workload.affinity.createdChanged', { expected }));
     }
     delete nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
   } else {
@@ -207,7 +206,7 @@ export function removeAccelerationAffinity(input: Affinity | undefined, record: 
       if (source === last) {
         // Another copy of the same original term: once stripped it must be the same term, or it was edited since.
         if (JSON.stringify(term) !== JSON.stringify(restored.at(-1))) {
-          throw new AffinityRestoreError(`node selector term ${at} was changed after patch copied it (it no longer matches the other copies of the original term ${source})`);
+          throw new AffinityRestoreError(t('workload.affinity.copyChanged', { index: at, source }));
         }
         return;
       }
@@ -273,5 +272,5 @@ export function detectAccelerationLabels(nodes: readonly NodeInfo[], override?: 
 
 /** `a=true or b=true`, for messages. */
 export function describeLabels(labels: readonly string[]): string {
-  return labels.map((l) => `${l}=true`).join(' or ');
+  return labels.map((l) => `${l}=true`).join(t('workload.affinity.labelSeparator'));
 }

@@ -1,3 +1,5 @@
+import { t } from './i18n/index.ts';
+
 const UNIT_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,
   us: 1e-3,
@@ -16,7 +18,7 @@ export function parseDuration(input: string): number {
   const text = input.trim();
   if (text === '0') return 0;
   if (text === '' || text.startsWith('-') || text.startsWith('+')) {
-    throw new Error(`invalid duration "${input}": use a positive number with a unit, e.g. 90s, 10m or 1h30m`);
+    throw new Error(t('cli.duration.notPositive', { input }));
   }
   let total = 0;
   PART.lastIndex = 0;
@@ -24,7 +26,7 @@ export function parseDuration(input: string): number {
     const at = PART.lastIndex;
     const m = PART.exec(text);
     if (!m || m.index !== at) {
-      throw new Error(`invalid duration "${input}": use a number with a unit (ns, us, ms, s, m, h), e.g. 90s, 10m or 1h30m`);
+      throw new Error(t('cli.duration.invalid', { input }));
     }
     total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
   }

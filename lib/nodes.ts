@@ -1,6 +1,7 @@
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { NodeInfo } from './affinity.ts';
+import { t } from './i18n/index.ts';
 import type { KubeAccess } from './kube/access.ts';
 import { KubeApiError, listPages, rawRequest } from './kube/rawlist.ts';
 
@@ -104,9 +105,9 @@ export class NodeWatcher {
     let gone = 0;
     const pause = (): Promise<void> =>
       new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.#opts.retryDelayMs ?? 2000);
-        t.unref();
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        const timer = setTimeout(resolve, this.#opts.retryDelayMs ?? 2000);
+        timer.unref();
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
       });
     while (!signal.aborted) {
       try {
@@ -155,7 +156,7 @@ export class NodeWatcher {
   async #watch(selector: string, since: string): Promise<string> {
     const kc = await this.#opts.kube.kubeConfig();
     const server = kc.getCurrentCluster()?.server;
-    if (!server) throw new Error('the kubeconfig context has no cluster server');
+    if (!server) throw new Error(t('workload.nodes.noServer'));
     const seconds = this.#opts.watchSeconds ?? 300;
     const url = new URL(server.replace(/\/+$/, '') + '/api/v1/nodes');
     url.searchParams.set('watch', '1');

@@ -5,6 +5,7 @@ import { UCloudApiError, UCloudCancelledError, UCloudTransportError } from './uc
 import { UserError, refused } from './errors.ts';
 import { defaultTargetImage, parseImageReference, sameImage, sameImageString, tryParseImageReference } from './image/reference.ts';
 import { formatDuration } from './duration.ts';
+import { t } from './i18n/index.ts';
 
 export interface WaitOptions {
   /** 0 = no limit. */
@@ -70,29 +71,22 @@ export function findByOriginal(images: readonly AcceleratedImage[], original: st
 
 export function requireEnabled(state: AccelerationState): void {
   if (!state.enabled) {
-    throw refused(
-      `image acceleration is not enabled on cluster ${state.clusterId}`,
-      'hint: enable it first with `kubectl uimgacc enable`',
-    );
+    throw refused(t('operation.rule.notEnabled', { cluster: state.clusterId }), t('operation.rule.notEnabledHint'));
   }
 }
 
 export function requireIdle(state: AccelerationState): void {
   if (operationInProgress(state)) {
-    throw refused(
-      `another operation is in progress on cluster ${state.clusterId} (status ${state.status}); UCloud runs one at a time`,
-      'hint: wait for it with `kubectl uimgacc status --watch`, then retry',
-    );
+    throw refused(t('operation.rule.busy', { cluster: state.clusterId, status: state.status }), t('operation.rule.busyHint'));
   }
 }
 
 export function requireImagesKnown(state: AccelerationState): void {
   if (!state.imagesKnown) {
-    const why = !state.agentReady ? 'the acceleration agent (kube-system/uimgacc-agent) is not ready yet' : `the status is ${state.status}`;
-    throw refused(
-      `the list of accelerated images of cluster ${state.clusterId} is not available right now: ${why}`,
-      'hint: retry in a minute; `kubectl uimgacc status` shows when the agent is ready',
-    );
+    const message = !state.agentReady
+      ? t('operation.rule.imagesUnknownAgent', { cluster: state.clusterId })
+      : t('operation.rule.imagesUnknownStatus', { cluster: state.clusterId, status: state.status });
+    throw refused(message, t('operation.rule.imagesUnknownHint'));
   }
 }
 
@@ -105,13 +99,12 @@ export function settled(state: AccelerationState): boolean {
   return !state.enabled || state.imagesKnown;
 }
 
-/** What a command that has to queue is waiting for, in the user's words. */
+/** What a command that has to queue is waiting for, in the user's words ("Waiting for …"). */
 export function busyReason(state: AccelerationState): string {
-  if (operationInProgress(state)) {
-    return `the ${state.status === 'Creating' ? 'creation' : 'deletion'} in progress on cluster ${state.clusterId} to finish (UCloud runs one operation at a time)`;
-  }
-  if (!state.agentReady) return `the acceleration agent of cluster ${state.clusterId} to become ready (after enabling), or a disable to finish`;
-  return `cluster ${state.clusterId} to leave status ${state.status}`;
+  const cluster = state.clusterId;
+  if (operationInProgress(state)) return t(state.status === 'Creating' ? 'operation.busy.creating' : 'operation.busy.deleting', { cluster });
+  if (!state.agentReady) return t('operation.busy.agent', { cluster });
+  return t('operation.busy.status', { cluster, status: state.status });
 }
 
 /**
@@ -132,11 +125,12 @@ export async function waitUntilSettled(
 
 /**
  * Nothing is sent once --timeout has run out (e.g. during a long in-use scan): an operation started then could not be
- * followed, and the command would end "timed out" with something it started still running.
+ * followed, and the command would end "timed out" with something it started still running. `message` says what was
+ * not sent ("--timeout ran out before …").
  */
-export function requireTimeLeft(deadline: number | undefined, what: string): void {
+export function requireTimeLeft(deadline: number | undefined, message: string): void {
   if (deadline !== undefined && Date.now() >= deadline) {
-    throw new UserError('timeout', `--timeout ran out before ${what} was sent`, ['hint: nothing was sent; run it again with a longer --timeout']);
+    throw new UserError('timeout', message, [t('operation.wait.timeLeftHint')]);
   }
 }
 
@@ -162,10 +156,10 @@ export async function waitFor(
   const timedOut = (): UserError =>
     new UserError(
       'timeout',
-      `timed out after ${formatDuration(Date.now() - started)} waiting for ${what}` +
-        (last ? ` (status ${last.status}${last.error ? `, error: ${last.error}` : ''})` : '') +
-        (lastError ? `; last error: ${lastError}` : ''),
-      [waitingFor ? 'hint: nothing was sent; retry when `kubectl uimgacc status` shows no operation in progress' : 'hint: the operation may still finish; check with `kubectl uimgacc status`'],
+      t('operation.wait.timedOut', { duration: formatDuration(Date.now() - started), what }) +
+        (last ? (last.error ? t('operation.wait.lastStatusError', { status: last.status, error: last.error }) : t('operation.wait.lastStatus', { status: last.status })) : '') +
+        (lastError ? t('operation.wait.lastError', { error: lastError }) : ''),
+      [waitingFor ? t('operation.wait.nothingSentHint') : t('operation.wait.mayFinishHint')],
     );
   for (;;) {
     try {
@@ -175,7 +169,7 @@ export async function waitFor(
       options.onProgress?.({ state: last, elapsedMs: Date.now() - started, waitingFor });
       const verdict = check(last);
       if (verdict === 'done') return last;
-      if (verdict !== 'pending') throw new UserError('failed', `${what} failed: ${verdict.failed}`, verdict.hints ?? []);
+      if (verdict !== 'pending') throw new UserError('failed', t('operation.wait.failed', { what, detail: verdict.failed }), verdict.hints ?? []);
     } catch (err) {
       // The command's --timeout cut a status read short: the wait is over, whichever timer fired first.
       if (err instanceof UCloudCancelledError) throw timedOut();
@@ -186,10 +180,10 @@ export async function waitFor(
       if (maxReadFailureMs > 0 && Date.now() - failingSince >= maxReadFailureMs) {
         throw new UserError(
           'timeout',
-          `gave up waiting for ${what}: the status could not be read for ${formatDuration(Date.now() - failingSince)}` +
-            (last ? ` (last status seen: ${last.status})` : '') +
-            `; last error: ${err.message.split('\n')[0] ?? ''}`,
-          [waitingFor ? 'hint: nothing was sent; retry when `kubectl uimgacc status` answers again' : 'hint: the operation may still be running in UCloud; check `kubectl uimgacc status` once the API answers'],
+          t('operation.wait.gaveUp', { what, duration: formatDuration(Date.now() - failingSince) }) +
+            (last ? t('operation.wait.lastSeen', { status: last.status }) : '') +
+            t('operation.wait.lastError', { error: firstLine(err.message) }),
+          [waitingFor ? t('operation.wait.unreadableNothingSentHint') : t('operation.wait.unreadableRunningHint')],
         );
       }
     }
@@ -234,22 +228,16 @@ async function sendOnce(
     try {
       state = await api.get();
     } catch {
-      throw new UserError('failed', `${message}; the status could not be re-read, so it is unknown whether the request took effect`, [
-        'hint: check `kubectl uimgacc status` before retrying',
-      ]);
+      throw new UserError('failed', t('operation.send.unreadable', { message }), [t('operation.send.checkHint')]);
     }
     if (applied(state)) return message;
-    throw new UserError(
-      'failed',
-      `${message}; it is unknown whether UCloud took the request: the status does not show it yet (${describeState(state)})`,
-      ['hint: check `kubectl uimgacc status` before retrying: UCloud may still apply it'],
-    );
+    throw new UserError('failed', t('operation.send.unknown', { message, state: describeState(state) }), [t('operation.send.mayApplyHint')]);
   }
 }
 
 function describeState(s: AccelerationState): string {
-  if (!s.enabled) return 'acceleration disabled';
-  return `status ${s.status}${s.agentReady ? '' : ', agent not ready'}${s.error ? `, error: ${s.error}` : ''}`;
+  if (!s.enabled) return t('operation.state.disabled');
+  return t('operation.state.status', { status: s.status }) + (s.agentReady ? '' : t('operation.state.agentNotReady')) + (s.error ? t('operation.state.error', { error: s.error }) : '');
 }
 
 /** How many polls an error left from before this attempt may stand before it is reported as inconclusive. */
@@ -272,12 +260,12 @@ function followOperation(
     if (s.status !== errorStatus) sawOther = true;
     if (s.status === 'Ready' && done(s)) return 'done';
     if (s.status !== errorStatus) return 'pending';
-    const detail = s.error ?? `UCloud reported ${errorStatus} without details`;
+    const detail = s.error ?? t('operation.wait.noDetails', { status: errorStatus });
     if (sawOther || before.status !== errorStatus || s.error !== before.error) return { failed: detail };
     if (++sameErrorPolls < STALE_ERROR_POLLS) return 'pending';
     return {
-      failed: `UCloud still shows the ${errorStatus} from before this attempt (${detail}): this attempt failed the same way, or has not started`,
-      hints: ['hint: check `kubectl uimgacc status` before retrying'],
+      failed: t('operation.wait.staleError', { status: errorStatus, detail }),
+      hints: [t('operation.send.checkHint')],
     };
   };
 }
@@ -300,8 +288,8 @@ export function checkCreate(state: AccelerationState, req: CreateRequest): void 
   const existing = findByOriginal(state.images, req.originalImage);
   if (existing) {
     throw refused(
-      `${req.originalImage} is already accelerated as ${existing.targetImage}`,
-      `hint: to re-create it, delete it first with \`kubectl uimgacc delete ${req.originalImage}\``,
+      t('operation.rule.alreadyAccelerated', { original: req.originalImage, target: existing.targetImage }),
+      t('operation.rule.alreadyAcceleratedHint', { original: req.originalImage }),
     );
   }
   const target = parseImageReference(req.targetImage);
@@ -309,7 +297,7 @@ export function checkCreate(state: AccelerationState, req: CreateRequest): void 
     const t = tryParseImageReference(img.targetImage);
     return t !== undefined && sameImage(t, target);
   });
-  if (clash) throw refused(`target image ${req.targetImage} is already the target of ${clash.originalImage}`);
+  if (clash) throw refused(t('operation.rule.targetTaken', { target: req.targetImage, original: clash.originalImage }));
   // Accelerating a target image would publish X-acc-acc: almost certainly a slip for its original.
   const original = parseImageReference(req.originalImage);
   const ofTarget = state.images.find((img) => {
@@ -318,8 +306,8 @@ export function checkCreate(state: AccelerationState, req: CreateRequest): void 
   });
   if (ofTarget) {
     throw refused(
-      `${req.originalImage} is itself the accelerated (target) image of ${ofTarget.originalImage}: accelerating it again would publish ${req.targetImage}`,
-      `hint: Pods use ${req.originalImage} as it is; to accelerate another image, name its original image`,
+      t('operation.rule.isTarget', { image: req.originalImage, original: ofTarget.originalImage, target: req.targetImage }),
+      t('operation.rule.isTargetHint', { image: req.originalImage }),
     );
   }
 }
@@ -338,7 +326,7 @@ export async function createAcceleration(
     (s) => s.status === 'Creating' || present(s) || newError(before, s, 'CreateError'),
   );
   if (!wait) return { state: await api.get(), finished: false, recoveredFrom };
-  const state = await waitFor(api, followOperation(before, 'CreateError', present), `the acceleration of ${req.originalImage}`, wait);
+  const state = await waitFor(api, followOperation(before, 'CreateError', present), t('operation.wait.create', { image: req.originalImage }), wait);
   return { state, finished: true, recoveredFrom };
 }
 
@@ -353,9 +341,7 @@ export function checkDelete(state: AccelerationState, image: string, force = fal
   const found = findAcceleration(state.images, image);
   if (!found) {
     if (force) return { originalImage: image, targetImage: defaultTargetImageOrSame(image), sizeBytes: 0, layers: 0, listed: false };
-    throw new UserError('not-found', `no acceleration of ${image} on cluster ${state.clusterId}`, [
-      'hint: `kubectl uimgacc list` shows the accelerated images; an image a failed create left behind (not listed) can be deleted with --force',
-    ]);
+    throw new UserError('not-found', t('operation.rule.notFound', { image, cluster: state.clusterId }), [t('operation.rule.notFoundHint')]);
   }
   return found;
 }
@@ -388,7 +374,7 @@ export async function deleteAcceleration(
     if (s.status === 'Deleting') sawDeleting = true;
     return follow(s);
   };
-  const state = await waitFor(api, check, `the deletion of ${found.originalImage}`, wait);
+  const state = await waitFor(api, check, t('operation.wait.delete', { image: found.originalImage }), wait);
   return { state, finished: true, recoveredFrom };
 }
 
@@ -400,7 +386,7 @@ export async function enableAcceleration(
   const recoveredFrom = await sendOnce(api, () => api.enable(req), (s) => s.enabled);
   if (!wait) return { state: await api.get(), finished: false, recoveredFrom };
   // AgentReady stays false for a while after enabling; that is normal, so wait for it rather than report it.
-  const state = await waitFor(api, (s) => (s.enabled && s.nfsReady && s.agentReady ? 'done' : 'pending'), 'image acceleration to be enabled', wait);
+  const state = await waitFor(api, (s) => (s.enabled && s.nfsReady && s.agentReady ? 'done' : 'pending'), t('operation.wait.enable'), wait);
   return { state, finished: true, recoveredFrom };
 }
 
@@ -415,7 +401,7 @@ export function teardownUnderWay(before: AccelerationState, s: AccelerationState
 export async function disableAcceleration(api: AccelerationApi, before: AccelerationState, wait: WaitOptions | undefined): Promise<OperationResult> {
   const recoveredFrom = await sendOnce(api, () => api.disable(), (s) => teardownUnderWay(before, s));
   if (!wait) return { state: await api.get(), finished: false, recoveredFrom };
-  const state = await waitFor(api, (s) => (s.enabled ? 'pending' : 'done'), 'image acceleration to be disabled', wait);
+  const state = await waitFor(api, (s) => (s.enabled ? 'pending' : 'done'), t('operation.wait.disable'), wait);
   return { state, finished: true, recoveredFrom };
 }
 
@@ -437,15 +423,16 @@ export function patchAccelerations(
   if (!state.imagesKnown) {
     return {
       accelerations: pairs,
-      warning: `cannot check the --image pairs: UCloud does not list the accelerated images of ${state.clusterId} right now (status ${state.status}); using them as given`,
+      warning: t('operation.rule.pairsUnchecked', { cluster: state.clusterId, status: state.status }),
     };
   }
   for (const pair of pairs) {
     const found = findByOriginal(state.images, pair.originalImage);
     if (!found || !sameImageString(found.targetImage, pair.targetImage)) {
+      const names = { original: pair.originalImage, target: pair.targetImage, cluster: state.clusterId };
       throw refused(
-        `${pair.originalImage} has no Ready acceleration to ${pair.targetImage} on cluster ${state.clusterId}${found ? ` (its target image is ${found.targetImage})` : ''}`,
-        `hint: create it with \`kubectl uimgacc create ${pair.originalImage}=${pair.targetImage}\`, or check the pairs with \`kubectl uimgacc list\``,
+        found ? t('operation.rule.noSuchPairTarget', { ...names, current: found.targetImage }) : t('operation.rule.noSuchPair', names),
+        t('operation.rule.noSuchPairHint', { original: pair.originalImage, target: pair.targetImage }),
       );
     }
   }

@@ -1,6 +1,7 @@
 // Checks of values the user gives (flags, environment, the credentials Secret) that are made before any call, so a typo
 // is an error that says what is wrong instead of an API refusal (or a Pod that never schedules) later.
 import { invalid } from './errors.ts';
+import { t } from './i18n/index.ts';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -11,10 +12,10 @@ export function labelKeyProblem(key: string): string | undefined {
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   if (prefix !== undefined && (prefix === '' || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
-    return `the prefix "${prefix}" must be a DNS subdomain (lower case letters, digits, "-" and ".", at most 253 characters)`;
+    return t('cli.labelKey.prefix', { prefix });
   }
   if (name === '' || name.length > 63 || !LABEL_NAME.test(name)) {
-    return `the name "${name}" must be 1 to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`;
+    return t('cli.labelKey.name', { name });
   }
   return undefined;
 }
@@ -27,9 +28,9 @@ export function parseNodeLabel(text: string): string {
   const eq = text.indexOf('=');
   const key = eq >= 0 ? text.slice(0, eq) : text;
   const problem = labelKeyProblem(key);
-  if (problem) throw invalid(`invalid --node-label "${text}": not a label key: ${problem}`, 'hint: e.g. --node-label node.uk8s.ucloud.cn/image_accel');
+  if (problem) throw invalid(t('cli.nodeLabel.notKey', { text, problem }), t('cli.nodeLabel.notKeyHint'));
   if (eq >= 0 && text.slice(eq + 1) !== 'true') {
-    throw invalid(`invalid --node-label "${text}": accelerated nodes carry the label with the value "true", which is what is required`, `hint: --node-label ${key}`);
+    throw invalid(t('cli.nodeLabel.notTrue', { text }), t('cli.nodeLabel.hint', { key }));
   }
   return key;
 }
@@ -54,7 +55,7 @@ function isIpv6(text: string): boolean {
  */
 export function checkNfsAddr(text: string, source = '--nfs-addr'): void {
   const bad = (why: string): never => {
-    throw invalid(`invalid NFS address "${text}" (from ${source}): ${why}`, 'hint: the UFS mount point address, e.g. 10.9.0.10 or 10.9.0.10:/');
+    throw invalid(t('cli.nfs.invalid', { text, source, why }), t('cli.nfs.hint'));
   };
   let host = text;
   let path: string | undefined;
@@ -62,7 +63,7 @@ export function checkNfsAddr(text: string, source = '--nfs-addr'): void {
   if (bracket) {
     host = bracket[1] ?? '';
     path = bracket[2];
-    if (!isIpv6(host)) bad('not an IPv6 address in brackets');
+    if (!isIpv6(host)) bad(t('cli.nfs.notIpv6'));
   } else if (isIpv6(text)) {
     return;
   } else {
@@ -71,14 +72,14 @@ export function checkNfsAddr(text: string, source = '--nfs-addr'): void {
       host = text.slice(0, colon);
       path = text.slice(colon + 1);
     }
-    if (!IPV4.test(host) && !(path !== undefined && HOSTNAME.test(host))) bad(path === undefined ? 'not an IP address' : 'the host is neither an IP address nor a host name');
+    if (!IPV4.test(host) && !(path !== undefined && HOSTNAME.test(host))) bad(path === undefined ? t('cli.nfs.notIp') : t('cli.nfs.badHost'));
   }
-  if (path !== undefined && !MOUNT_PATH.test(path)) bad('the path after ":" must be absolute (start with "/") and hold no spaces');
+  if (path !== undefined && !MOUNT_PATH.test(path)) bad(t('cli.nfs.badPath'));
 }
 
 /** UCloud subnet IDs: `subnet-` and lower-case letters and digits. */
 export function checkSubnetId(text: string, source = '--subnet-id'): void {
   if (!/^subnet-[a-z0-9]{1,32}$/.test(text)) {
-    throw invalid(`invalid subnet ID "${text}" (from ${source}): UCloud subnet IDs look like subnet-xxxxxxxx`);
+    throw invalid(t('cli.subnet.invalid', { text, source }));
   }
 }

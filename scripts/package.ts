@@ -355,6 +355,9 @@ function packageTarget(t: Target, work: string, out: string, bundled: Bundled, p
 const DESCRIPTION = `Manages image acceleration of UCloud UK8S clusters: enable it, accelerate images, see
 which workloads use an accelerated image (deletion is refused while it is in use), and
 patch workloads to use accelerated images on nodes that can run them (unpatch undoes it).
+Messages, help and errors are in English or Simplified Chinese (简体中文), chosen from the
+locale as kubectl does: LANG=zh_CN.UTF-8 (or LC_ALL / LC_MESSAGES) selects Chinese.
+支持简体中文：设置 LANG=zh_CN.UTF-8 后，帮助、提示和错误信息均为中文。
 `;
 
 const CAVEATS = `Shell completion (kubectl 1.26+): krew links only the plugin, so create the completion

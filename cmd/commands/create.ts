@@ -12,26 +12,23 @@ import type { Context } from '../context.ts';
 import { forEach } from '../each.ts';
 import { reportUnfinished, runOperation, waitForTurn } from '../progress.ts';
 import { acceleratedImageObject, listObject } from '../views.ts';
-import { safeField } from '../safe-text.ts';
+import { safeField, writeStyled } from '../safe-text.ts';
+import { t } from '../../lib/i18n/index.ts';
 
 export function builder(y: Argv): Argv {
   return y
-    .positional('IMAGE', {
-      type: 'string',
-      array: true,
-      describe: 'ORIGINAL (target: its tag + "-acc") or ORIGINAL=TARGET; several are accelerated one after another',
-    })
-    .option('filename', { alias: 'f', type: 'string', describe: 'Read the images from FILE, one per line as IMAGE above (- = standard input; # starts a comment)' })
-    .option('from', { type: 'string', describe: 'TYPE/NAME: accelerate the images this workload (in -n) uses that are not accelerated yet (deploy, sts, ds, rs, rc, cj, job, pod)' })
-    .option('wait', { type: 'boolean', default: true, describe: 'Wait for an operation in progress, then until each acceleration is Ready (--no-wait returns at once, and refuses while another operation runs)' })
-    .option('timeout', { type: 'string', describe: 'How long the whole command may wait, e.g. 90s, 10m, 1h (0 = no limit)', default: '30m' })
-    .option('dry-run', { type: 'string', describe: 'none|client: client reads the status and runs every check but creates nothing' })
-    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|name' })
-    .example('$0 create uhub.service.ucloud.cn/team/app:v1', 'Publishes uhub.service.ucloud.cn/team/app:v1-acc')
-    .example('$0 create uhub.service.ucloud.cn/team/app:v1=uhub.service.ucloud.cn/team/app:fast --no-wait', 'Explicit target; return immediately')
-    .example('$0 create uhub.service.ucloud.cn/team/a:1 uhub.service.ucloud.cn/team/b:2', 'Two images, one after another')
-    .example('$0 create -f images.txt', 'One image per line')
-    .example('$0 create --from deploy/web -n shop', 'Every image of deployment web that is not accelerated yet');
+    .positional('IMAGE', { type: 'string', array: true, describe: t('operation.create.describe.image') })
+    .option('filename', { alias: 'f', type: 'string', describe: t('operation.create.describe.filename') })
+    .option('from', { type: 'string', describe: t('operation.create.describe.from') })
+    .option('wait', { type: 'boolean', default: true, describe: t('operation.create.describe.wait') })
+    .option('timeout', { type: 'string', describe: t('operation.create.describe.timeout'), default: '30m' })
+    .option('dry-run', { type: 'string', describe: t('operation.create.describe.dryRun') })
+    .option('output', { alias: 'o', type: 'string', describe: t('operation.create.describe.output') })
+    .example('$0 create uhub.service.ucloud.cn/team/app:v1', t('operation.create.example.one', { target: 'uhub.service.ucloud.cn/team/app:v1-acc' }))
+    .example('$0 create uhub.service.ucloud.cn/team/app:v1=uhub.service.ucloud.cn/team/app:fast --no-wait', t('operation.create.example.pair'))
+    .example('$0 create uhub.service.ucloud.cn/team/a:1 uhub.service.ucloud.cn/team/b:2', t('operation.create.example.two'))
+    .example('$0 create -f images.txt', t('operation.create.example.file'))
+    .example('$0 create --from deploy/web -n shop', t('operation.create.example.from'));
 }
 
 /** The workload of --from: any kind with a pod template. */
@@ -52,16 +49,16 @@ export interface CreateOptions {
 export function validate(args: Args): CreateOptions {
   const requests = strings(args, 'IMAGE').map(parseCreateSpec);
   const file = str(args, 'filename');
-  if (file === '') throw invalid('-f needs a file name (- for standard input)');
+  if (file === '') throw invalid(t('operation.create.fileNameMissing'));
   const fromText = str(args, 'from');
   let from: FromWorkload | undefined;
   if (fromText !== undefined) {
     const [type, name, ...rest] = fromText.split('/');
-    if (!type || !name || rest.length > 0) throw invalid(`invalid --from "${fromText}": use TYPE/NAME, e.g. deploy/web`);
+    if (!type || !name || rest.length > 0) throw invalid(t('operation.create.fromInvalid', { from: fromText }));
     from = { info: resolveTemplateType(type), name };
   }
   if (requests.length === 0 && file === undefined && from === undefined) {
-    throw invalid('name the images to accelerate: IMAGE ..., -f FILE or --from TYPE/NAME');
+    throw invalid(t('operation.create.nothingNamed'));
   }
   requireDistinctOriginals(requests);
   return {
@@ -77,13 +74,14 @@ export function validate(args: Args): CreateOptions {
 /** The images of --from that are not accelerated yet, read once the cluster is settled enough to list them. */
 async function fromWorkload(ctx: Context, api: AccelerationApi, o: CreateOptions, from: FromWorkload): Promise<ImagePair[]> {
   // The workload is read from the context's cluster: its images are only worth accelerating on that cluster.
-  await ctx.requireSameCluster({ what: `accelerate the images of ${from.info.kind.toLowerCase()}/${from.name}`, refuseUnknown: false, force: false });
+  const workloadName = `${from.info.kind.toLowerCase()}/${from.name}`;
+  await ctx.requireSameCluster({ what: t('operation.create.what.from', { workload: workloadName }), refuseUnknown: false, force: false });
   const workload = await readWorkload(ctx.kube, from.info, ctx.kube.namespace, from.name);
   const { state } = await waitForTurn(ctx, api, await api.get(), o.wait);
   requireEnabled(state);
   requireImagesKnown(state);
   const plan = imagesToAccelerate(from.info, workload, state.images);
-  for (const s of plan.skipped) ctx.streams.err.write(`${s.image}: ${s.reason}\n`);
+  for (const s of plan.skipped) ctx.streams.err.write(`${t('common.itemError', { item: s.image, message: s.reason })}\n`);
   return plan.requests;
 }
 
@@ -92,13 +90,13 @@ export async function run(o: CreateOptions, ctx: Context): Promise<number> {
   const wait = withDeadline(o.wait);
   const requests = [...o.requests];
   // Everything is read and checked before the first request is sent: a bad line 7 must not leave 6 images half done.
-  if (o.file !== undefined) requests.push(...parseImageList(await ctx.readInput(o.file), o.file === '-' ? 'standard input' : o.file));
+  if (o.file !== undefined) requests.push(...parseImageList(await ctx.readInput(o.file), o.file === '-' ? t('operation.create.stdin') : o.file));
   // A dry run reports on the status as it is: it never waits.
   if (o.from) requests.push(...(await fromWorkload(ctx, api, { ...o, wait: o.dryRun === 'client' ? undefined : wait }, o.from)));
   else await ctx.warnIfOtherCluster();
   requireDistinctOriginals(requests);
   if (requests.length === 0) {
-    ctx.streams.err.write('Nothing to accelerate: every image is accelerated already.\n');
+    ctx.streams.err.write(`${t('operation.create.nothingToDo')}\n`);
     return 0;
   }
   if (o.dryRun === 'client') return dryRun(ctx, api, requests, o.output);
@@ -109,8 +107,9 @@ export async function run(o: CreateOptions, ctx: Context): Promise<number> {
     // Queued behind an operation in progress (the previous image's, or someone else's), then checked afresh.
     const { state } = await waitForTurn(ctx, api, await api.get(), wait);
     checkCreate(state, req);
-    requireTimeLeft(wait?.deadline, `the acceleration of ${req.originalImage}`);
-    const result = await runOperation(ctx, `Accelerating ${req.originalImage} as ${req.targetImage}`, `${req.originalImage} accelerated`, wait, (w) =>
+    requireTimeLeft(wait?.deadline, t('operation.create.timeLeft', { image: req.originalImage }));
+    const names = { original: req.originalImage, target: req.targetImage };
+    const result = await runOperation(ctx, t('operation.create.progress', names), t('operation.create.progressDone', names), wait, (w) =>
       createAcceleration(api, req, state, w),
     (last, interrupted) => reportUnfinished(ctx, o.output, views, acceleratedImageObject(last ?? state, req, 'Creating'), safeField(req.originalImage), interrupted));
     const image = findByOriginal(result.state.images, req.originalImage);
@@ -120,16 +119,16 @@ export async function run(o: CreateOptions, ctx: Context): Promise<number> {
     if (o.output === 'name') ctx.out.write(`${safeField(req.originalImage)}\n`);
     else if (o.output !== 'table') return 0;
     else if (!result.finished) {
-      ctx.out.write(`acceleration of ${req.originalImage} as ${req.targetImage} started (status ${result.state.status}); follow it with \`kubectl uimgacc status --watch\`\n`);
+      writeStyled(ctx.out, [{ style: 'progress', text: t('operation.create.started', { ...names, status: result.state.status }) }, '\n']);
     } else {
       readyAny = true;
-      const detail = image ? ` (${humanBytes(image.sizeBytes)}, ${image.layers} layers)` : '';
-      ctx.out.write(`acceleration of ${req.originalImage} is Ready: use ${req.targetImage}${detail}\n`);
+      const ready = image ? t('operation.create.readySized', { ...names, size: humanBytes(image.sizeBytes), layers: image.layers }) : t('operation.create.ready', names);
+      writeStyled(ctx.out, [{ style: 'ok', text: ready }, '\n']);
     }
     return 0;
   });
   if (views.length) printMachine(ctx.out, o.output, listObject(views));
-  if (readyAny) ctx.out.write('next: `kubectl uimgacc patch deploy/NAME` moves a workload onto it\n');
+  if (readyAny) ctx.out.write(`${t('operation.create.next')}\n`);
   return code;
 }
 
@@ -143,15 +142,16 @@ async function dryRun(ctx: Context, api: AccelerationApi, requests: readonly Ima
   const report = (req: ImagePair, text: string): void => {
     wouldBe.push(acceleratedImageObject(state, req, 'Creating', { dryRun: true }));
     if (output === 'name') ctx.out.write(`${safeField(req.originalImage)}\n`);
-    else if (output === 'table') ctx.out.write(text);
+    else if (output === 'table') ctx.out.write(`${text}\n`);
   };
   let code = 0;
   if (!settled(state)) {
-    for (const req of requests) report(req, `acceleration of ${req.originalImage} as ${req.targetImage} would be created after waiting for ${busyReason(state)} (dry run)\n`);
+    const reason = busyReason(state);
+    for (const req of requests) report(req, t('operation.create.dryRunAfterWait', { original: req.originalImage, target: req.targetImage, reason }));
   } else {
     code = await forEach(ctx, requests, (r) => r.originalImage, undefined, async (req) => {
       checkCreate(state, req);
-      report(req, `acceleration of ${req.originalImage} as ${req.targetImage} would be created (dry run)\n`);
+      report(req, t('operation.create.dryRun', { original: req.originalImage, target: req.targetImage }));
       return 0;
     });
   }

@@ -10,21 +10,19 @@ import { guardInUse, printRefusal, reportGuardDryRun, type GuardOutcome } from '
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { reportUnfinished, runOperation, waitForTurn } from '../progress.ts';
 import { acceleratedImageObject, listObject } from '../views.ts';
-import { safeField } from '../safe-text.ts';
+import { safeField, writeStyled } from '../safe-text.ts';
+import { t } from '../../lib/i18n/index.ts';
 
 export function builder(y: Argv): Argv {
   return y
-    .positional('IMAGE', { type: 'string', array: true, describe: 'Original or target image of the acceleration; several are deleted one after another' })
-    .option('force', {
-      type: 'boolean',
-      describe: 'Delete even while the target image is in use or the check could not see everything (Pods using it get IO errors); also deletes an image UCloud does not list (left by a failed create)',
-    })
-    .option('wait', { type: 'boolean', default: true, describe: 'Wait for an operation in progress, then until each deletion finishes (--no-wait returns at once, and refuses while another operation runs)' })
-    .option('timeout', { type: 'string', default: '10m', describe: 'How long the whole command may wait (0 = no limit)' })
-    .option('dry-run', { type: 'string', describe: 'none|client: client runs every check, shows what would happen (exit 3 if it would be refused) and deletes nothing' })
-    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|name (an AcceleratedImage per image; a refusal is the ImageUsage report)' })
-    .example('$0 delete uhub.service.ucloud.cn/team/app:v1', 'Refuses while anything uses uhub.service.ucloud.cn/team/app:v1-acc')
-    .example('$0 delete uhub.service.ucloud.cn/team/a:1 uhub.service.ucloud.cn/team/b:2', 'Two, one after another; exit code of the worst');
+    .positional('IMAGE', { type: 'string', array: true, describe: t('operation.delete.describe.image') })
+    .option('force', { type: 'boolean', describe: t('operation.delete.describe.force') })
+    .option('wait', { type: 'boolean', default: true, describe: t('operation.delete.describe.wait') })
+    .option('timeout', { type: 'string', default: '10m', describe: t('operation.delete.describe.timeout') })
+    .option('dry-run', { type: 'string', describe: t('operation.delete.describe.dryRun') })
+    .option('output', { alias: 'o', type: 'string', describe: t('operation.delete.describe.output') })
+    .example('$0 delete uhub.service.ucloud.cn/team/app:v1', t('operation.delete.example.one', { target: 'uhub.service.ucloud.cn/team/app:v1-acc' }))
+    .example('$0 delete uhub.service.ucloud.cn/team/a:1 uhub.service.ucloud.cn/team/b:2', t('operation.delete.example.two'));
 }
 
 export interface DeleteOptions {
@@ -37,7 +35,7 @@ export interface DeleteOptions {
 
 export function validate(args: Args): DeleteOptions {
   const images = strings(args, 'IMAGE').filter((i) => i !== '');
-  if (images.length === 0) throw invalid('IMAGE is required');
+  if (images.length === 0) throw invalid(t('operation.delete.imageRequired'));
   // A name our grammar rejects may still be one UCloud lists (upper case from an older API): such a name is looked up
   // exactly as given, and rejected then if UCloud does not list it. Blanks and control characters are never a name.
   for (const image of images) if (tryParseImageReference(image) === undefined && !/^[^\s\p{Cc}]+$/u.test(image)) parseImageReference(image);
@@ -78,16 +76,22 @@ async function checkedTurn(ctx: Context, api: AccelerationApi, o: DeleteOptions,
   for (;;) {
     ({ state } = await waitForTurn(ctx, api, state, turnWait));
     const found = checkDelete(state, image, o.force);
-    if (found.listed === false && !identityChecked) ctx.warn(`UCloud does not list ${image} (a failed create may have left it behind): sending the delete anyway (--force)`);
+    if (found.listed === false && !identityChecked) ctx.warn(t('operation.delete.unlisted', { image }));
+    const what = t('operation.delete.what', { image: found.originalImage });
     if (!identityChecked) {
       // The in-use scan reads the context's cluster: it only proves something about the cluster UCloud deletes on.
-      await ctx.requireSameCluster({ what: `delete the acceleration of ${found.originalImage}`, refuseUnknown: true, force: o.force });
+      await ctx.requireSameCluster({ what, refuseUnknown: true, force: o.force });
       identityChecked = true;
     }
-    const outcome: GuardOutcome = await guardInUse(ctx, [found.targetImage], `delete the acceleration of ${found.originalImage}`, o.force);
+    const outcome: GuardOutcome = await guardInUse(ctx, [found.targetImage], what, o.force);
     if (o.dryRun === 'client') {
       if (o.output === 'name' && outcome.proceed) ctx.out.write(`${safeField(found.originalImage)}\n`);
-      return reportGuardDryRun(ctx, outcome, `deleting the acceleration of ${found.originalImage} (target ${found.targetImage})`, undefined, {
+      const names = { original: found.originalImage, target: found.targetImage };
+      const wording = {
+        refused: (reason: string): string => t('operation.delete.dryRunRefused', { ...names, reason }),
+        proceeds: (forced: boolean): string => t(forced ? 'operation.delete.dryRunForced' : 'operation.delete.dryRunProceeds', names),
+      };
+      return reportGuardDryRun(ctx, outcome, wording, {
         output: o.output,
         wouldBe: acceleratedImageObject(state, found, 'Deleting'),
       });
@@ -103,7 +107,7 @@ async function checkedTurn(ctx: Context, api: AccelerationApi, o: DeleteOptions,
       continue;
     }
     checkDelete(current, image, o.force);
-    if (outcome.forced) ctx.warn('deleting anyway (--force): Pods still using the target image will get IO errors');
+    if (outcome.forced) ctx.warn(t('operation.delete.forced'));
     return { found, current, forced: outcome.forced };
   }
 }
@@ -112,16 +116,17 @@ async function deleteOne(ctx: Context, api: AccelerationApi, o: DeleteOptions, w
   const checked = await checkedTurn(ctx, api, o, wait, image);
   if (typeof checked === 'number') return checked;
   const { found, current } = checked;
-  requireTimeLeft(wait?.deadline, `the deletion of ${found.originalImage}`);
-  const result = await runOperation(ctx, `Deleting the acceleration of ${found.originalImage}`, 'acceleration deleted', wait, (w) => deleteAcceleration(api, found, current, w),
+  requireTimeLeft(wait?.deadline, t('operation.delete.timeLeft', { image: found.originalImage }));
+  const progress = t('operation.delete.progress', { image: found.originalImage });
+  const result = await runOperation(ctx, progress, t('operation.delete.progressDone'), wait, (w) => deleteAcceleration(api, found, current, w),
     (last, interrupted) => reportUnfinished(ctx, o.output, views, acceleratedImageObject(last ?? current, found, 'Deleting', checked.forced ? { forced: true } : {}), safeField(found.originalImage), interrupted));
   views.push(acceleratedImageObject(result.state, found, result.finished ? 'Deleted' : 'Deleting', checked.forced ? { forced: true } : {}));
   if (o.output === 'name') ctx.out.write(`${safeField(found.originalImage)}\n`);
   if (o.output !== 'table') return 0;
   if (!result.finished) {
-    ctx.out.write(`deletion of the acceleration of ${found.originalImage} started (status ${result.state.status})\n`);
+    writeStyled(ctx.out, [{ style: 'progress', text: t('operation.delete.started', { image: found.originalImage, status: result.state.status }) }, '\n']);
     return 0;
   }
-  ctx.out.write(`acceleration of ${found.originalImage} deleted (${found.targetImage} is gone)\n`);
+  writeStyled(ctx.out, [{ style: 'ok', text: t('operation.delete.done', { image: found.originalImage, target: found.targetImage }) }, '\n']);
   return 0;
 }

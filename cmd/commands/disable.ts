@@ -9,14 +9,16 @@ import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { runOperation, waitForTurn } from '../progress.ts';
 import { imagesUnknownReason, statusView } from '../views.ts';
+import { writeStyled } from '../safe-text.ts';
+import { t } from '../../lib/i18n/index.ts';
 
 export function builder(y: Argv): Argv {
   return y
-    .option('force', { type: 'boolean', describe: 'Disable even while target images are in use or the check could not see everything' })
-    .option('wait', { type: 'boolean', default: true, describe: 'Wait for an operation in progress, then until it is disabled (--no-wait returns at once, and refuses while another operation runs)' })
-    .option('timeout', { type: 'string', default: '10m', describe: 'How long to wait (0 = no limit)' })
-    .option('dry-run', { type: 'string', describe: 'none|client: client runs every check and disables nothing (exit 3 if it would be refused)' })
-    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml' });
+    .option('force', { type: 'boolean', describe: t('operation.disable.describe.force') })
+    .option('wait', { type: 'boolean', default: true, describe: t('operation.disable.describe.wait') })
+    .option('timeout', { type: 'string', default: '10m', describe: t('operation.disable.describe.timeout') })
+    .option('dry-run', { type: 'string', describe: t('operation.disable.describe.dryRun') })
+    .option('output', { alias: 'o', type: 'string', describe: t('operation.disable.describe.output') });
 }
 
 export interface DisableOptions {
@@ -48,19 +50,24 @@ export async function run(o: DisableOptions, ctx: Context): Promise<number> {
     // Queued behind an operation in progress, or a teardown or start-up of the agent (after which the images are known).
     ({ state } = await waitForTurn(ctx, api, state, turnWait));
     if (!state.enabled) {
-      if (!printMachine(ctx.out, o.output, statusView(state))) ctx.out.write(`image acceleration is already disabled on cluster ${state.clusterId}\n`);
+      if (!printMachine(ctx.out, o.output, statusView(state))) ctx.out.write(`${t('operation.disable.already', { cluster: state.clusterId })}\n`);
       return 0;
     }
     if (!identityChecked) {
       // The in-use scan reads the context's cluster: it only proves something about the cluster UCloud disables.
-      await ctx.requireSameCluster({ what: `disable image acceleration on cluster ${state.clusterId}`, refuseUnknown: true, force: o.force });
+      await ctx.requireSameCluster({ what: t('operation.disable.what', { cluster: state.clusterId }), refuseUnknown: true, force: o.force });
       identityChecked = true;
     }
     requireIdle(state);
     outcome = await guard(ctx, o, state);
     if (o.dryRun === 'client') {
-      const safe = state.images.length ? 'no target image is in use' : 'no images are accelerated';
-      return reportGuardDryRun(ctx, outcome, `disabling image acceleration on cluster ${state.clusterId}`, safe, { output: o.output, wouldBe: statusView(state) });
+      const cluster = state.clusterId;
+      const safe = state.images.length ? 'operation.disable.dryRunProceeds' : 'operation.disable.dryRunNoImages';
+      const wording = {
+        refused: (reason: string): string => t('operation.disable.dryRunRefused', { cluster, reason }),
+        proceeds: (forced: boolean): string => t(forced ? 'operation.disable.dryRunForced' : safe, { cluster }),
+      };
+      return reportGuardDryRun(ctx, outcome, wording, { output: o.output, wouldBe: statusView(state) });
     }
     if (!outcome.proceed) {
       printRefusal(ctx, o.output, outcome, false);
@@ -77,34 +84,38 @@ export async function run(o: DisableOptions, ctx: Context): Promise<number> {
     if (state.images.length) {
       requireIdle(now);
       if (added.length && !o.force) {
-        throw refused(`the accelerated images changed during the in-use check (new: ${added.map((i) => i.originalImage).join(', ')})`, 'hint: run it again to check them too');
+        const images = added.map((i) => i.originalImage).join(t('common.listSeparator'));
+        throw refused(t('operation.disable.imagesChanged', { images }), t('operation.disable.imagesChangedHint'));
       }
     }
     break;
   }
-  if (outcome.forced) ctx.warn('disabling anyway (--force): Pods still using target images will get IO errors');
+  if (outcome.forced) ctx.warn(t('operation.disable.forced'));
   const before = now;
-  requireTimeLeft(wait?.deadline, 'the disable');
-  const result = await runOperation(ctx, `Disabling image acceleration on ${before.clusterId}`, 'image acceleration disabled', wait, (w) => disableAcceleration(api, before, w),
+  requireTimeLeft(wait?.deadline, t('operation.disable.timeLeft'));
+  const progress = t('operation.disable.progress', { cluster: before.clusterId });
+  const result = await runOperation(ctx, progress, t('operation.disable.progressDone'), wait, (w) => disableAcceleration(api, before, w),
     // Still disabling when the wait ended: machine output says how far it got; stderr says why it stopped.
     (last) => void printMachine(ctx.out, o.output, statusView(last ?? before)));
   if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;
-  ctx.out.write(result.finished ? `image acceleration is disabled on cluster ${before.clusterId}\n` : `image acceleration is being disabled on cluster ${before.clusterId}\n`);
+  const cluster = before.clusterId;
+  if (result.finished) writeStyled(ctx.out, [{ style: 'ok', text: t('operation.disable.done', { cluster }) }, '\n']);
+  else writeStyled(ctx.out, [{ style: 'progress', text: t('operation.disable.started', { cluster }) }, '\n']);
   return 0;
 }
 
 /** The in-use rule for every target image; without the image list (--no-wait while busy) nothing can be checked. */
 async function guard(ctx: Context, o: DisableOptions, state: AccelerationState): Promise<GuardOutcome> {
-  const what = `disable image acceleration on cluster ${state.clusterId}`;
+  const what = t('operation.disable.what', { cluster: state.clusterId });
   if (!state.imagesKnown) {
     // Without the list there is no telling which target images to look for.
     const refusal = new InUseRefusal(
       what,
-      `the accelerated images are not known right now (${imagesUnknownReason(state) ?? state.status}), so their users cannot be checked`,
-      ['hint: retry when `kubectl uimgacc status` lists the images, or pass --force'],
+      (tr) => tr('operation.disable.imagesUnknown', { why: imagesUnknownReason(state, tr) ?? state.status }),
+      [t('operation.disable.unknownHint')],
       'unverified',
     );
-    if (o.force) ctx.warn(refusal.reason);
+    if (o.force) ctx.warn(refusal.localReason);
     return o.force ? { proceed: true, forced: true } : { proceed: false, refusal };
   }
   if (state.images.length) return guardInUse(ctx, state.images.map((i) => i.targetImage), what, o.force);

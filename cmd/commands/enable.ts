@@ -7,17 +7,19 @@ import type { Context } from '../context.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { runOperation, waitForTurn } from '../progress.ts';
 import { statusView } from '../views.ts';
+import { writeStyled } from '../safe-text.ts';
+import { t } from '../../lib/i18n/index.ts';
 
 export function builder(y: Argv): Argv {
   return y
-    .option('nfs-addr', { type: 'string', describe: 'UFS/NFS mount address in the cluster\'s VPC (default: NFS_ADDR env or the credentials Secret)' })
-    .option('subnet-id', { type: 'string', describe: 'Subnet for the NFS mount (default: SUBNET_ID env, the credentials Secret, or the cluster\'s own subnet from ConfigMap kube-system/uk8sconfig, which is then said on stderr)' })
-    .option('uhub-username', { type: 'string', describe: 'UHub user with push permission (default: UHUB_USERNAME env or the credentials Secret); the password comes from UHUB_PASSWORD or the Secret, never from a flag' })
-    .option('wait', { type: 'boolean', default: true, describe: 'Wait for a disable in progress, then until the NFS and the acceleration agent are ready (--no-wait returns at once)' })
-    .option('timeout', { type: 'string', default: '15m', describe: 'How long to wait (0 = no limit)' })
-    .option('dry-run', { type: 'string', describe: 'none|client: client checks everything but enables nothing' })
-    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml' })
-    .example('$0 enable --nfs-addr 10.9.0.10 --subnet-id subnet-abc123', 'Enable with the UHub account stored by `configure`');
+    .option('nfs-addr', { type: 'string', describe: t('operation.enable.describe.nfsAddr') })
+    .option('subnet-id', { type: 'string', describe: t('operation.enable.describe.subnetId') })
+    .option('uhub-username', { type: 'string', describe: t('operation.enable.describe.uhubUsername') })
+    .option('wait', { type: 'boolean', default: true, describe: t('operation.enable.describe.wait') })
+    .option('timeout', { type: 'string', default: '15m', describe: t('operation.enable.describe.timeout') })
+    .option('dry-run', { type: 'string', describe: t('operation.enable.describe.dryRun') })
+    .option('output', { alias: 'o', type: 'string', describe: t('operation.enable.describe.output') })
+    .example('$0 enable --nfs-addr 10.9.0.10 --subnet-id subnet-abc123', t('operation.enable.example'));
 }
 
 export interface EnableOptions {
@@ -52,8 +54,8 @@ export async function run(o: EnableOptions, ctx: Context): Promise<number> {
   const { state: before } = await waitForTurn(ctx, api, await api.get(), o.dryRun === 'client' ? undefined : wait);
   if (before.enabled) {
     if (!printMachine(ctx.out, o.output, statusView(before))) {
-      ctx.out.write(`image acceleration is already enabled on cluster ${before.clusterId}\n`);
-      if (!before.agentReady) ctx.streams.err.write('note: its agent is not ready: it is starting, or a disable is tearing it down (`kubectl uimgacc status --watch`)\n');
+      ctx.out.write(`${t('operation.enable.already', { cluster: before.clusterId })}\n`);
+      if (!before.agentReady) ctx.streams.err.write(`${t('operation.enable.agentNotReady')}\n`);
     }
     return 0;
   }
@@ -62,13 +64,13 @@ export async function run(o: EnableOptions, ctx: Context): Promise<number> {
   const uhubUsername = await ctx.config.enableValue('uhubUsername', o.uhubUsername, 'uhub-username', 'UHUB_USERNAME');
   const uhubPassword = await ctx.config.enableValue('uhubPassword', undefined, 'uhub-password', 'UHUB_PASSWORD');
   const missing = [
-    !nfsAddr && '--nfs-addr (or NFS_ADDR)',
-    !subnetId && '--subnet-id (or SUBNET_ID)',
-    !uhubUsername && '--uhub-username (or UHUB_USERNAME)',
-    !uhubPassword && 'UHUB_PASSWORD (env, or stored with `kubectl uimgacc configure`)',
+    !nfsAddr && t('operation.enable.missingFlag', { flag: '--nfs-addr', env: 'NFS_ADDR' }),
+    !subnetId && t('operation.enable.missingFlag', { flag: '--subnet-id', env: 'SUBNET_ID' }),
+    !uhubUsername && t('operation.enable.missingFlag', { flag: '--uhub-username', env: 'UHUB_USERNAME' }),
+    !uhubPassword && t('operation.enable.missingPassword'),
   ].filter((m): m is string => typeof m === 'string');
   if (missing.length > 0 || !nfsAddr || !subnetId || !uhubUsername || !uhubPassword) {
-    throw invalid(`enable needs ${missing.join(', ')}`, ...ctx.config.notes.map((n) => `note: ${n}`));
+    throw invalid(t('operation.enable.missing', { missing: missing.join(t('common.listSeparator')) }), ...ctx.config.notes.map((note) => t('operation.enable.note', { note })));
   }
   // Values from the environment or the Secret are checked as the flags were, still before any call.
   checkNfsAddr(nfsAddr.value, nfsAddr.source);
@@ -79,26 +81,27 @@ export async function run(o: EnableOptions, ctx: Context): Promise<number> {
   ctx.debug(1, `UHub password: (set) (from ${uhubPassword.source})`);
   // Not only with -v: the UFS mount goes into this subnet, and the user did not name it.
   if (subnetId.source.startsWith('ConfigMap ')) {
-    ctx.streams.err.write(`note: using the cluster's subnet ${subnetId.value} (from ${subnetId.source}) for the NFS mount; --subnet-id chooses another\n`);
+    ctx.streams.err.write(`${t('operation.enable.clusterSubnet', { subnet: subnetId.value, source: subnetId.source })}\n`);
   }
   if (o.dryRun === 'client') {
     // The status as the request would leave it at first: enabled with this NFS and subnet, agent still starting.
     const wouldBe = { ...statusView(before), enabled: true, nfsAddr: nfsAddr.value, subnetId: subnetId.value, dryRun: true };
     if (!printMachine(ctx.out, o.output, wouldBe)) {
-      ctx.out.write(`image acceleration would be enabled on cluster ${before.clusterId} with NFS ${nfsAddr.value} in ${subnetId.value} (dry run)\n`);
+      ctx.out.write(`${t('operation.enable.dryRun', { cluster: before.clusterId, nfs: nfsAddr.value, subnet: subnetId.value })}\n`);
     }
     return 0;
   }
   const req = { nfsAddr: nfsAddr.value, subnetId: subnetId.value, uhubUsername: uhubUsername.value, uhubPassword: uhubPassword.value };
-  const result = await runOperation(ctx, `Enabling image acceleration on ${before.clusterId}`, 'image acceleration enabled', wait, (w) => enableAcceleration(api, req, w),
+  const progress = t('operation.enable.progress', { cluster: before.clusterId });
+  const result = await runOperation(ctx, progress, t('operation.enable.progressDone'), wait, (w) => enableAcceleration(api, req, w),
     // Still enabling when the wait ended: machine output says how far it got; stderr says why it stopped.
     (last) => void printMachine(ctx.out, o.output, statusView(last ?? before)));
   if (printMachine(ctx.out, o.output, statusView(result.state))) return 0;
   if (!result.finished) {
-    ctx.out.write(`image acceleration is being enabled on cluster ${before.clusterId}; the agent becomes ready in a few minutes (\`kubectl uimgacc status --watch\`)\n`);
+    writeStyled(ctx.out, [{ style: 'progress', text: t('operation.enable.started', { cluster: before.clusterId }) }, '\n']);
     return 0;
   }
-  ctx.out.write(`image acceleration is enabled on cluster ${before.clusterId}: NFS ready, agent ready\n`);
-  ctx.out.write('note: only nodes added from now on get the acceleration label; target images run only on those nodes\n');
+  writeStyled(ctx.out, [{ style: 'ok', text: t('operation.enable.done', { cluster: before.clusterId }) }, '\n']);
+  ctx.out.write(`${t('operation.enable.newNodes')}\n`);
   return 0;
 }

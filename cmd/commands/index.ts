@@ -17,6 +17,9 @@ import type { PatchOptions } from './patch.ts';
 import type { UnpatchOptions } from './unpatch.ts';
 import type { VersionOptions } from './version.ts';
 import type { CompletionOptions } from './completion.ts';
+import type { MessageKey } from '../../lib/i18n/index.ts';
+
+export type CommandDescription = Extract<MessageKey, `cli.command.${string}`>;
 
 /** One file per command, kubectl style: yargs spec, pure validate(), and run() with injected context. */
 export interface CommandModule<O> {
@@ -30,27 +33,28 @@ export interface CommandEntry {
   readonly command: string;
   readonly name: string;
   readonly aliases: readonly string[];
-  readonly describe: string;
+  /** The catalog key of the description: the table is built at module load, the language is chosen at run time. */
+  readonly describe: CommandDescription;
   load(): Promise<CommandModule<unknown>>;
 }
 
 // The type parameter ties validate()'s result to run()'s argument, so a module that drifts from the shape fails to compile.
-function entry<O>(command: string, aliases: readonly string[], describe: string, load: () => Promise<CommandModule<O>>): CommandEntry {
+function entry<O>(command: string, aliases: readonly string[], describe: CommandDescription, load: () => Promise<CommandModule<O>>): CommandEntry {
   return { command, name: command.split(' ')[0] ?? command, aliases, describe, load: load as () => Promise<CommandModule<unknown>> };
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  entry<StatusOptions>('status', ['get'], 'Show whether image acceleration is enabled, ready and busy, and what is accelerated', () => import('./status.ts')),
-  entry<ListOptions>('list', ['ls'], 'List accelerated images (original image, target image, size, layers, status; -o wide adds exact size and how many containers use each)', () => import('./list.ts')),
-  entry<CreateOptions>('create [IMAGE..]', [], 'Accelerate images: pre-load each ORIGINAL and publish its target (ORIGINAL=TARGET, default: tag + "-acc"), one after another; also -f FILE, --from TYPE/NAME', () => import('./create.ts')),
-  entry<DeleteOptions>('delete [IMAGE..]', ['rm'], 'Delete the acceleration of each IMAGE (original or target image), one after another; refuses while anything uses a target image', () => import('./delete.ts')),
-  entry<EnableOptions>('enable', [], 'Enable image acceleration on the cluster (UFS/NFS in the cluster\'s VPC plus a UHub account with push permission)', () => import('./enable.ts')),
-  entry<DisableOptions>('disable', [], 'Disable image acceleration on the cluster; refuses while any target image is in use (every target image stops working)', () => import('./disable.ts')),
-  entry<ConfigureOptions>('configure', [], 'Store the UCloud key pair (and UHub account, NFS address, subnet) in the cluster\'s credentials Secret and record the cluster ID in the kubeconfig context', () => import('./configure.ts')),
-  entry<DoctorOptions>('doctor', [], 'Check everything image acceleration needs: cluster access, UCloud configuration and API, agent, labelled nodes, and the helper webhook', () => import('./doctor.ts')),
-  entry<WhoUsesOptions>('who-uses [IMAGE]', ['usage'], 'List the Pods and workloads that use a target image (IMAGE, original or target), or every accelerated image', () => import('./who-uses.ts')),
-  entry<PatchOptions>('patch [TARGET..]', [], 'Switch workloads to the target images of their Ready accelerations and pin them to nodes that can run them', () => import('./patch.ts')),
-  entry<UnpatchOptions>('unpatch [TARGET..]', [], 'Undo `patch`: restore the original images and remove the node affinity it added', () => import('./unpatch.ts')),
-  entry<VersionOptions>('version', [], 'Print the plugin version, commit and Node.js version, and the server version when a cluster is reachable', () => import('./version.ts')),
-  entry<CompletionOptions>('completion', [], 'Explain how to set up shell completion for `kubectl uimgacc` (kubectl 1.26 or newer)', () => import('./completion.ts')),
+  entry<StatusOptions>('status', ['get'], 'cli.command.status', () => import('./status.ts')),
+  entry<ListOptions>('list', ['ls'], 'cli.command.list', () => import('./list.ts')),
+  entry<CreateOptions>('create [IMAGE..]', [], 'cli.command.create', () => import('./create.ts')),
+  entry<DeleteOptions>('delete [IMAGE..]', ['rm'], 'cli.command.delete', () => import('./delete.ts')),
+  entry<EnableOptions>('enable', [], 'cli.command.enable', () => import('./enable.ts')),
+  entry<DisableOptions>('disable', [], 'cli.command.disable', () => import('./disable.ts')),
+  entry<ConfigureOptions>('configure', [], 'cli.command.configure', () => import('./configure.ts')),
+  entry<DoctorOptions>('doctor', [], 'cli.command.doctor', () => import('./doctor.ts')),
+  entry<WhoUsesOptions>('who-uses [IMAGE]', ['usage'], 'cli.command.whoUses', () => import('./who-uses.ts')),
+  entry<PatchOptions>('patch [TARGET..]', [], 'cli.command.patch', () => import('./patch.ts')),
+  entry<UnpatchOptions>('unpatch [TARGET..]', [], 'cli.command.unpatch', () => import('./unpatch.ts')),
+  entry<VersionOptions>('version', [], 'cli.command.version', () => import('./version.ts')),
+  entry<CompletionOptions>('completion', [], 'cli.command.completion', () => import('./completion.ts')),
 ];

@@ -1,18 +1,19 @@
 import type { Argv } from 'yargs';
 import { str, type Args } from '../args.ts';
 import { UserError } from '../../lib/errors.ts';
+import { t } from '../../lib/i18n/index.ts';
 import { scanImageUses } from '../../lib/inuse/scan.ts';
 import { describeKubeError, isKubeError } from '../../lib/kube/errors.ts';
 import type { Context } from '../context.ts';
-import { safeField } from '../safe-text.ts';
+import { safeField, writeStyled } from '../safe-text.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
 import { API_VERSION, imagesTable, imageView, imagesUnknownReason } from '../views.ts';
 
 export function builder(y: Argv): Argv {
   return y
-    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|wide|name' })
-    .example('$0 list', 'Table of accelerated images')
-    .example('$0 list -o name', 'Original images, one per line');
+    .option('output', { alias: 'o', type: 'string', describe: t('view.list.output') })
+    .example('$0 list', t('view.list.exampleTable'))
+    .example('$0 list -o name', t('view.list.exampleName'));
 }
 
 export interface ListOptions {
@@ -26,7 +27,7 @@ export function validate(args: Args): ListOptions {
 export async function run(o: ListOptions, ctx: Context): Promise<number> {
   const api = await ctx.ucloud();
   // IN USE counts Pods of the context's cluster: only meaningful when that is the cluster UCloud lists.
-  if (o.output === 'wide') await ctx.requireSameCluster({ what: 'count which containers use the accelerated images (-o wide)', refuseUnknown: false, force: false });
+  if (o.output === 'wide') await ctx.requireSameCluster({ what: t('view.list.wideWhat'), refuseUnknown: false, force: false });
   else await ctx.warnIfOtherCluster();
   const state = await api.get();
   let inUse: Map<string, number> | undefined;
@@ -40,27 +41,27 @@ export async function run(o: ListOptions, ctx: Context): Promise<number> {
       for (const u of scan.uses) inUse.set(u.target, (inUse.get(u.target) ?? 0) + 1);
       if (scan.unseen.length) {
         inUseComplete = false;
-        ctx.warn(`IN USE counts only what could be listed ("?" = none seen, "N+" = at least N): ${scan.unseen.length} kind/namespace combination(s) were not visible (see \`kubectl uimgacc who-uses\`)`);
+        ctx.warn(t('view.list.inUsePartial', { n: scan.unseen.length }));
       }
     } catch (err) {
       if (!(err instanceof UserError) && !isKubeError(err)) throw err;
       inUseComplete = false;
-      ctx.warn(`IN USE unknown ("?"): ${err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl())}`);
+      ctx.warn(t('view.list.inUseUnknown', { reason: err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl()) }));
     }
   }
   const views = state.images.map((img) => imageView(state, img, inUse?.get(img.targetImage)));
   const reason = imagesUnknownReason(state);
   if (printMachine(ctx.out, o.output, { apiVersion: API_VERSION, kind: 'AcceleratedImageList', clusterId: state.clusterId, imagesKnown: state.imagesKnown, items: views })) {
-    if (reason) ctx.warn(`the list may be incomplete: ${reason}`);
+    if (reason) ctx.warn(t('view.list.mayBeIncomplete', { reason }));
     return 0;
   }
   if (o.output === 'name') {
     // Exactly the name `delete` takes, one per line: nothing in it may forge another line.
     for (const v of views) ctx.out.write(`${safeField(v.originalImage)}\n`);
   } else if (views.length > 0) {
-    ctx.out.write(imagesTable(views, o.output === 'wide', inUseComplete));
+    writeStyled(ctx.out, imagesTable(views, o.output === 'wide', inUseComplete));
   }
-  if (reason) ctx.streams.err.write(`No images listed: ${reason}.\n`);
-  else if (views.length === 0 && o.output !== 'name') ctx.streams.err.write(`No accelerated images on cluster ${state.clusterId}.\n`);
+  if (reason) ctx.streams.err.write(`${t('view.list.noneListed', { reason })}\n`);
+  else if (views.length === 0 && o.output !== 'name') ctx.streams.err.write(`${t('view.list.none', { cluster: state.clusterId })}\n`);
   return 0;
 }

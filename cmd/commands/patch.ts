@@ -10,25 +10,29 @@ import { unifiedDiff } from '../../lib/workload/diff.ts';
 import { objectName, parseTargets, type KindInfo, type NamedTarget, type Targets } from '../../lib/workload/kinds.ts';
 import { planPatch, type Acceleration, type PatchPlan } from '../../lib/workload/plan.ts';
 import { resolveTargets } from '../../lib/workload/resolve.ts';
-import { podTemplateOf, replicasOf, type Workload } from '../../lib/workload/template.ts';
+import { containerRef, podTemplateOf, replicasOf, type Workload } from '../../lib/workload/template.ts';
+import { t, type MessageKey } from '../../lib/i18n/index.ts';
 import { applyPlan } from '../../lib/workload/write.ts';
 import { bool, parseDryRun, str, strings, type Args, type DryRun } from '../args.ts';
 import type { Context } from '../context.ts';
 import { errorOutput, reportError } from '../errors.ts';
 import { parseOutputFormat, renderJson, renderYaml, type OutputFormat } from '../output.ts';
+import { writeStyled } from '../safe-text.ts';
 
 export const DEFAULT_FIELD_MANAGER = 'kubectl-uimgacc';
 
+export type Verb = 'patch' | 'unpatch';
+
 /** Flags patch and unpatch share: which workloads, how to write, what to print. */
-export function commonOptions(y: Argv, verb: string): Argv {
+export function commonOptions(y: Argv, verb: Verb): Argv {
   return y
-    .positional('TARGET', { type: 'string', array: true, describe: 'TYPE/NAME ..., TYPE NAME ..., or TYPE with -l/--all (deploy, sts, ds, rs, rc, cj)' })
-    .option('selector', { alias: 'l', type: 'string', describe: `Label selector: ${verb} every workload of TYPE that matches, e.g. -l app=web` })
-    .option('all', { type: 'boolean', describe: `${verb[0]?.toUpperCase() ?? ''}${verb.slice(1)} every workload of TYPE in the namespace` })
-    .option('field-manager', { type: 'string', default: DEFAULT_FIELD_MANAGER, describe: 'Name of the manager used to track field ownership' })
-    .option('dry-run', { type: 'string', describe: 'none|client|server: client prints what would change without sending it; server sends it with dryRun=All (admission and validation run, nothing is stored)' })
-    .option('diff', { type: 'boolean', describe: 'Print a unified diff of the pod template (with --dry-run: what would change)' })
-    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|name (default: one line per workload)' });
+    .positional('TARGET', { type: 'string', array: true, describe: t('workload.flag.target') })
+    .option('selector', { alias: 'l', type: 'string', describe: t(verb === 'patch' ? 'workload.flag.selector.patch' : 'workload.flag.selector.unpatch') })
+    .option('all', { type: 'boolean', describe: t(verb === 'patch' ? 'workload.flag.all.patch' : 'workload.flag.all.unpatch') })
+    .option('field-manager', { type: 'string', default: DEFAULT_FIELD_MANAGER, describe: t('workload.flag.fieldManager') })
+    .option('dry-run', { type: 'string', describe: t('workload.flag.dryRun') })
+    .option('diff', { type: 'boolean', describe: t('workload.flag.diff') })
+    .option('output', { alias: 'o', type: 'string', describe: t('workload.flag.output') });
 }
 
 export interface CommonOptions {
@@ -42,9 +46,9 @@ export interface CommonOptions {
 export function validateCommon(args: Args): CommonOptions {
   const output = parseOutputFormat(str(args, 'output'), ['table', 'json', 'yaml', 'name']);
   const diff = bool(args, 'diff');
-  if (diff && output !== 'table') throw invalid('--diff prints a diff; it cannot be combined with -o');
+  if (diff && output !== 'table') throw invalid(t('workload.error.diffWithOutput'));
   const fieldManager = str(args, 'field-manager') ?? DEFAULT_FIELD_MANAGER;
-  if (fieldManager === '' || fieldManager.length > 128) throw invalid('--field-manager must be 1 to 128 characters');
+  if (fieldManager === '' || fieldManager.length > 128) throw invalid(t('workload.error.fieldManager'));
   return {
     targets: parseTargets(strings(args, 'TARGET'), str(args, 'selector'), bool(args, 'all')),
     fieldManager,
@@ -56,13 +60,13 @@ export function validateCommon(args: Args): CommonOptions {
 
 export function builder(y: Argv): Argv {
   return commonOptions(y, 'patch')
-    .option('container', { alias: 'c', type: 'string', array: true, describe: 'Only these containers or init containers (repeatable)' })
-    .option('image', { type: 'string', array: true, describe: 'ORIGINAL=TARGET: use this pair instead of the accelerations UCloud lists (repeatable)' })
-    .option('node-label', { type: 'string', describe: 'Require this node label key (or KEY=true) only (default: either spelling, node.uk8s.ucloud.cn/image_accel or the legacy node.uk8s.ucloud.cn/uimgacc, so every accelerated node qualifies)' })
-    .example('$0 patch deploy/web', 'Use the accelerated image for every container of deployment web that has one')
-    .example('$0 patch deploy/web sts/db -n shop', 'Several workloads at once')
-    .example('$0 patch deployments -l app=web --dry-run=client --diff', 'Preview the change to the pod templates')
-    .example('$0 patch cj/report --image uhub.service.ucloud.cn/team/app:1=uhub.service.ucloud.cn/team/app:1-acc', 'Name the pair explicitly');
+    .option('container', { alias: 'c', type: 'string', array: true, describe: t('workload.flag.container') })
+    .option('image', { type: 'string', array: true, describe: t('workload.flag.image') })
+    .option('node-label', { type: 'string', describe: t('workload.flag.nodeLabel') })
+    .example('$0 patch deploy/web', t('workload.example.patch'))
+    .example('$0 patch deploy/web sts/db -n shop', t('workload.example.patchSeveral'))
+    .example('$0 patch deployments -l app=web --dry-run=client --diff', t('workload.example.patchPreview'))
+    .example('$0 patch cj/report --image uhub.service.ucloud.cn/team/app:1=uhub.service.ucloud.cn/team/app:1-acc', t('workload.example.patchPair'));
 }
 
 export interface PatchOptions extends CommonOptions {
@@ -112,11 +116,16 @@ export interface Printed {
   readonly unchangedReason?: string | undefined;
 }
 
-export function dryRunSuffix(dryRun: DryRun): string {
-  return dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
-}
+/** What happened to a changed workload: also the name of the new side in `--diff` (machine text, always English). */
+export type Outcome = 'patched' | 'unpatched';
 
-export function printResults(ctx: Context, o: CommonOptions, verb: string, results: readonly Printed[]): void {
+/** What a changed workload's summary line says, by outcome and dry run. */
+const DONE = {
+  patched: { none: 'workload.result.patched', client: 'workload.result.patchedDryRun', server: 'workload.result.patchedServerDryRun' },
+  unpatched: { none: 'workload.result.unpatched', client: 'workload.result.unpatchedDryRun', server: 'workload.result.unpatchedServerDryRun' },
+} as const satisfies Record<Outcome, Record<DryRun, MessageKey>>;
+
+export function printResults(ctx: Context, o: CommonOptions, verb: Outcome, results: readonly Printed[]): void {
   if (o.output === 'json' || o.output === 'yaml') {
     const objects = results.map((r) => r.object);
     const value = objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects, metadata: { resourceVersion: '' } };
@@ -135,10 +144,11 @@ export function printResults(ctx: Context, o: CommonOptions, verb: string, resul
       continue;
     }
     if (!r.changed) {
-      ctx.out.write(`${r.name} unchanged${r.unchangedReason ? `: ${r.unchangedReason}` : ''}\n`);
+      const text = r.unchangedReason ? t('workload.result.unchangedBecause', { name: r.name, reason: r.unchangedReason }) : t('workload.result.unchanged', { name: r.name });
+      writeStyled(ctx.out, [{ style: 'muted', text }, '\n']);
       continue;
     }
-    ctx.out.write(`${r.name} ${verb}${dryRunSuffix(o.dryRun)}\n`);
+    writeStyled(ctx.out, [{ style: 'ok', text: t(DONE[verb][o.dryRun], { name: r.name }) }, '\n']);
     for (const line of r.lines) ctx.out.write(`  ${line}\n`);
   }
 }
@@ -146,18 +156,18 @@ export function printResults(ctx: Context, o: CommonOptions, verb: string, resul
 function describePlan(plan: PatchPlan): string[] {
   const lines = plan.containers
     .filter((c) => c.outcome === 'patched')
-    .map((c) => `${c.list === 'initContainers' ? 'init container' : 'container'} ${c.name}: ${c.image} -> ${c.target ?? ''}`);
-  if (plan.affinityChanged) lines.push(`node affinity: requires ${describeLabels(plan.labels ?? [])}`);
+    .map((c) => t('workload.line.imageChange', { container: containerRef(c.list, c.name), from: c.image, to: c.target ?? '' }));
+  if (plan.affinityChanged) lines.push(t('workload.line.affinityRequires', { labels: describeLabels(plan.labels ?? []) }));
   return lines;
 }
 
 export async function run(o: PatchOptions, ctx: Context): Promise<number> {
   // The accelerations UCloud lists are the cluster's own only when the context is on that cluster.
-  await ctx.requireSameCluster({ what: 'patch workloads', refuseUnknown: false, force: false });
+  await ctx.requireSameCluster({ what: t('workload.identity.patch'), refuseUnknown: false, force: false });
   const namespace = ctx.kube.namespace;
   const targets = await resolveTargets(ctx.kube, o.targets, namespace);
   if (targets.length === 0) {
-    ctx.streams.err.write(`No resources found in ${namespace} namespace.\n`);
+    ctx.streams.err.write(`${t('workload.noResources', { namespace })}\n`);
     return 0;
   }
   const accs = await accelerations(o, ctx);
@@ -165,18 +175,18 @@ export async function run(o: PatchOptions, ctx: Context): Promise<number> {
   const choice: LabelDetection = detectAccelerationLabels(nodes ?? [], o.nodeLabel);
   if (!nodes) ctx.debug(1, `cannot list Nodes (forbidden): requiring ${describeLabels(choice.labels)} without checking the nodes`);
   if (choice.excluded.length > 0) {
-    ctx.warn(`${choice.excluded.length} node(s) carry an acceleration label but not ${o.nodeLabel ?? ''}=true: Pods will not be scheduled there (without --node-label either spelling qualifies)`);
+    ctx.warn(t('workload.warn.excludedNodes', { n: choice.excluded.length, label: o.nodeLabel ?? '' }));
   }
   ctx.debug(1, `node labels: ${describeLabels(choice.labels)} (${choice.source}; ${choice.counts.map((c) => `${c.label}: ${c.readyNodes}/${c.nodes} Ready`).join(', ')})`);
 
-  const { code, results } = await runOnEach(ctx, o, 'patched', targets, async (t) => {
-    const r = await patchOne(ctx, o, t, namespace, accs, choice.labels);
+  const { code, results } = await runOnEach(ctx, o, 'patched', targets, async (target) => {
+    const r = await patchOne(ctx, o, target, namespace, accs, choice.labels);
     warnAbout(ctx, r.printed.name, r.plan, r.replicas, nodes);
     if (r.plan.changed) noteOwnership(ctx, r.printed, o.dryRun);
     return r.printed;
   });
   if (!results.some((r) => r.changed) && results.length > 0 && o.output === 'table' && !o.diff) {
-    ctx.streams.err.write('Nothing to patch: no selected container uses an image with a Ready acceleration that is not already in place.\n');
+    ctx.streams.err.write(`${t('workload.nothingToPatch')}\n`);
   }
   return code;
 }
@@ -188,15 +198,15 @@ export async function run(o: PatchOptions, ctx: Context): Promise<number> {
 export async function runOnEach(
   ctx: Context,
   o: CommonOptions,
-  verb: string,
+  verb: Outcome,
   targets: readonly NamedTarget[],
-  one: (t: NamedTarget) => Promise<Printed | undefined>,
+  one: (target: NamedTarget) => Promise<Printed | undefined>,
 ): Promise<{ readonly code: number; readonly results: readonly Printed[] }> {
   const results: Printed[] = [];
   let failures = 0;
-  for (const t of targets) {
+  for (const target of targets) {
     try {
-      const r = await one(t);
+      const r = await one(target);
       if (r) results.push(r);
     } catch (err) {
       failures++;
@@ -213,21 +223,21 @@ interface PatchOutcome {
   readonly replicas: number | undefined;
 }
 
-async function patchOne(ctx: Context, o: PatchOptions, t: NamedTarget, namespace: string, accs: readonly Acceleration[], labels: readonly string[]): Promise<PatchOutcome> {
-  const name = objectName(t.info, t.name);
+async function patchOne(ctx: Context, o: PatchOptions, target: NamedTarget, namespace: string, accs: readonly Acceleration[], labels: readonly string[]): Promise<PatchOutcome> {
+  const name = objectName(target.info, target.name);
   const res = await applyPlan(ctx.kube, {
-    info: t.info,
+    info: target.info,
     namespace,
-    name: t.name,
+    name: target.name,
     dryRun: o.dryRun,
     fieldManager: o.fieldManager,
-    plan: (obj: Workload): PatchPlan => planPatch(t.info, obj, { accelerations: accs, containers: o.containers, labels }),
+    plan: (obj: Workload): PatchPlan => planPatch(target.info, obj, { accelerations: accs, containers: o.containers, labels }),
   });
   if (res.attempts > 1) ctx.debug(1, `${name}: written after ${res.attempts} attempts (it changed concurrently)`);
   const { before, after, plan: p } = res;
   for (const c of p.containers) {
     if (c.outcome === 'not-accelerated') {
-      ctx.streams.err.write(`${name}: ${c.list === 'initContainers' ? 'init container' : 'container'} ${c.name} (${c.image}) has no Ready acceleration: left alone\n`);
+      ctx.streams.err.write(`${t('workload.notAccelerated', { name, container: containerRef(c.list, c.name), image: c.image })}\n`);
     }
   }
   const already = p.containers.some((c) => c.outcome === 'already-accelerated');
@@ -237,12 +247,12 @@ async function patchOne(ctx: Context, o: PatchOptions, t: NamedTarget, namespace
       changed: p.changed,
       object: after ?? before,
       before,
-      info: t.info,
+      info: target.info,
       lines: describePlan(p),
-      unchangedReason: already ? 'already uses the target images and requires the acceleration node label' : 'no selected container uses an image with a Ready acceleration',
+      unchangedReason: t(already ? 'workload.reason.alreadyPatched' : 'workload.reason.nothingAccelerated'),
     },
     plan: p,
-    replicas: replicasOf(t.info, before),
+    replicas: replicasOf(target.info, before),
   };
 }
 
@@ -258,20 +268,20 @@ function noteOwnership(ctx: Context, r: Printed, dryRun: DryRun): void {
   const owner = controllerOf(r.before);
   if (owner) {
     // A Deployment puts its own template back (it scales the changed ReplicaSet down and starts one matching its template).
-    ctx.warn(`${r.name} is managed by ${owner.kind.toLowerCase()}/${owner.name}, which will not keep this change: patch the ${owner.kind} instead`);
+    ctx.warn(t('workload.warn.managedBy', { name: r.name, owner: `${owner.kind.toLowerCase()}/${owner.name}`, kind: owner.kind }));
   } else if ((r.info.kind === 'ReplicaSet' || r.info.kind === 'ReplicationController') && dryRun === 'none') {
-    ctx.streams.err.write(`${r.name}: running Pods keep their images (a ${r.info.kind} applies its template only to Pods it creates); delete them to have them recreated\n`);
+    ctx.streams.err.write(`${t('workload.runningPodsKeep', { name: r.name, kind: r.info.kind })}\n`);
   }
 }
 
 function warnAbout(ctx: Context, name: string, plan: PatchPlan, replicas: number | undefined, nodes: readonly NodeInfo[] | undefined): void {
   const labels = plan.labels;
-  for (const c of plan.conflicts) ctx.warn(`${name}: its node affinity contradicts ${describeLabels(labels ?? [])} (${c}): Pods matching that term could not be scheduled`);
+  for (const c of plan.conflicts) ctx.warn(t('workload.warn.affinityConflict', { name, labels: describeLabels(labels ?? []), conflict: c }));
   if (labels === undefined || nodes === undefined) return;
   const ready = countReady(nodes, labels);
   if (ready === 0) {
-    ctx.warn(`no Ready node carries ${describeLabels(labels)}: Pods of ${name} will stay Pending until such nodes join (only nodes added after acceleration was enabled get the label)`);
+    ctx.warn(t('workload.warn.noReadyNode', { labels: describeLabels(labels), name }));
   } else if (replicas !== undefined && replicas > ready) {
-    ctx.warn(`${name} wants ${replicas} replicas but only ${ready} Ready node(s) carry ${describeLabels(labels)}: they all run there (anti-affinity or spread constraints may leave some Pending)`);
+    ctx.warn(t('workload.warn.fewNodes', { name, replicas, ready, labels: describeLabels(labels) }));
   }
 }

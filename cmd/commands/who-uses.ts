@@ -10,17 +10,18 @@ import { EXIT } from '../errors.ts';
 import { findAcceleration, requireImagesKnown } from '../../lib/operations.ts';
 import { bool, str, type Args } from '../args.ts';
 import type { Context } from '../context.ts';
-import { safeField } from '../safe-text.ts';
+import { safeField, writeStyled } from '../safe-text.ts';
+import { t } from '../../lib/i18n/index.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
-import { unseenLines, usesTable } from '../views.ts';
+import { unseenLines, usesStyledTable } from '../views.ts';
 
 export function builder(y: Argv): Argv {
   return y
-    .positional('IMAGE', { type: 'string', describe: 'Original or target image; default: every accelerated image' })
-    .option('all-namespaces', { alias: 'A', type: 'boolean', describe: 'Look in all namespaces (the default; -n looks in one)' })
-    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|wide|name (wide adds the target image; name prints kind.group/name per object, as kubectl does)' })
-    .example('$0 who-uses uhub.service.ucloud.cn/team/app:v1', 'Everything, in every namespace, that uses the target image of uhub.service.ucloud.cn/team/app:v1')
-    .example('$0 usage -n web -o json', 'Users of every accelerated image in namespace web, as JSON');
+    .positional('IMAGE', { type: 'string', describe: t('workload.flag.image.whoUses') })
+    .option('all-namespaces', { alias: 'A', type: 'boolean', describe: t('workload.flag.allNamespaces') })
+    .option('output', { alias: 'o', type: 'string', describe: t('workload.flag.output.whoUses') })
+    .example('$0 who-uses uhub.service.ucloud.cn/team/app:v1', t('workload.example.whoUses', { image: 'uhub.service.ucloud.cn/team/app:v1' }))
+    .example('$0 usage -n web -o json', t('workload.example.whoUsesJson'));
 }
 
 export interface WhoUsesOptions {
@@ -34,7 +35,7 @@ export function validate(args: Args): WhoUsesOptions {
   const image = str(args, 'IMAGE');
   if (image !== undefined) parseImageReference(image);
   const namespace = str(args, 'namespace');
-  if (bool(args, 'all-namespaces') && namespace !== undefined) throw invalid('--all-namespaces and --namespace cannot be used together');
+  if (bool(args, 'all-namespaces') && namespace !== undefined) throw invalid(t('workload.error.namespaceAndAll'));
   return { image, namespace, output: parseOutputFormat(str(args, 'output'), ['table', 'json', 'yaml', 'wide', 'name']) };
 }
 
@@ -58,7 +59,7 @@ export function useNames(uses: readonly ImageUse[]): string[] {
 
 export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
   const api = await ctx.ucloud();
-  await ctx.requireSameCluster({ what: 'tell who uses the accelerated images', refuseUnknown: false, force: false });
+  await ctx.requireSameCluster({ what: t('workload.identity.whoUses'), refuseUnknown: false, force: false });
   const state = await api.get();
   let targets: string[];
   if (o.image) {
@@ -71,7 +72,7 @@ export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
     targets = state.images.map((i) => i.targetImage);
   }
   // Unlike kubectl get, all namespaces by default: "who uses it?" is asked before deleting, which is cluster-wide.
-  const scope = o.namespace === undefined ? ALL_NAMESPACES : `namespace ${o.namespace}`;
+  const scope = o.namespace === undefined ? t('workload.whoUses.scopeAll') : t('workload.whoUses.scopeNamespace', { namespace: o.namespace });
   let scan: ScanResult;
   let unreadable: string | undefined;
   try {
@@ -88,31 +89,39 @@ export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
   if (o.output === 'name') {
     ctx.out.write(useNames(scan.uses).map((n) => `${n}\n`).join(''));
     if (!complete) {
-      ctx.warn(`the scan could not see ${scan.unseen.length} kind/namespace combination(s): the list may be incomplete`);
-      for (const line of unseenLines(scan.unseen)) ctx.streams.err.write(`${line}\n`);
+      ctx.warn(t('workload.whoUses.incomplete', { n: scan.unseen.length }));
+      writeUnseen(ctx, scan);
     }
     return code;
   }
   if (printMachine(ctx.out, o.output, report)) {
-    if (!complete) ctx.warn(`the scan could not see ${scan.unseen.length} kind/namespace combination(s) (see "unseen"): the list may be incomplete`);
+    if (!complete) ctx.warn(t('workload.whoUses.incompleteMachine', { n: scan.unseen.length }));
     return code;
   }
-  const what = targets.length === 1 ? safeField(targets[0] as string) : targets.length ? 'the accelerated images' : 'any accelerated image (there are none)';
+  const one = targets.length === 1 ? safeField(targets[0] as string) : undefined;
   if (scan.uses.length > 0) {
-    ctx.out.write(usesTable(scan.uses, o.output === 'wide' || targets.length > 1));
+    writeStyled(ctx.out, usesStyledTable(scan.uses, o.output === 'wide' || targets.length > 1));
     // A partial scan names no scope: "in all namespaces" would claim what it did not see.
-    ctx.streams.err.write(`${summarizeUses(scan.uses, what)} (${complete ? `in ${scope}` : 'in what could be listed; more may use it where the scan could not see'}).\n`);
+    const summary = summarizeUses(scan.uses, one, { several: one === undefined });
+    ctx.streams.err.write(`${complete ? t('workload.whoUses.summary', { summary, scope }) : t('workload.whoUses.summaryPartial', { summary })}\n`);
   } else if (complete) {
-    ctx.streams.err.write(`Nothing uses ${what} in ${scope}.\n`);
+    const nothing = one !== undefined ? t('workload.whoUses.nothing', { image: one, scope }) : t(targets.length ? 'workload.whoUses.nothingMany' : 'workload.whoUses.nothingNoImages', { scope });
+    ctx.streams.err.write(`${nothing}\n`);
   } else {
-    ctx.streams.err.write(`No use of ${what} found in what could be listed, which is not everything: it is unknown whether anything uses it.\n`);
+    ctx.streams.err.write(`${one !== undefined ? t('workload.whoUses.nothingPartial', { image: one }) : t('workload.whoUses.nothingPartialMany')}\n`);
   }
-  if (o.namespace !== undefined) ctx.streams.err.write(`(namespace ${o.namespace} only; without -n, who-uses looks in all namespaces)\n`);
+  if (o.namespace !== undefined) ctx.streams.err.write(`${t('workload.whoUses.namespaceOnly', { namespace: o.namespace })}\n`);
   if (unreadable !== undefined) {
-    ctx.warn(`the cluster could not be read: ${unreadable}`);
+    ctx.warn(t('workload.whoUses.unreadable', { reason: unreadable }));
   } else if (!complete) {
-    ctx.warn('the scan could not see:');
-    for (const line of unseenLines(scan.unseen)) ctx.streams.err.write(`${line}\n`);
+    ctx.warn(t('workload.whoUses.unseen'));
+    writeUnseen(ctx, scan);
   }
   return code;
+}
+
+/** What the scan could not see, one line per kind, and how to get a complete answer. */
+function writeUnseen(ctx: Context, scan: ScanResult): void {
+  for (const line of unseenLines(scan.unseen)) ctx.streams.err.write(`${line}\n`);
+  ctx.streams.err.write(`${t('workload.hint.unseen')}\n`);
 }

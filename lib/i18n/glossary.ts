@@ -13,7 +13,8 @@ export const GLOSSARY: readonly GlossaryTerm[] = [
   { english: /\btarget images?\b/i, chinese: '目标镜像' },
   { english: /\bacceleration plugin\b/i, chinese: '镜像加速插件' },
   { english: /\bclusters?\b/i, chinese: '集群' },
-  { english: /\bnodes?\b/i, chinese: '节点' },
+  // Node.js is the runtime, not a Kubernetes node.
+  { english: /\bnodes?\b(?!\.js)/i, chinese: '节点' },
   { english: /\bregions?\b/i, chinese: '地域' },
   { english: /\bprojects?\b/i, chinese: '项目' },
   { english: /\bsubnets?\b/i, chinese: '子网' },

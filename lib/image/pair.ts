@@ -1,4 +1,5 @@
 import { invalid } from '../errors.ts';
+import { t } from '../i18n/index.ts';
 import { defaultTargetImage, parseImageReference, sameImage } from './reference.ts';
 
 /** An original image and the target image its acceleration publishes. */
@@ -9,11 +10,11 @@ export interface ImagePair {
 
 /**
  * `ORIGINAL=TARGET`, as `patch --image` and `create` spell a pair (`=` never occurs in an image reference). Both
- * must be valid references; `what` names the argument in the error.
+ * must be valid references; `what` names the argument in the error (a flag, or words in the user's language).
  */
 export function parseImagePair(text: string, what: string): ImagePair {
   const eq = text.indexOf('=');
-  if (eq <= 0 || eq === text.length - 1 || text.indexOf('=', eq + 1) !== -1) throw invalid(`invalid ${what} "${text}": use ORIGINAL=TARGET`);
+  if (eq <= 0 || eq === text.length - 1 || text.indexOf('=', eq + 1) !== -1) throw invalid(t('operation.pair.invalid', { what, text }));
   const originalImage = text.slice(0, eq);
   const targetImage = text.slice(eq + 1);
   parseImageReference(originalImage);
@@ -27,13 +28,13 @@ export function parseImagePair(text: string, what: string): ImagePair {
  */
 export function parseCreateSpec(text: string): ImagePair {
   if (text.includes('=')) {
-    const pair = parseImagePair(text, 'image pair');
+    const pair = parseImagePair(text, t('operation.pair.what'));
     checkTarget(pair);
     return pair;
   }
   const ref = parseImageReference(text);
   if (!ref.tag && ref.digest) {
-    throw invalid(`${text} is pinned by digest only, so no target image can be derived from its tag: name one, e.g. \`kubectl uimgacc create ${text}=REPO:TAG-acc\``);
+    throw invalid(t('operation.pair.digestOnly', { image: text }));
   }
   return { originalImage: text, targetImage: defaultTargetImage(text) };
 }
@@ -41,8 +42,8 @@ export function parseCreateSpec(text: string): ImagePair {
 function checkTarget(pair: ImagePair): void {
   const originalRef = parseImageReference(pair.originalImage);
   const targetRef = parseImageReference(pair.targetImage);
-  if (targetRef.digest) throw invalid(`target image ${pair.targetImage} must be a tag, not a digest: UCloud publishes it under that tag`);
-  if (sameImage(originalRef, targetRef)) throw invalid(`target image ${pair.targetImage} is the original image; pick another tag (default: tag + "-acc")`);
+  if (targetRef.digest) throw invalid(t('operation.pair.targetDigest', { target: pair.targetImage }));
+  if (sameImage(originalRef, targetRef)) throw invalid(t('operation.pair.targetSame', { target: pair.targetImage }));
 }
 
 /**
@@ -59,7 +60,7 @@ export function parseImageList(text: string, source: string): ImagePair[] {
     try {
       out.push(parseCreateSpec(line));
     } catch (err) {
-      throw invalid(`${source}, line ${i + 1}: ${err instanceof Error ? err.message : String(err)}`);
+      throw invalid(t('operation.pair.line', { source, line: i + 1, message: err instanceof Error ? err.message : String(err) }));
     }
   }
   return out;
@@ -70,6 +71,6 @@ export function requireDistinctOriginals(pairs: readonly ImagePair[]): void {
   for (const [i, a] of pairs.entries()) {
     const ra = parseImageReference(a.originalImage);
     const dup = pairs.slice(i + 1).find((b) => sameImage(ra, parseImageReference(b.originalImage)));
-    if (dup) throw invalid(`${a.originalImage} is named twice (as ${a.originalImage} and ${dup.originalImage})`);
+    if (dup) throw invalid(t('operation.pair.twice', { image: a.originalImage, other: dup.originalImage }));
   }
 }

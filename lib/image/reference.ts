@@ -3,6 +3,7 @@
  * ParseNormalizedNamed, so that `nginx`, `docker.io/nginx` and `index.docker.io/library/nginx:latest` are one image,
  * exactly as the container runtime on the node sees it. Keep the regexes in step with its regexp.go.
  */
+import { t, tEnglish } from '../i18n/index.ts';
 
 export interface ImageReference {
   /** Registry, e.g. 'docker.io', 'uhub.service.ucloud.cn', 'localhost:5000', '[::1]:5000'. Empty only in the odd
@@ -16,16 +17,24 @@ export interface ImageReference {
   readonly digest?: string;
 }
 
+/** A message not yet put into words: t (the user's language) or tEnglish. */
+type Render = (tr: typeof t) => string;
+
 export class InvalidReferenceError extends Error {
   readonly input: string;
+  /** What is wrong, in English whatever the language (stable for scripts and tests). */
   readonly reason: string;
+  /** The message in English, for logs and machine-readable output; `message` is in the user's language. */
+  readonly englishMessage: string;
 
   /** `message` overrides the default "invalid image reference" wording, for references that parse but cannot be used. */
-  constructor(input: string, reason: string, message?: string) {
-    super(message ?? `invalid image reference ${quote(input)}: ${reason}`);
+  constructor(input: string, reason: Render, message?: Render) {
+    const render = message ?? ((tr: typeof t) => tr('ucloud.refInvalid', { input: quote(input), reason: reason(tr) }));
+    super(render(t));
     this.name = 'InvalidReferenceError';
     this.input = input;
-    this.reason = reason;
+    this.reason = reason(tEnglish);
+    this.englishMessage = render(tEnglish);
   }
 }
 
@@ -62,8 +71,13 @@ const ANCHORED_DIGEST_RE = new RegExp(`^${digestPat}$`);
 const IDENTIFIER_RE = /^[a-f0-9]{64}$/;
 const LOWER_HEX_RE = /^[a-f0-9]+$/;
 
-const UPPERCASE = 'repository name must be lowercase';
-const INVALID_FORMAT = 'invalid reference format';
+// Reasons are rendered only when an error is thrown (never at module load, nor by tryParseImageReference).
+const UPPERCASE: Render = (tr) => tr('ucloud.refUppercase');
+const INVALID_FORMAT: Render = (tr) => tr('ucloud.refFormat');
+const EMPTY: Render = (tr) => tr('ucloud.refEmpty');
+const IMAGE_ID: Render = (tr) => tr('ucloud.refImageId');
+const PATH_TOO_LONG: Render = (tr) => tr('ucloud.refPathTooLong', { max: MAX_PATH_LENGTH });
+const TAG_TOO_LONG: Render = (tr) => tr('ucloud.refTagTooLong', { max: MAX_TAG_LENGTH });
 
 /**
  * Parses with docker.io normalisation (distribution's ParseNormalizedNamed); throws InvalidReferenceError whose
@@ -72,14 +86,14 @@ const INVALID_FORMAT = 'invalid reference format';
  */
 export function parseImageReference(input: string): ImageReference {
   const result = parse(input);
-  if (typeof result === 'string') throw new InvalidReferenceError(String(input), result);
+  if (typeof result === 'function') throw new InvalidReferenceError(String(input), result);
   return result;
 }
 
 /** Like parseImageReference, without the cost of an exception for invalid input (e.g. images listed by UCloud). */
 export function tryParseImageReference(input: string): ImageReference | undefined {
   const result = parse(input);
-  return typeof result === 'string' ? undefined : result;
+  return typeof result === 'function' ? undefined : result;
 }
 
 /** Full canonical string; a reference with neither tag nor digest gets ':latest' (distribution's TagNameOnly). */
@@ -149,18 +163,14 @@ export function imageKey(ref: ImageReference): string {
 export function defaultTargetImage(original: string): string {
   const ref = parseImageReference(original);
   if (ref.tag === undefined && ref.digest !== undefined) {
-    throw new InvalidReferenceError(
-      original,
-      'pinned by digest only',
-      `cannot derive a target image from ${quote(original)}: it is pinned by digest only; name the target image explicitly`,
-    );
+    throw new InvalidReferenceError(original, (tr) => tr('ucloud.refDigestOnly'), (tr) => tr('ucloud.targetFromDigestOnly', { input: quote(original) }));
   }
   const targetTag = (ref.tag ?? DEFAULT_TAG) + TARGET_TAG_SUFFIX;
   if (targetTag.length > MAX_TAG_LENGTH) {
     throw new InvalidReferenceError(
       original,
-      `target tag would be longer than ${MAX_TAG_LENGTH} characters`,
-      `cannot derive a target image from ${quote(original)}: tag + "${TARGET_TAG_SUFFIX}" would be longer than ${MAX_TAG_LENGTH} characters; name the target image explicitly`,
+      (tr) => tr('ucloud.refTargetTagTooLong', { max: MAX_TAG_LENGTH }),
+      (tr) => tr('ucloud.targetTagTooLong', { input: quote(original), suffix: TARGET_TAG_SUFFIX, max: MAX_TAG_LENGTH }),
     );
   }
   // Neither the name nor the tag can contain '@', and the input ends with ':' + tag once the digest is cut off.
@@ -171,10 +181,10 @@ export function defaultTargetImage(original: string): string {
   return `${spelled}:${targetTag}`;
 }
 
-/** ParseNormalizedNamed + Parse; returns the reason as a string on failure, so tryParse never throws. */
-function parse(input: string): ImageReference | string {
-  if (typeof input !== 'string' || input === '') return 'empty';
-  if (IDENTIFIER_RE.test(input)) return 'cannot specify 64-byte hexadecimal strings (it looks like an image ID)';
+/** ParseNormalizedNamed + Parse; returns the reason on failure, so tryParse never throws. */
+function parse(input: string): ImageReference | Render {
+  if (typeof input !== 'string' || input === '') return EMPTY;
+  if (IDENTIFIER_RE.test(input)) return IMAGE_ID;
 
   const slash = input.indexOf('/');
   let domain = DEFAULT_DOMAIN;
@@ -207,7 +217,7 @@ function parse(input: string): ImageReference | string {
   const nm = ANCHORED_NAME_RE.exec(name);
   const refDomain = nm !== null ? (nm[1] ?? '') : '';
   const path = nm !== null ? (nm[2] ?? name) : name;
-  if (path.length > MAX_PATH_LENGTH) return `repository name must not be more than ${MAX_PATH_LENGTH} characters`;
+  if (path.length > MAX_PATH_LENGTH) return PATH_TOO_LONG;
 
   const refTag = m[2];
   const refDigest = m[3];
@@ -225,7 +235,7 @@ function parse(input: string): ImageReference | string {
  * go-digest's Digest.Validate with the algorithms a runtime registers (sha256, sha384, sha512): the encoded part
  * must be lowercase hex of exactly the algorithm's length.
  */
-function checkDigest(digest: string): string | undefined {
+function checkDigest(digest: string): Render | undefined {
   const i = digest.indexOf(':');
   const algorithm = digest.slice(0, i);
   const encoded = digest.slice(i + 1);
@@ -234,17 +244,18 @@ function checkDigest(digest: string): string | undefined {
     case 'sha256': hexLength = 64; break;
     case 'sha384': hexLength = 96; break;
     case 'sha512': hexLength = 128; break;
-    default: return `invalid digest: unsupported digest algorithm ${quote(algorithm)}`;
+    default: return (tr) => tr('ucloud.refDigestAlgorithm', { algorithm: quote(algorithm) });
   }
   if (encoded.length !== hexLength) {
-    return `invalid digest: ${algorithm} needs ${hexLength} hex characters, got ${encoded.length}`;
+    const want = hexLength;
+    return (tr) => tr('ucloud.refDigestLength', { algorithm, want, got: encoded.length });
   }
-  if (!LOWER_HEX_RE.test(encoded)) return `invalid digest: ${algorithm} hex must be lowercase`;
+  if (!LOWER_HEX_RE.test(encoded)) return (tr) => tr('ucloud.refDigestCase', { algorithm });
   return undefined;
 }
 
 /** Names the part that broke the grammar; distribution only says "invalid reference format". */
-function diagnose(s: string): string {
+function diagnose(s: string): Render {
   const at = s.indexOf('@');
   const beforeDigest = at >= 0 ? s.slice(0, at) : s;
   const digest = at >= 0 ? s.slice(at + 1) : undefined;
@@ -254,11 +265,11 @@ function diagnose(s: string): string {
   const refTag = colon >= 0 ? beforeDigest.slice(colon + 1) : undefined;
   if (!ANCHORED_NAME_RE.test(name)) return INVALID_FORMAT;
   if (refTag !== undefined && !ANCHORED_TAG_RE.test(refTag)) {
-    if (refTag.length > MAX_TAG_LENGTH) return `invalid tag: longer than ${MAX_TAG_LENGTH} characters`;
-    return `invalid tag ${quote(refTag)}: use letters, digits, '_', '.' and '-', not starting with '.' or '-'`;
+    if (refTag.length > MAX_TAG_LENGTH) return TAG_TOO_LONG;
+    return (tr) => tr('ucloud.refTagChars', { tag: quote(refTag) });
   }
   if (digest !== undefined && !ANCHORED_DIGEST_RE.test(digest)) {
-    return `invalid digest ${quote(digest)}: expected algorithm:hex, e.g. sha256:<64 hex characters>`;
+    return (tr) => tr('ucloud.refDigestFormat', { digest: quote(digest) });
   }
   return INVALID_FORMAT;
 }

@@ -2,6 +2,7 @@ import type { KubeAccess } from '../kube/access.ts';
 import { describeKubeError, isForbidden, kubeStatusOf } from '../kube/errors.ts';
 import { listPages } from '../kube/rawlist.ts';
 import { imageKey, repositoryName, tryParseImageReference } from '../image/reference.ts';
+import { tEnglish } from '../i18n/index.ts';
 
 export const SCANNED_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'] as const;
 export type ScannedKind = (typeof SCANNED_KINDS)[number];
@@ -325,7 +326,8 @@ export async function scanImageUses(kube: KubeAccess, targets: readonly string[]
       }
       const names = await listNamespaces();
       if (typeof names === 'string') {
-        unseen.push({ kind, scope: ALL_NAMESPACES, reason: `${describeKubeError(err)}; and namespaces cannot be listed to check them one by one: ${names}` });
+        // A field of -o json|yaml output: English whatever the language.
+        unseen.push({ kind, scope: ALL_NAMESPACES, reason: tEnglish('operation.scan.namespacesUnlistable', { error: describeKubeError(err), reason: names }) });
         return;
       }
       for (const ns of names) {

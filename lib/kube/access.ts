@@ -2,6 +2,7 @@ import type { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/c
 import { effectiveKubeconfigYaml, impersonationOf, loadKubeconfig, serverOf, type Impersonation, type KubeFlags, type LoadedKubeconfig } from './kubeconfig.ts';
 import { parseDuration } from '../duration.ts';
 import { invalid } from '../errors.ts';
+import { t, tEnglish } from '../i18n/index.ts';
 
 /** kubectl's --request-timeout: a duration, or a bare number of seconds; 0 means no limit. */
 export function parseRequestTimeout(value: string | undefined): number {
@@ -9,15 +10,18 @@ export function parseRequestTimeout(value: string | undefined): number {
   try {
     return /^\d+$/.test(value) ? Number(value) * 1000 : parseDuration(value);
   } catch {
-    throw invalid(`invalid --request-timeout "${value}": use a duration such as 30s or 2m (0 = no limit)`);
+    throw invalid(t('cli.kube.invalidRequestTimeout', { value }));
   }
 }
 
 export class RequestTimeoutError extends Error {
-  // Read by describeKubeError, which words it like kubectl's connection errors.
+  // Read by describeKubeError, which words it like kubectl's connection errors, in the language asked for (the
+  // message itself stays English: it may reach `-o json` output).
   readonly code = 'UND_ERR_REQUEST_TIMEOUT';
+  readonly ms: number;
   constructor(ms: number) {
-    super(`request did not complete within ${ms / 1000}s (--request-timeout)`);
+    super(tEnglish('cli.kube.requestTimeout', { seconds: ms / 1000 }));
+    this.ms = ms;
     this.name = 'RequestTimeoutError';
   }
 }

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import * as yaml from 'js-yaml';
 import { invalid } from '../errors.ts';
+import { t } from '../i18n/index.ts';
 
 /** The connection flags kubectl itself understands, parsed by the plugin because kubectl passes none of them on. */
 export interface KubeFlags {
@@ -85,23 +86,23 @@ function readYamlFile(file: string): YamlMap {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw invalid(`cannot read kubeconfig ${file}: ${(err as Error).message}`);
+    throw invalid(t('cli.kubeconfig.cannotRead', { file, reason: (err as Error).message }));
   }
   let doc: unknown;
   try {
     doc = yaml.load(text);
   } catch (err) {
-    throw invalid(`kubeconfig ${file} is not valid YAML: ${(err as Error).message.split('\n')[0] ?? ''}`);
+    throw invalid(t('cli.kubeconfig.notYaml', { file, reason: (err as Error).message.split('\n')[0] ?? '' }));
   }
   if (doc === undefined || doc === null) return {};
-  if (!isMap(doc)) throw invalid(`kubeconfig ${file} is not a mapping`);
+  if (!isMap(doc)) throw invalid(t('cli.kubeconfig.notMapping', { file }));
   return doc;
 }
 
 function entries(doc: YamlMap, key: string, file: string): NamedEntry[] {
   const list = doc[key];
   if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) throw invalid(`kubeconfig ${file}: ${key} must be a list`);
+  if (!Array.isArray(list)) throw invalid(t('cli.kubeconfig.notList', { file, key }));
   return list.filter((e): e is NamedEntry => isMap(e) && typeof e['name'] === 'string');
 }
 
@@ -126,7 +127,7 @@ function absolutize(entry: NamedEntry, kind: 'clusters' | 'users', base: string)
 export function kubeconfigFiles(flags: KubeFlags, env: NodeJS.ProcessEnv, home: string = homedir()): string[] {
   if (flags.kubeconfig) {
     const file = resolve(flags.kubeconfig);
-    if (!existsSync(file)) throw invalid(`stat ${flags.kubeconfig}: no such file or directory`);
+    if (!existsSync(file)) throw invalid(t('cli.kubeconfig.missing', { file: flags.kubeconfig }));
     return [file];
   }
   const list = env['KUBECONFIG'];
@@ -170,23 +171,23 @@ export function loadKubeconfig(flags: KubeFlags, env: NodeJS.ProcessEnv, home: s
   }
   const contextName = flags.context || merged['current-context'] || undefined;
   const ctxEntry = contextName ? merged.contexts.find((c) => c.name === contextName) : undefined;
-  if (flags.context && !ctxEntry) throw invalid(`context was not found for specified context: ${flags.context}`);
+  if (flags.context && !ctxEntry) throw invalid(t('cli.kubeconfig.contextNotFound', { context: flags.context }));
   const ctx = ctxEntry && isMap(ctxEntry['context']) ? ctxEntry['context'] : undefined;
   const ctxNamespace = typeof ctx?.['namespace'] === 'string' && ctx['namespace'] !== '' ? ctx['namespace'] : undefined;
   const clusterName = flags.cluster || (typeof ctx?.['cluster'] === 'string' ? ctx['cluster'] : undefined);
   const userName = flags.user || (typeof ctx?.['user'] === 'string' ? ctx['user'] : undefined);
   if (flags.cluster && !merged.clusters.some((c) => c.name === flags.cluster)) {
-    throw invalid(`cluster "${flags.cluster}" not found in kubeconfig`);
+    throw invalid(t('cli.kubeconfig.clusterNotFound', { cluster: flags.cluster }));
   }
   if (flags.user && !merged.users.some((u) => u.name === flags.user)) {
-    throw invalid(`user "${flags.user}" not found in kubeconfig`);
+    throw invalid(t('cli.kubeconfig.userNotFound', { user: flags.user }));
   }
   // clientcmd's validation: trusting a CA and skipping verification contradict each other.
   if (flags.insecureSkipTlsVerify && flags.certificateAuthority) {
-    throw invalid('specifying a root certificates file with the insecure flag is not allowed (--certificate-authority with --insecure-skip-tls-verify)');
+    throw invalid(t('cli.kubeconfig.caWithInsecure'));
   }
   if ((flags.asGroups?.length || flags.asUid) && !flags.as) {
-    throw invalid('requesting uid or groups without impersonating a user is not allowed: add --as');
+    throw invalid(t('cli.kubeconfig.impersonateWithoutUser'));
   }
   return {
     merged,
@@ -241,12 +242,12 @@ export function effectiveKubeconfigYaml(loaded: LoadedKubeconfig): string {
   if (!contextName && !clusterName && !o.server) {
     throw invalid(
       loaded.files.length === 0
-        ? 'no kubeconfig found: set --kubeconfig or KUBECONFIG, or create ~/.kube/config (or give --server)'
-        : 'no current context is set in the kubeconfig: use --context or `kubectl config use-context`',
+        ? t('cli.kubeconfig.none')
+        : t('cli.kubeconfig.noCurrentContext'),
     );
   }
   const found = merged.clusters.find((c) => c.name === clusterName);
-  if (!found && !o.server) throw invalid(`cluster "${clusterName ?? ''}" of context "${contextName ?? ''}" not found in kubeconfig`);
+  if (!found && !o.server) throw invalid(t('cli.kubeconfig.contextClusterNotFound', { cluster: clusterName ?? '', context: contextName ?? '' }));
   const clusterFields: YamlMap = { ...(found && isMap(found['cluster']) ? found['cluster'] : {}) };
   if (o.server) clusterFields['server'] = o.server;
   if (o.certificateAuthority) {
@@ -280,11 +281,11 @@ export function effectiveKubeconfigYaml(loaded: LoadedKubeconfig): string {
  */
 export function writeContextExtension(loaded: LoadedKubeconfig, ext: ContextExtension): string {
   const file = loaded.contextFile;
-  if (!file || !loaded.contextName) throw invalid('no kubeconfig context to record the cluster ID on: use --context');
+  if (!file || !loaded.contextName) throw invalid(t('cli.kubeconfig.noContextToRecord'));
   const doc = readYamlFile(file);
   const contexts = entries(doc, 'contexts', file);
   const entry = contexts.find((c) => c.name === loaded.contextName);
-  if (!entry || !isMap(entry['context'])) throw invalid(`context "${loaded.contextName}" not found in ${file}`);
+  if (!entry || !isMap(entry['context'])) throw invalid(t('cli.kubeconfig.contextNotInFile', { context: loaded.contextName, file }));
   const ctx = entry['context'];
   const list = Array.isArray(ctx['extensions']) ? (ctx['extensions'] as unknown[]).filter((e) => !(isMap(e) && e['name'] === CONTEXT_EXTENSION)) : [];
   const value: YamlMap = {};

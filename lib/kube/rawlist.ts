@@ -1,5 +1,6 @@
 import type { RequestOptions } from 'node:http';
 import { RequestTimeoutError, type KubeAccess } from './access.ts';
+import { t } from '../i18n/index.ts';
 
 /** An API error shaped like client-node's ApiException (code + raw Status body), so lib/kube/errors.ts reads it. */
 export class KubeApiError extends Error {
@@ -35,7 +36,7 @@ export interface RawRequest {
 export async function rawRequest(kube: KubeAccess, path: string, init: RawRequest = {}): Promise<string> {
   const kc = await kube.kubeConfig();
   const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new Error('the kubeconfig context has no cluster server');
+  if (!server) throw new Error(t('cli.kube.noServer'));
   const url = new URL(server.replace(/\/+$/, '') + path);
   for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
   const headers: Record<string, string | string[]> = { Accept: 'application/json', ...kube.impersonationHeaders() };

@@ -1,6 +1,8 @@
 // The Kubernetes versions image acceleration supports: UCloud requires UK8S clusters of 1.26 or newer for it, and the
 // tests run the newest (test/testbin/versions.env) and the oldest. Keep in step with charts/uimgacc/Chart.yaml
 // kubeVersion and README's support table.
+import { tEnglish } from '../i18n/index.ts';
+
 export const OLDEST_SUPPORTED_KUBERNETES = { major: 1, minor: 26 } as const;
 
 export interface KubernetesSupport {
@@ -15,11 +17,14 @@ export function parseKubernetesVersion(gitVersion: string): { major: number; min
   return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
 }
 
-/** Whether a cluster of this version is in the supported range; an unreadable version is given the benefit of the doubt. */
-export function kubernetesSupport(gitVersion: string): KubernetesSupport {
+/**
+ * Whether a cluster of this version is in the supported range; an unreadable version is given the benefit of the doubt.
+ * The detail is English unless `say` is `t`: doctor shows it and also puts it in `-o json` output.
+ */
+export function kubernetesSupport(gitVersion: string, say: typeof tEnglish = tEnglish): KubernetesSupport {
   const v = parseKubernetesVersion(gitVersion);
   const oldest = `${OLDEST_SUPPORTED_KUBERNETES.major}.${OLDEST_SUPPORTED_KUBERNETES.minor}`;
-  if (!v) return { supported: true, detail: `version ${gitVersion} not recognised` };
+  if (!v) return { supported: true, detail: say('cli.support.unrecognised', { version: gitVersion }) };
   const older = v.major < OLDEST_SUPPORTED_KUBERNETES.major || (v.major === OLDEST_SUPPORTED_KUBERNETES.major && v.minor < OLDEST_SUPPORTED_KUBERNETES.minor);
-  return older ? { supported: false, detail: `${gitVersion} is older than ${oldest}, the oldest Kubernetes UCloud supports image acceleration on` } : { supported: true, detail: gitVersion };
+  return older ? { supported: false, detail: say('cli.support.tooOld', { version: gitVersion, oldest }) } : { supported: true, detail: gitVersion };
 }

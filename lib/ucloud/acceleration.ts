@@ -1,4 +1,6 @@
 import type { UCloudClient, UCloudResponse } from './client.ts';
+import { t } from '../i18n/index.ts';
+import viewEnglish from '../i18n/en/view.ts';
 
 export const ACCELERATION_STATUSES = ['Ready', 'Creating', 'CreateError', 'Deleting', 'DeleteError', 'Unknown'] as const;
 export type AccelerationStatus = (typeof ACCELERATION_STATUSES)[number];
@@ -40,9 +42,15 @@ export interface EnableRequest {
 
 /**
  * What AgentReady=false with Enable=true means. The API shows the same for an agent still starting after enable and for
- * one a disable is tearing down, so neither is claimed.
+ * one a disable is tearing down, so neither is claimed. In English whatever the language, for machine output (doctor's
+ * -o json); people read agentNotReady().
  */
-export const AGENT_NOT_READY = 'not ready: starting (normal for a few minutes after enabling), or being torn down by a disable';
+export const AGENT_NOT_READY: string = viewEnglish['view.agentNotReady'];
+
+/** AGENT_NOT_READY in the user's language. */
+export function agentNotReady(): string {
+  return t('view.agentNotReady');
+}
 
 export function operationInProgress(state: AccelerationState): boolean {
   return state.status === 'Creating' || state.status === 'Deleting';

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { flattenParams, signParams, type FlatParams, type ParamValue } from './signature.ts';
-import { UCloudApiError, UCloudCancelledError, UCloudTransportError } from './errors.ts';
+import { UCloudApiError, UCloudCancelledError, UCloudTransportError, type Render } from './errors.ts';
+import { t } from '../i18n/index.ts';
 import { httpTransport, type Transport, type TransportResponse } from './transport.ts';
 
 export { redactUrl } from './errors.ts';
@@ -126,7 +127,7 @@ export class UCloudClient {
         const cap = Math.min(this.#backoffMaxMs, this.#backoffBaseMs * 2 ** (attempt - 2));
         const wait = randomInt(0, Math.max(1, Math.floor(cap)) + 1);
         this.#log(`${action}: retrying in ${wait}ms (attempt ${attempt}/${attempts})`);
-        this.#onRetry?.(`${last?.error.message ?? action}; retrying (attempt ${attempt} of ${attempts})`);
+        this.#onRetry?.(t('ucloud.retrying', { error: last?.error.message ?? action, attempt, attempts }));
         try {
           await delay(wait, undefined, { signal: this.#signal });
         } catch {
@@ -172,10 +173,10 @@ export class UCloudClient {
         this.#log(`${action}: abandoned after ${Date.now() - started}ms`);
         throw new UCloudCancelledError(action, { mutating, sent: true, reason: this.#signal.reason });
       }
-      const { detail, unsent } = describeFetchError(err, this.#timeoutMs);
-      this.#log(`${action}: ${detail} after ${Date.now() - started}ms`);
+      const { log, detail, unsent } = describeFetchError(err, this.#timeoutMs, redact(this.#shownUrl, secrets), secrets);
+      this.#log(`${action}: ${log} after ${Date.now() - started}ms`);
       return {
-        error: new UCloudTransportError(action, redact(`${detail} (${this.#shownUrl})`, secrets), { ambiguous: !unsent }),
+        error: new UCloudTransportError(action, detail, { ambiguous: !unsent }),
         retryable: true,
       };
     }
@@ -197,7 +198,7 @@ export class UCloudClient {
       body = JSON.parse(text);
     } catch {
       return {
-        error: new UCloudTransportError(action, `the response is not JSON (HTTP ${response.status}, ${text.length} bytes)`, {
+        error: new UCloudTransportError(action, (tr) => tr('ucloud.notJson', { status: response.status, bytes: text.length }), {
           requestId,
           httpStatus: response.status,
           ambiguous: true,
@@ -207,7 +208,7 @@ export class UCloudClient {
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return {
-        error: new UCloudTransportError(action, 'the response is not a UCloud API object', { requestId, ambiguous: true }),
+        error: new UCloudTransportError(action, (tr) => tr('ucloud.notObject'), { requestId, ambiguous: true }),
         retryable: true,
       };
     }
@@ -215,7 +216,7 @@ export class UCloudClient {
     const retCode = parseRetCode(record['RetCode']);
     if (retCode === undefined) {
       return {
-        error: new UCloudTransportError(action, 'the response has no valid RetCode', { requestId, ambiguous: true }),
+        error: new UCloudTransportError(action, (tr) => tr('ucloud.noRetCode'), { requestId, ambiguous: true }),
         retryable: true,
       };
     }
@@ -240,14 +241,20 @@ function describeParams(flat: FlatParams, secretNames: ReadonlySet<string>): str
     .join(' ');
 }
 
-function describeFetchError(err: unknown, timeoutMs: number): { detail: string; unsent: boolean } {
+/**
+ * What went wrong with the request: a line for the `-v` log (English, as kubectl's), the error's detail naming the
+ * endpoint `url`, and whether the request certainly never reached UCloud. The system's own error text (ECONNREFUSED…)
+ * is shown as it comes, scrubbed of secrets.
+ */
+function describeFetchError(err: unknown, timeoutMs: number, url: string, secrets: readonly string[]): { log: string; detail: Render; unsent: boolean } {
   if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return { detail: `no answer within ${timeoutMs / 1000}s`, unsent: false };
+    const seconds = timeoutMs / 1000;
+    return { log: `no answer within ${seconds}s`, detail: (tr) => tr('ucloud.noAnswerWithin', { seconds, url }), unsent: false };
   }
   const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
-  const message = typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.message : String(err);
-  return { detail: `network error: ${message}`, unsent: code !== undefined && UNSENT_ERROR_CODES.has(code) };
+  const message = redact(typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.message : String(err), secrets);
+  return { log: `network error: ${message}`, detail: (tr) => tr('ucloud.networkError', { message, url }), unsent: code !== undefined && UNSENT_ERROR_CODES.has(code) };
 }
 
 /** Defence in depth: an API message or a network error must never carry a secret to the user's terminal. */

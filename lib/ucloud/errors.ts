@@ -1,44 +1,65 @@
+import { t, tEnglish, type MessageKey } from '../i18n/index.ts';
+
+/** t or tEnglish: a message is rendered once in the user's language (`message`) and once in English (`englishMessage`). */
+export type Translate = typeof t;
+/** A message not yet put into words: rendered when thrown, in the language chosen at run time. */
+export type Render = (tr: Translate) => string;
+
+type AdviceKey = Extract<MessageKey, `ucloud.advice${number}`>;
+
 /** What the frequent RetCodes mean for a user of this tool, and what to do about them. */
-const ADVICE: Readonly<Record<number, string>> = {
-  110: 'the UCloud API timed out; retry later',
-  130: 'the UCloud gateway rejected the request; check the API endpoint and the key pair',
-  150: 'the UCloud service is unavailable right now; retry later',
-  153: 'rate limited by UCloud; wait a moment and retry',
-  160: 'the request had no Action (a bug in kubectl-uimgacc; please report it)',
-  161: 'this endpoint does not know the action; check --api-endpoint / UCLOUD_API_BASE_URL',
-  170: 'the request was not signed (a bug in kubectl-uimgacc; please report it)',
-  171: 'signature rejected: check that the public and private key belong together (UCLOUD_PUBLIC_KEY / UCLOUD_PRIVATE_KEY, the credentials Secret or the ucloud-cli profile)',
-  172: 'no UCloud user has this public key: check the key pair',
-  292: 'the project does not exist or the key has no access to it: check the project ID (--project-id / UCLOUD_PROJECT_ID)',
-  294: 'this IP is not allowed to call the API with this key: add it to the key\'s IP whitelist (from inside a UCloud VPC the internal endpoint is seen as 10.10.10.10)',
-  299: 'the key lacks permission: grant it UK8S access in UCloud IAM',
+const ADVICE: Readonly<Record<number, AdviceKey>> = {
+  110: 'ucloud.advice110',
+  130: 'ucloud.advice130',
+  150: 'ucloud.advice150',
+  153: 'ucloud.advice153',
+  160: 'ucloud.advice160',
+  161: 'ucloud.advice161',
+  170: 'ucloud.advice170',
+  171: 'ucloud.advice171',
+  172: 'ucloud.advice172',
+  292: 'ucloud.advice292',
+  294: 'ucloud.advice294',
+  299: 'ucloud.advice299',
 };
 
-export function adviceFor(retCode: number): string | undefined {
-  return ADVICE[retCode];
+/** The advice for a RetCode in the user's language (`tr` = tEnglish for English), if we have any. */
+export function adviceFor(retCode: number, tr: Translate = t): string | undefined {
+  const key = ADVICE[retCode];
+  return key === undefined ? undefined : tr(key);
 }
 
-/** The API answered and said no (RetCode ≠ 0). */
+function withRequestId(tr: Translate, text: string, requestId: string | undefined): string {
+  return requestId ? tr('ucloud.withRequestId', { text, requestId }) : text;
+}
+
+/**
+ * The API answered and said no (RetCode ≠ 0). `message` is in the user's language around UCloud's own Message, which
+ * is shown as it comes; `englishMessage` is the same in English, for logs and machine-readable output.
+ */
 export class UCloudApiError extends Error {
   readonly action: string;
   readonly retCode: number;
   readonly apiMessage: string;
   readonly requestId: string | undefined;
+  /** In the user's language. */
   readonly advice: string | undefined;
+  readonly englishMessage: string;
 
   constructor(action: string, retCode: number, apiMessage: string, requestId: string | undefined) {
-    const advice = adviceFor(retCode);
-    super(
-      `UCloud API ${action} failed: RetCode ${retCode}: ${apiMessage || '(no message)'}` +
-        (requestId ? ` (request id ${requestId})` : '') +
-        (advice ? `\nhint: ${advice}` : ''),
-    );
+    const render = (tr: Translate): string => {
+      const advice = adviceFor(retCode, tr);
+      const failed = tr('ucloud.apiFailed', { action, retCode, message: apiMessage || tr('ucloud.noMessage') });
+      return withRequestId(tr, failed, requestId) + (advice ? `\n${tr('ucloud.hint', { advice })}` : '');
+    };
+    super(render(t));
     this.name = 'UCloudApiError';
     this.action = action;
     this.retCode = retCode;
     this.apiMessage = apiMessage;
     this.requestId = requestId;
-    this.advice = advice;
+    this.advice = adviceFor(retCode);
+    this.englishMessage = render(tEnglish);
   }
 }
 
@@ -52,18 +73,23 @@ export class UCloudTransportError extends Error {
   readonly requestId: string | undefined;
   readonly httpStatus: number | undefined;
   readonly ambiguous: boolean;
+  readonly englishMessage: string;
 
+  /** `detail` says what went wrong (a Render, or text that needs no translation such as `HTTP 503 Service Unavailable`). */
   constructor(
     action: string,
-    detail: string,
+    detail: Render | string,
     opts: { requestId?: string | undefined; httpStatus?: number | undefined; ambiguous: boolean },
   ) {
-    super(`UCloud API ${action} failed: ${detail}` + (opts.requestId ? ` (request id ${opts.requestId})` : ''));
+    const render = (tr: Translate): string =>
+      withRequestId(tr, tr('ucloud.transportFailed', { action, detail: typeof detail === 'string' ? detail : detail(tr) }), opts.requestId);
+    super(render(t));
     this.name = 'UCloudTransportError';
     this.action = action;
     this.requestId = opts.requestId;
     this.httpStatus = opts.httpStatus;
     this.ambiguous = opts.ambiguous;
+    this.englishMessage = render(tEnglish);
   }
 }
 
@@ -76,19 +102,21 @@ export class UCloudCancelledError extends Error {
   readonly action: string;
   readonly mutating: boolean;
   readonly sent: boolean;
+  readonly englishMessage: string;
 
   constructor(action: string, opts: { mutating: boolean; sent: boolean; reason: unknown }) {
-    const why = opts.reason instanceof Error ? opts.reason.message : 'cancelled';
-    const outcome = !opts.sent
-      ? 'it was not sent'
-      : opts.mutating
-        ? 'the request may have been accepted: check `kubectl uimgacc status` before retrying'
-        : 'no answer in time';
-    super(`${why}: UCloud API ${action} abandoned; ${outcome}`);
+    // The reason is the caller's own text (already in the user's language), the same in both renderings.
+    const render = (tr: Translate): string => {
+      const why = opts.reason instanceof Error ? opts.reason.message : tr('ucloud.cancelled');
+      if (!opts.sent) return tr('ucloud.abandonedUnsent', { why, action });
+      return opts.mutating ? tr('ucloud.abandonedMaybeAccepted', { why, action }) : tr('ucloud.abandonedNoAnswer', { why, action });
+    };
+    super(render(t));
     this.name = 'UCloudCancelledError';
     this.action = action;
     this.mutating = opts.mutating;
     this.sent = opts.sent;
+    this.englishMessage = render(tEnglish);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AffinityRecord } from '../affinity.ts';
+import { t } from '../i18n/index.ts';
 import type { ContainerList } from './template.ts';
 
 /** Annotation on the workload (not the pod template, so Pods do not carry it) recording what patch changed. */
@@ -28,10 +29,10 @@ export class BadRecordError extends Error {
 
 function stringMap(v: unknown, what: string): Record<string, string> {
   if (v === undefined) return {};
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadRecordError(`${what} is not an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadRecordError(t('workload.record.notObject', { what }));
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) {
-    if (typeof val !== 'string') throw new BadRecordError(`${what}.${k} is not a string`);
+    if (typeof val !== 'string') throw new BadRecordError(t('workload.record.notString', { what: `${what}.${k}` }));
     out[k] = val;
   }
   return out;
@@ -42,9 +43,9 @@ function affinityRecord(v: unknown): AffinityRecord | null {
   const r = v as Record<string, unknown>;
   const terms = r['terms'];
   const labels = r['labels'];
-  const isTerm = (t: unknown): boolean => {
-    if (typeof t !== 'object' || t === null) return false;
-    const e = t as Record<string, unknown>;
+  const isTerm = (term: unknown): boolean => {
+    if (typeof term !== 'object' || term === null) return false;
+    const e = term as Record<string, unknown>;
     return typeof e['source'] === 'number' && (e['label'] === undefined || typeof e['label'] === 'string') && typeof e['createdList'] === 'boolean';
   };
   if (
@@ -58,7 +59,7 @@ function affinityRecord(v: unknown): AffinityRecord | null {
     typeof r['createdNodeAffinity'] !== 'boolean' ||
     typeof r['createdAffinity'] !== 'boolean'
   ) {
-    throw new BadRecordError('affinity is not a valid record');
+    throw new BadRecordError(t('workload.record.badAffinity'));
   }
   return v as AffinityRecord;
 }
@@ -71,11 +72,11 @@ export function readRecord(annotations: Readonly<Record<string, string>> | undef
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new BadRecordError('it is not JSON');
+    throw new BadRecordError(t('workload.record.notJson'));
   }
-  if (typeof parsed !== 'object' || parsed === null) throw new BadRecordError('it is not a JSON object');
+  if (typeof parsed !== 'object' || parsed === null) throw new BadRecordError(t('workload.record.notJsonObject'));
   const p = parsed as Record<string, unknown>;
-  if (p['v'] !== 1) throw new BadRecordError(`unknown version ${JSON.stringify(p['v'])} (this plugin writes version 1; upgrade it)`);
+  if (p['v'] !== 1) throw new BadRecordError(t('workload.record.version', { version: JSON.stringify(p['v']) ?? 'undefined' }));
   return {
     v: 1,
     containers: stringMap(p['containers'], 'containers'),

@@ -1,3 +1,4 @@
+import { t } from '../i18n/index.ts';
 import { findAcceleration } from '../operations.ts';
 import type { ImagePair } from '../image/pair.ts';
 import { parseCreateSpec } from '../image/pair.ts';
@@ -29,17 +30,17 @@ export function imagesToAccelerate(info: TemplateKindInfo, workload: Workload, a
       seen.push(image);
       const ref = tryParseImageReference(image);
       if (!ref) {
-        skipped.push({ image, reason: 'not a valid image reference' });
+        skipped.push({ image, reason: t('workload.skip.invalid') });
         continue;
       }
       const found = findAcceleration(accelerated, image);
       if (found) {
         const isTarget = tryParseImageReference(found.targetImage);
-        skipped.push({ image, reason: isTarget && sameImage(isTarget, ref) ? 'already a target image' : `already accelerated as ${found.targetImage}` });
+        skipped.push({ image, reason: isTarget && sameImage(isTarget, ref) ? t('workload.skip.isTarget') : t('workload.skip.accelerated', { target: found.targetImage }) });
         continue;
       }
       if (ref.tag === undefined && ref.digest !== undefined) {
-        skipped.push({ image, reason: 'pinned by digest only: name a target with `kubectl uimgacc create ORIGINAL=TARGET`' });
+        skipped.push({ image, reason: t('workload.skip.digest') });
         continue;
       }
       if (requests.some((r) => sameImage(parseImageReference(r.originalImage), ref))) continue;

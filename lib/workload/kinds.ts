@@ -1,4 +1,5 @@
 import { invalid, refused } from '../errors.ts';
+import { t } from '../i18n/index.ts';
 
 /** The workload kinds whose pod template `patch` can change (Jobs are refused: their template is immutable). */
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'CronJob'] as const;
@@ -42,16 +43,13 @@ export const READ_ONLY_KINDS: Readonly<Record<'Job' | 'Pod', TemplateKindInfo>> 
 
 /** Like resolveType, for reading a pod template: every kind patch takes, plus Jobs and Pods. */
 export function resolveTemplateType(type: string): TemplateKindInfo {
-  const t = type.toLowerCase();
-  if (JOB_NAMES.has(t)) return READ_ONLY_KINDS.Job;
-  if (['pod', 'pods', 'po'].includes(t)) return READ_ONLY_KINDS.Pod;
+  const lower = type.toLowerCase();
+  if (JOB_NAMES.has(lower)) return READ_ONLY_KINDS.Job;
+  if (['pod', 'pods', 'po'].includes(lower)) return READ_ONLY_KINDS.Pod;
   try {
     return resolveType(type);
   } catch {
-    throw invalid(
-      `the server doesn't have a resource type "${type}" with a pod template`,
-      'hint: use deployments (deploy), statefulsets (sts), daemonsets (ds), replicasets (rs), replicationcontrollers (rc), cronjobs (cj), jobs or pods (po)',
-    );
+    throw invalid(t('workload.error.noTemplateType', { type }), t('workload.hint.templateTypes'));
   }
 }
 
@@ -81,23 +79,15 @@ export function objectPath(info: TemplateKindInfo, namespace: string, name: stri
 
 /** A TYPE as kubectl accepts it: kind, singular, plural, short name, optionally `.group`; case-insensitive. */
 export function resolveType(type: string): KindInfo {
-  const t = type.toLowerCase();
-  if (JOB_NAMES.has(t)) {
-    throw refused(
-      'Jobs cannot be patched: the pod template of a Job is immutable',
-      'hint: patch the CronJob that creates the Job, or recreate the Job with the target image (`kubectl uimgacc list` shows it)',
-    );
-  }
+  const lower = type.toLowerCase();
+  if (JOB_NAMES.has(lower)) throw refused(t('workload.error.jobImmutable'), t('workload.hint.jobImmutable'));
   for (const info of Object.values(KINDS)) {
     const singular = info.kind.toLowerCase();
     const names = [singular, info.resource, ...info.shortNames];
     const candidates = info.group ? [...names, ...names.map((n) => `${n}.${info.group}`)] : names;
-    if (candidates.includes(t)) return info;
+    if (candidates.includes(lower)) return info;
   }
-  throw invalid(
-    `the server doesn't have a resource type "${type}" that uimgacc can patch`,
-    'hint: use deployments (deploy), statefulsets (sts), daemonsets (ds), replicasets (rs), replicationcontrollers (rc) or cronjobs (cj)',
-  );
+  throw invalid(t('workload.error.unknownType', { type }), t('workload.hint.patchTypes'));
 }
 
 export interface NamedTarget {
@@ -113,11 +103,11 @@ export type Targets =
  * The arguments kubectl accepts for a resource command: `TYPE/NAME...`, `TYPE NAME...`, or `TYPE` with `-l`/`--all`.
  */
 export function parseTargets(args: readonly string[], selector: string | undefined, all: boolean): Targets {
-  if (args.length === 0) throw invalid('you must specify the workloads to patch: TYPE/NAME ..., TYPE NAME ..., or TYPE with -l SELECTOR or --all');
+  if (args.length === 0) throw invalid(t('workload.error.noTargets'));
   const slashed = args.filter((a) => a.includes('/'));
   if (selector !== undefined || all) {
-    if (selector !== undefined && all) throw invalid('use either -l/--selector or --all, not both');
-    if (args.length !== 1 || slashed.length > 0) throw invalid('-l/--selector and --all take exactly one TYPE (e.g. deployments), no names');
+    if (selector !== undefined && all) throw invalid(t('workload.error.selectorAndAll'));
+    if (args.length !== 1 || slashed.length > 0) throw invalid(t('workload.error.selectorTakesType'));
     return { mode: 'select', info: resolveType(args[0] as string), selector };
   }
   if (slashed.length === args.length) {
@@ -125,14 +115,14 @@ export function parseTargets(args: readonly string[], selector: string | undefin
       mode: 'names',
       targets: args.map((a) => {
         const [type, name, ...rest] = a.split('/');
-        if (!type || !name || rest.length > 0) throw invalid(`invalid TYPE/NAME "${a}"`);
+        if (!type || !name || rest.length > 0) throw invalid(t('workload.error.badTypeName', { arg: a }));
         return { info: resolveType(type), name };
       }),
     };
   }
-  if (slashed.length > 0) throw invalid('there is no need to specify a resource type as a separate argument when passing arguments in resource/name form');
+  if (slashed.length > 0) throw invalid(t('workload.error.typeSeparate'));
   const [type, ...names] = args;
-  if (names.length === 0) throw invalid(`you must name the ${type} to patch, or use -l SELECTOR or --all`);
+  if (names.length === 0) throw invalid(t('workload.error.nameMissing', { type: type ?? '' }));
   const info = resolveType(type as string);
   return { mode: 'names', targets: names.map((name) => ({ info, name })) };
 }

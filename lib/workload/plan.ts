@@ -1,9 +1,10 @@
 import { addAccelerationAffinity, AffinityRestoreError, removeAccelerationAffinity, type Affinity, type AffinityRecord } from '../affinity.ts';
 import { refused, invalid } from '../errors.ts';
+import { t } from '../i18n/index.ts';
 import { imageKey, sameImageString, tryParseImageReference } from '../image/reference.ts';
 import { formatRecord, mergeRecord, PATCHED_ANNOTATION, readRecord, BadRecordError, type ImageChange, type PatchRecord } from './annotation.ts';
 import { objectName, type KindInfo } from './kinds.ts';
-import { clone, CONTAINER_LISTS, podTemplateOf, type ContainerList, type PodSpec, type Workload } from './template.ts';
+import { clone, CONTAINER_LISTS, containerRef, podTemplateOf, type ContainerList, type PodSpec, type Workload } from './template.ts';
 
 /** An original image and the target image of its Ready acceleration. */
 export interface Acceleration {
@@ -60,7 +61,7 @@ export function pointerToken(s: string): string {
 
 function specOf(info: KindInfo, obj: Workload): PodSpec {
   const spec = podTemplateOf(info, obj)?.spec;
-  if (!spec) throw invalid(`${objectName(info, obj.metadata.name)} has no pod template (${info.templatePointer}/spec)`);
+  if (!spec) throw invalid(t('workload.error.noPodTemplate', { name: objectName(info, obj.metadata.name), pointer: `${info.templatePointer}/spec` }));
   return spec;
 }
 
@@ -71,8 +72,8 @@ function recordOf(info: KindInfo, obj: Workload): PatchRecord | undefined {
     if (!(err instanceof BadRecordError)) throw err;
     const name = objectName(info, obj.metadata.name);
     throw refused(
-      `the annotation ${PATCHED_ANNOTATION} of ${name} is not a valid uimgacc record: ${err.message}`,
-      `hint: check the workload by hand (kubectl get ${name} -o yaml); remove the annotation with \`kubectl annotate ${name} ${PATCHED_ANNOTATION}-\` once it is correct`,
+      t('workload.record.invalid', { annotation: PATCHED_ANNOTATION, name, reason: err.message }),
+      t('workload.hint.record', { name, annotation: PATCHED_ANNOTATION }),
     );
   }
 }
@@ -94,9 +95,9 @@ function indexAccelerations(accelerations: readonly Acceleration[]): { byOrigina
   const byTarget = new Map<string, Acceleration>();
   for (const acc of accelerations) {
     const o = tryParseImageReference(acc.originalImage);
-    const t = tryParseImageReference(acc.targetImage);
+    const target = tryParseImageReference(acc.targetImage);
     if (o && !byOriginal.has(imageKey(o))) byOriginal.set(imageKey(o), acc);
-    if (t && !byTarget.has(imageKey(t))) byTarget.set(imageKey(t), acc);
+    if (target && !byTarget.has(imageKey(target))) byTarget.set(imageKey(target), acc);
   }
   return { byOriginal, byTarget };
 }
@@ -127,7 +128,7 @@ export function planPatch(info: KindInfo, obj: Workload, opts: PatchOptions): Pa
   const previous = recordOf(info, obj);
   const names = new Set(CONTAINER_LISTS.flatMap((l) => (spec[l] ?? []).map((c) => c.name)));
   for (const wanted of opts.containers ?? []) {
-    if (!names.has(wanted)) throw invalid(`unable to find container named "${wanted}" in ${name}`);
+    if (!names.has(wanted)) throw invalid(t('workload.error.noContainer', { container: wanted, name }));
   }
   const { byOriginal, byTarget } = indexAccelerations(opts.accelerations);
   const object = clone(obj);
@@ -218,10 +219,7 @@ export function planUnpatch(info: KindInfo, obj: Workload): UnpatchPlan {
   const name = objectName(info, obj.metadata.name);
   const record = recordOf(info, obj);
   if (!record) {
-    throw refused(
-      `${name} was not patched by uimgacc (it has no ${PATCHED_ANNOTATION} annotation), so there is nothing to undo`,
-      `hint: if its images were changed by hand, change them back by hand (kubectl set image ${name} CONTAINER=IMAGE)`,
-    );
+    throw refused(t('workload.unpatch.notPatched', { name, annotation: PATCHED_ANNOTATION }), t('workload.hint.notPatched', { name }));
   }
   const spec = specOf(info, obj);
   const object = clone(obj);
@@ -236,7 +234,7 @@ export function planUnpatch(info: KindInfo, obj: Workload): UnpatchPlan {
       const container = spec[list]?.[index];
       const target = record.targets[cname];
       if (!container) {
-        problems.push(`${list === 'initContainers' ? 'init container' : 'container'} "${cname}" no longer exists`);
+        problems.push(t('workload.unpatch.containerGone', { container: containerRef(list, cname, true) }));
         continue;
       }
       const image = container.image ?? '';
@@ -246,7 +244,7 @@ export function planUnpatch(info: KindInfo, obj: Workload): UnpatchPlan {
         continue;
       }
       if (target !== undefined && !sameImageString(image, target)) {
-        problems.push(`container "${cname}" runs ${image}, not the target image ${target} that patch set (original: ${original})`);
+        problems.push(t('workload.unpatch.imageChanged', { container: containerRef(list, cname, true), image, target, original }));
         continue;
       }
       (newSpec[list] as { image?: string }[])[index] = { ...(newSpec[list] as object[])[index], image: original };
@@ -254,14 +252,8 @@ export function planUnpatch(info: KindInfo, obj: Workload): UnpatchPlan {
       restored.push({ list, name: cname, original, target: image });
     }
   }
-  const hint = (what: string): string =>
-    `hint: ${what}, then remove the record with \`kubectl annotate ${name} ${PATCHED_ANNOTATION}-\` (the annotation shows what patch changed)`;
   if (problems.length > 0) {
-    throw refused(
-      `cannot unpatch ${name}: it was changed after uimgacc patched it`,
-      ...problems.map((p) => `  ${p}`),
-      hint('set the images you want by hand (kubectl set image) and remove the acceleration node affinity if you no longer want it (kubectl edit)'),
-    );
+    throw refused(t('workload.unpatch.changed', { name }), ...problems.map((p) => `  ${p}`), t('workload.hint.unpatchImages', { name, annotation: PATCHED_ANNOTATION }));
   }
   let affinityRemoved = false;
   if (record.affinity) {
@@ -270,7 +262,10 @@ export function planUnpatch(info: KindInfo, obj: Workload): UnpatchPlan {
       affinity = removeAccelerationAffinity(spec.affinity as Affinity | undefined, record.affinity);
     } catch (err) {
       if (!(err instanceof AffinityRestoreError)) throw err;
-      throw refused(`cannot unpatch ${name}: ${err.message}`, hint(`remove the ${record.affinity.labels.join(' / ')} expressions patch added by hand (kubectl edit ${name}) and restore the original images (kubectl set image)`));
+      throw refused(
+        t('workload.unpatch.affinity', { name, reason: err.message }),
+        t('workload.hint.unpatchAffinity', { labels: record.affinity.labels.join(' / '), name, annotation: PATCHED_ANNOTATION }),
+      );
     }
     affinityRemoved = true;
     const path = `${info.templatePointer}/spec/affinity`;

@@ -1,4 +1,5 @@
 import type { Affinity } from '../affinity.ts';
+import { t } from '../i18n/index.ts';
 import type { KindInfo } from './kinds.ts';
 
 /** The JSON shape of a workload as read from the apiserver; only what patch/unpatch touch is typed. */
@@ -37,6 +38,12 @@ export interface Workload {
 
 export const CONTAINER_LISTS = ['initContainers', 'containers'] as const;
 export type ContainerList = (typeof CONTAINER_LISTS)[number];
+
+/** `container main` / `init container setup` (quoted: `container "main"`), as messages name a container. */
+export function containerRef(list: ContainerList, name: string, quoted = false): string {
+  if (quoted) return t(list === 'initContainers' ? 'workload.initContainerQuoted' : 'workload.containerQuoted', { name });
+  return t(list === 'initContainers' ? 'workload.initContainer' : 'workload.container', { name });
+}
 
 /**
  * The pod template of any workload kind, found by following the kind's template pointer (`/spec/template`, or

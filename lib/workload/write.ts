@@ -2,6 +2,7 @@ import type { KubeAccess } from '../kube/access.ts';
 import { isConflict, kubeStatusOf } from '../kube/errors.ts';
 import { rawRequest } from '../kube/rawlist.ts';
 import { UserError } from '../errors.ts';
+import { t } from '../i18n/index.ts';
 import { objectName, objectPath, type KindInfo } from './kinds.ts';
 import type { JsonPatchOp } from './plan.ts';
 import { readWorkload } from './resolve.ts';
@@ -82,11 +83,7 @@ export async function writeWithRetry<P extends { readonly changed: boolean; read
       if (!isLostRace(err)) throw err;
       if (attempt >= max) {
         // The apiserver's own words ("the server rejected our request…") would hide that nothing is wrong but timing.
-        throw new UserError(
-          'failed',
-          `${loop.what ?? 'the object'} was changed by someone else each time between reading and writing it (${max} attempts); nothing was written`,
-          ['hint: retry once whatever is updating it (a controller, a deploy pipeline) has settled'],
-        );
+        throw new UserError('failed', t('workload.write.lostRace', { name: loop.what ?? t('workload.write.theObject'), attempts: max }), [t('workload.hint.lostRace')]);
       }
     }
   }

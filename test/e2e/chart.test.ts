@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,6 +178,82 @@ test('helm template: an existing Secret, cert-manager with the CA-issuer chain',
   assert.equal(hook?.metadata.annotations?.['cert-manager.io/inject-ca-from'], 'default/x-uimgacc');
   assert.doesNotMatch(JSON.stringify(hook), /caBundle/);
   assert.ok(!cm.some((d) => d.kind === 'Secret' && d.metadata.name === 'x-uimgacc-tls'), 'cert-manager writes the TLS Secret');
+});
+
+/** The NOTES helm prints after `helm install --dry-run` (against the real apiserver; nothing is created). */
+async function installNotes(release: string, extra: string[]): Promise<{ code: number; stderr: string; notes: string }> {
+  const r = await helm(['install', release, 'charts/uimgacc', '-n', ns, '--dry-run', ...VALUES, ...extra]);
+  const at = r.stdout.indexOf('\nNOTES:\n');
+  return { code: r.code, stderr: r.stderr, notes: at >= 0 ? r.stdout.slice(at + '\nNOTES:\n'.length) : '' };
+}
+
+/**
+ * NOTES.txt rendered by helm for any values, offline. `helm template` skips NOTES and a dry-run install cannot build
+ * cert-manager's kinds without their CRDs, so a copy of the chart carries NOTES.txt as a named template inside a
+ * manifest (the test below checks that it renders exactly what `helm install` prints).
+ */
+async function templateNotes(release: string, extra: string[]): Promise<string> {
+  const dir = join(mkdtempSync(join(tmpdir(), 'uimgacc-notes-')), 'uimgacc');
+  cpSync('charts/uimgacc', dir, { recursive: true });
+  const notes = readFileSync(join(dir, 'templates', 'NOTES.txt'), 'utf8');
+  rmSync(join(dir, 'templates', 'NOTES.txt'));
+  writeFileSync(join(dir, 'templates', 'zz-notes.yaml'), `{{- define "test.notes" }}${notes}{{ end -}}\ntext: {{ include "test.notes" . | toJson }}\n`);
+  const r = await helm(['template', release, dir, '-n', ns, '--kube-version', '1.36.0', '--show-only', 'templates/zz-notes.yaml', ...VALUES, ...extra]);
+  assert.equal(r.code, 0, r.stderr);
+  return (yaml.load(r.stdout) as { text: string }).text;
+}
+
+const CJK = /[\u4e00-\u9fff]/;
+/** What a reader must not miss, whichever language they read: the commands to run and the names of what was made. */
+function facts(text: string): string[] {
+  return [...text.matchAll(/^ {2}kubectl .*?(?=\s*$|\s+[（(])|failurePolicy: \w+|(?:Secret|MutatingWebhookConfiguration|Certificate|CA Issuer) [\w./-]*\w|port \d+|端口 \d+|[\w.-]+\/readyz|node\.uk8s\.ucloud\.cn\/\w+=true/gm)].map((m) => m[0].replace('端口', 'port'));
+}
+
+test('NOTES: helm install prints English, then Simplified Chinese; notesLanguage=en or zh-CN prints one', async () => {
+  const release = `${RELEASE}-notes`;
+  const both = await installNotes(release, []);
+  assert.equal(both.code, 0, both.stderr);
+  assert.ok(both.notes.startsWith(`The uimgacc helper is installed in namespace ${ns} (2 replicas).`), both.notes);
+  assert.match(both.notes, new RegExp(`\n\n==================== 简体中文 ====================\n\nuimgacc 助手已安装在命名空间 ${ns}（2 个副本）。\n`));
+  assert.equal(both.notes.trim(), (await templateNotes(release, [])).trim(), 'templateNotes renders what helm install prints');
+  const zh = await installNotes(release, ['--set', 'notesLanguage=zh-CN']);
+  assert.ok(zh.notes.startsWith(`uimgacc 助手已安装在命名空间 ${ns}`), zh.notes);
+  assert.doesNotMatch(zh.notes, /The uimgacc helper|简体中文 =/);
+  const en = await installNotes(release, ['--set', 'notesLanguage=en']);
+  assert.ok(en.notes.startsWith('The uimgacc helper is installed'), en.notes);
+  assert.doesNotMatch(en.notes, CJK);
+  const bad = await installNotes(release, ['--set', 'notesLanguage=zh_TW']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /notesLanguage/);
+});
+
+test('NOTES: the Chinese part says what the English part says, for either certificate mode and a chosen node label', async () => {
+  const variants = [
+    [],
+    ['--set', 'webhook.failurePolicy=Fail'],
+    ['--set', 'tls.mode=certManager', '--set', 'nodeLabel=node.uk8s.ucloud.cn/image_accel', '--set', 'metrics.port=9100'],
+  ];
+  for (const extra of variants) {
+    const both = await templateNotes('x', extra);
+    const split = both.indexOf('==================== 简体中文 ====================');
+    assert.ok(split > 0, both);
+    const [english, chinese] = [both.slice(0, split), both.slice(split)];
+    assert.doesNotMatch(english, CJK);
+    assert.ok(facts(english).length >= 10, facts(english).join('\n'));
+    assert.deepEqual(facts(chinese), facts(english));
+    for (const term of ['目标镜像', '原始镜像', '节点亲和性', '助手']) assert.ok(chinese.includes(term), term);
+    // Every line of the Chinese part is Chinese, but for the commands to run.
+    for (const line of chinese.split('\n')) if (line.trim() !== '' && !/^ {2}kubectl /.test(line)) assert.match(line, CJK, line);
+    // True to the chart: fail open or closed as failurePolicy says, the certificate's source, the node label asked for.
+    const closed = extra.includes('webhook.failurePolicy=Fail');
+    assert.match(english, closed ? /fails closed \(failurePolicy: Fail\)[^]*Pods are refused \(fail-closed\)/ : /fails open \(failurePolicy: Ignore\)/);
+    assert.match(chinese, closed ? /出错时拒绝（failurePolicy: Fail）[^]*Pod 的创建会被拒绝/ : /出错时放行（failurePolicy: Ignore）/);
+    if (extra.includes('tls.mode=certManager')) {
+      assert.match(english, /issued by CA Issuer x-uimgacc-ca/);
+      assert.match(chinese, /签发者为 CA Issuer x-uimgacc-ca/);
+      assert.doesNotMatch(both, /node.uk8s.ucloud.cn\/uimgacc=true/, 'only the label nodeLabel asks for');
+    }
+  }
 });
 
 /** A kubeconfig that acts as the release's ServiceAccount (a token from the TokenRequest API): RBAC as in the cluster. */

@@ -68,6 +68,10 @@ describe('release archive and krew', { skip }, () => {
     const committed = readFileSync(join(ROOT, 'krew-manifest.yaml'), 'utf8');
     assert.equal(committed.match(/sha256: [0-9a-f]{64}\n/g)?.length, 5);
     assert.match(committed, /caveats: \|[\s\S]*kubectl_complete-uimgacc[\s\S]*helm install uimgacc charts\/uimgacc/);
+    // Chinese-speaking users learn from `kubectl krew info uimgacc` that the plugin speaks their language, and how.
+    for (const manifest of [committed, readFileSync(join(out, 'uimgacc.yaml'), 'utf8')]) {
+      assert.match(manifest, /description: \|[\s\S]*Simplified Chinese \(简体中文\)[\s\S]*LANG=zh_CN\.UTF-8[\s\S]*支持简体中文[\s\S]*caveats: \|/);
+    }
   });
 
   it('installs with krew, runs through kubectl plugin discovery and completion, and uninstalls', async () => {

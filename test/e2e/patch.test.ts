@@ -313,3 +313,73 @@ test('two concurrent unpatch runs: the one that finds the work already done says
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /deployment\.apps\/web-twice skipped: not patched by uimgacc/);
 });
+
+test('zh_CN: patch and unpatch speak Chinese with their hints; -o output, the diff and what is written are the same as in English', async () => {
+  const ZH = { LANG: 'zh_CN.UTF-8' };
+  await kubectlAdmin(['-n', ns, 'apply', '-f', '-'], [...workloads('-zh').slice(0, 1), ...workloads('-en').slice(0, 1)].map((o) => JSON.stringify(o)).join('\n'));
+
+  // What a script reads does not change with the language: -o yaml|json|name and the diff of a client dry run.
+  for (const args of [['-o', 'yaml'], ['-o', 'json'], ['-o', 'name'], ['--diff']]) {
+    const [en, zh] = await Promise.all([cli(['patch', 'deploy/web-zh', '--dry-run=client', ...args]), cli(['patch', 'deploy/web-zh', '--dry-run=client', ...args], ZH)]);
+    assert.equal(en.code, 0, en.stderr);
+    assert.equal(zh.code, 0, zh.stderr);
+    assert.ok(zh.stdout.length > 0);
+    assert.equal(zh.stdout, en.stdout, args.join(' '));
+  }
+  const dry = await cli(['patch', 'deploy/web-zh', '--dry-run=server'], ZH);
+  assert.match(dry.stdout, /^deployment\.apps\/web-zh 将切换到目标镜像（服务端试运行）$/m);
+
+  const zh = await cli(['patch', 'deploy/web-zh'], ZH);
+  assert.equal(zh.code, 0, zh.stderr);
+  assert.equal(
+    zh.stdout,
+    `deployment.apps/web-zh 已切换到目标镜像\n  init 容器 setup：${INIT} -> ${INIT_ACC}\n  容器 main：${APP} -> ${APP_ACC}\n  节点亲和性：要求 ${ACCELERATION_LABEL}=true 或 ${LEGACY_ACCELERATION_LABEL}=true\n`,
+  );
+  assert.match(zh.stderr, /^deployment\.apps\/web-zh：容器 side（busybox:1\.36）没有 Ready 的镜像加速，保持不变$/m);
+  assert.match(zh.stderr, /^警告：deployment\.apps\/web-zh 需要 5 个副本，但只有 2 个 Ready 节点带有 node\.uk8s\.ucloud\.cn\/image_accel=true 或 node\.uk8s\.ucloud\.cn\/uimgacc=true：/m);
+  const en = await cli(['patch', 'deploy/web-en']);
+  assert.equal(en.code, 0, en.stderr);
+  // The object written to the cluster is the same whatever the language: pod template and the record.
+  const [writtenZh, writtenEn] = await Promise.all([get('deployment', 'web-zh'), get('deployment', 'web-en')]);
+  assert.deepEqual(templateOf('deployment', writtenZh), templateOf('deployment', writtenEn));
+  assert.equal(writtenZh.metadata.annotations?.[PATCHED_ANNOTATION], writtenEn.metadata.annotations?.[PATCHED_ANNOTATION]);
+
+  const again = await cli(['patch', 'deploy/web-zh'], ZH);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout, 'deployment.apps/web-zh 未改动：已使用目标镜像，并已要求节点带有镜像加速标签\n');
+  assert.match(again.stderr, /^无需修改：所选容器中没有使用带 Ready 镜像加速、且尚未切换的镜像。$/m);
+
+  const job = await cli(['patch', 'job/x'], ZH);
+  assert.equal(job.code, 1);
+  assert.equal(job.stderr, '错误：不能修改 Job：Job 的 Pod 模板不可变\n提示：请修改创建该 Job 的 CronJob，或使用目标镜像重新创建该 Job（`kubectl uimgacc list` 可查看目标镜像）\n');
+  const none = await cli(['patch', 'deployments', '-l', 'tier=nothing-zh'], ZH);
+  assert.equal(none.code, 0, none.stderr);
+  assert.equal(none.stderr, `在 ${ns} 命名空间中未找到资源。\n`);
+
+  await kubectlAdmin(['-n', ns, 'set', 'image', 'deploy/web-zh', 'main=app:v2']);
+  const refusedUn = await cli(['unpatch', 'deploy/web-zh'], ZH);
+  assert.equal(refusedUn.code, 1);
+  assert.match(refusedUn.stderr, /^错误：无法恢复 deployment\.apps\/web-zh：uimgacc 修改它之后，它又被改动过\n {2}容器“main”运行的是 app:v2，而不是 patch 设置的目标镜像 .*app:v1-acc（原始镜像：.*app:v1）\n提示：请手动设置所需的镜像.*`kubectl annotate deployment\.apps\/web-zh uimgacc\.ucloud\.cn\/patched-`/);
+  await kubectlAdmin(['-n', ns, 'set', 'image', 'deploy/web-zh', `main=${APP}`]);
+  const un = await cli(['unpatch', 'deploy/web-zh'], ZH);
+  assert.equal(un.code, 0, un.stderr);
+  assert.equal(un.stdout, `deployment.apps/web-zh 已恢复原始镜像\n  init 容器 setup：${INIT_ACC} -> ${INIT}\n  容器 main：已重新使用 ${APP}\n  节点亲和性：已删除对镜像加速标签的要求\n`);
+  assert.equal((await cli(['unpatch', 'deploy/web-en'])).code, 0);
+  const [backZh, backEn] = await Promise.all([get('deployment', 'web-zh'), get('deployment', 'web-en')]);
+  assert.deepEqual(templateOf('deployment', backZh), templateOf('deployment', backEn));
+  assert.equal(backZh.metadata.annotations?.[PATCHED_ANNOTATION], undefined);
+
+  const twice = await cli(['unpatch', 'deploy/web-zh'], ZH);
+  assert.equal(twice.code, 1);
+  assert.match(twice.stderr, /^错误：deployment\.apps\/web-zh 没有被 uimgacc 修改过（没有 uimgacc\.ucloud\.cn\/patched 注解），无需撤销\n提示：如果它的镜像是手动修改的，请手动改回（kubectl set image deployment\.apps\/web-zh CONTAINER=IMAGE）\n$/);
+  const skipped = await cli(['unpatch', 'deployments', '-l', 'tier=front-zh'], ZH);
+  assert.equal(skipped.code, 0, skipped.stderr);
+  assert.equal(skipped.stderr, 'deployment.apps/web-zh 已跳过：它没有被 uimgacc 修改过\n');
+
+  const help = await cli(['patch', '--help'], ZH);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /--all +将命名空间中所有 TYPE 类型的工作负载切换到目标镜像/);
+  assert.match(help.stdout, /预览 Pod 模板的变化/);
+  const unHelp = await cli(['unpatch', '--help'], ZH);
+  assert.match(unHelp.stdout, /--all +将命名空间中所有 TYPE 类型的工作负载恢复为原始镜像/);
+});

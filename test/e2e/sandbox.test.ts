@@ -1,12 +1,10 @@
 // `npm run sandbox` as a newcomer uses it: README's "Try it" walk-through, run in a second shell against the sandbox.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { kubernetesVersion } from '../controlplane/testbin.ts';
+import { startSandbox } from '../helpers/sandbox.ts';
 
 const UHUB = 'uhub.service.ucloud.cn/demo';
 // Two nodes carry the current acceleration label, 10.9.1.13 the old spelling only (the helper accepts both).
@@ -19,38 +17,15 @@ interface PodOut {
 }
 
 test('npm run sandbox: Pods placed on accelerated nodes, the "Try it" walk-through, and cleanup on Ctrl-C', async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'uimgacc-sbx-')), 'sandbox');
-  const child = spawn(process.execPath, ['test/sandbox/main.ts'], { env: { ...process.env, UIMGACC_SANDBOX_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  // What a newcomer types in the second terminal, after `source .sandbox/env`.
-  const sh = (script: string): Promise<{ code: number | null; out: string }> =>
-    new Promise((resolve) => {
-      // The completion test is about the plumbing (kubectl finds kubectl_complete-uimgacc), not its 1 s deadline on a busy machine.
-      const s = spawn('bash', ['-c', `source '${join(dir, 'env')}' && ${script}`], { env: { PATH: process.env['PATH'] ?? '', HOME: dir, UIMGACC_COMPLETION_TIMEOUT_MS: '30000' } });
-      let out = '';
-      s.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      s.stderr.on('data', (c: Buffer) => (out += c.toString()));
-      s.on('close', (code) => resolve({ code, out }));
-    });
+  const sandbox = await startSandbox();
+  const { dir, sh, until } = sandbox;
   const pods = async (ns: string, app: string): Promise<PodOut[]> => {
     const r = await sh(`kubectl get pods -n ${ns} -l app=${app} -o json`);
     assert.equal(r.code, 0, r.out);
     return (JSON.parse(r.out) as { items: PodOut[] }).items;
   };
-  const until = async (what: string, ok: () => Promise<boolean>): Promise<void> => {
-    for (let i = 0; !(await ok()); i++) {
-      if (i > 600) assert.fail(`timed out waiting for ${what}`);
-      await delay(200);
-    }
-  };
+  let exited: Promise<number | null> | undefined;
   try {
-    for (let i = 0; !existsSync(join(dir, 'ready')); i++) {
-      if (i > 1800 || child.exitCode !== null) assert.fail(`sandbox not ready: ${output}`);
-      await delay(100);
-    }
     const env = readFileSync(join(dir, 'env'), 'utf8');
     assert.match(env, /export KUBECONFIG=/);
     const status = await sh(`kubectl uimgacc status && kubectl uimgacc list -o name && kubectl __complete uimgacc delete ""`);
@@ -104,8 +79,8 @@ test('npm run sandbox: Pods placed on accelerated nodes, the "Try it" walk-throu
     assert.equal(deleted.code, 0, deleted.out);
     assert.match(deleted.out, /acceleration of uhub\.service\.ucloud\.cn\/demo\/ml-train:2024\.1 deleted/);
   } finally {
-    child.kill('SIGINT');
+    exited = sandbox.stop();
   }
-  assert.equal(await exited, 0, output);
+  assert.equal(await exited, 0, sandbox.output());
   assert.equal(existsSync(dir), false, 'the sandbox directory is removed on exit');
 });

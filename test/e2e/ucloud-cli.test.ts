@@ -94,6 +94,22 @@ describe('status and list', () => {
     assert.match(r.stderr, /POST http:\/\/127.0.0.1:\d+ .*Action=GetUK8SImageAccelerate/);
     assert.match(r.stderr, /HTTP 200 in \d+ms request id [0-9a-f-]{36}/);
   });
+
+  test('the built plugin under LANG=zh_CN.UTF-8: Chinese status and list, the same -o json, colour only when forced', async () => {
+    const zh = { LANG: 'zh_CN.UTF-8' };
+    const status = await cli(ctx.s(), ['status'], zh);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^集群： {6}uk8s-e2etest01\n镜像加速： {2}已开启\nNFS： {7}就绪（10\.9\.0\.10，子网 subnet-abc）\n/);
+    assert.match(status.stdout, /^原始镜像\s+目标镜像\s+大小\s+层数\s+状态\n/m);
+    const list = await cli(ctx.s(), ['list'], zh);
+    assert.match(list.stdout, /^原始镜像\s+目标镜像\s+大小\s+层数\s+状态\n.*3\.0GiB\s+12\s+Ready\n$/);
+    assert.ok(!list.stdout.includes('\u001b['), 'a pipe gets no colour');
+    assert.ok((await cli(ctx.s(), ['list'], { ...zh, FORCE_COLOR: '1' })).stdout.includes('\u001b[32mReady\u001b[39m'));
+    for (const args of [['status', '-o', 'json'], ['list', '-o', 'yaml']]) {
+      const chinese = await cli(ctx.s(), args, { LC_ALL: 'zh_CN.UTF-8', FORCE_COLOR: '1' });
+      assert.equal(chinese.stdout, (await cli(ctx.s(), args)).stdout, args.join(' '));
+    }
+  });
 });
 
 describe('images are unknown while busy or while the agent starts', () => {

@@ -33,3 +33,29 @@ test('tables are laid out as cli-table3 laid them out (wide characters, empty ce
   const expected = table.toString().split('\n').map((l) => l.trimEnd()).join('\n') + '\n';
   assert.equal(renderTable(head, rows), expected);
 });
+
+test('a styled table lays out as the plain one: colour is added after padding, around escaped text only', async () => {
+  const { renderStyledTable } = await import('../../cmd/table.ts');
+  const { SafeWritable } = await import('../../cmd/safe-text.ts');
+  const head = ['原始镜像', '状态', '大小'];
+  const rows = [
+    ['uhub.service.ucloud.cn/a/b:v1', { style: 'ok' as const, text: 'Ready' }, '1.0GiB'],
+    ['镜像-二', { style: 'fail' as const, text: 'CreateError\u001b[2J' }, ''],
+    ['c', { style: undefined, text: 'Unknown' }, '3B'],
+  ];
+  let written = '';
+  const sink = new SafeWritable({ write: (s: string) => ((written += s), true) } as unknown as NodeJS.WritableStream, (style, text) => `<${style}>${text}</${style}>`);
+  sink.writeStyled(renderStyledTable(head, rows));
+  await new Promise<void>((resolve) => sink.end(resolve));
+  assert.equal(written.replace(/<\/?\w+>/g, ''), renderTable(head, rows));
+  const lines = written.split('\n');
+  // Padding sits outside the colour, the escape is made visible before colouring, an empty last cell leaves no spaces.
+  assert.equal(lines[1], 'uhub.service.ucloud.cn/a/b:v1   <ok>Ready</ok>                1.0GiB');
+  assert.equal(lines[2], '镜像-二                         <fail>CreateError\\x1b[2J</fail>');
+  assert.equal(lines[3], 'c                               Unknown              3B');
+  // Columns line up by display width: each CJK character takes two columns.
+  const plain = renderTable(head, rows).split('\n');
+  const { default: stringWidth } = await import('string-width');
+  const statusColumn = plain.map((l) => stringWidth(l.slice(0, l.search(/(Ready|CreateError|Unknown|状态)/))));
+  assert.deepEqual(statusColumn.slice(0, 4), [32, 32, 32, 32]);
+});

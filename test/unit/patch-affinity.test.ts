@@ -2,7 +2,8 @@
 // planUnpatch so that what is recorded in the annotation is what makes the undo exact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCELERATION_LABEL, ACCELERATION_LABELS, LEGACY_ACCELERATION_LABEL, addAccelerationAffinity, removeAccelerationAffinity, type Affinity } from '../../lib/affinity.ts';
+import { ACCELERATION_LABEL, ACCELERATION_LABELS, LEGACY_ACCELERATION_LABEL, AffinityRestoreError, addAccelerationAffinity, describeLabels, removeAccelerationAffinity, type Affinity } from '../../lib/affinity.ts';
+import { inChinese } from '../helpers/language.ts';
 import { readRecord } from '../../lib/workload/annotation.ts';
 import { KINDS } from '../../lib/workload/kinds.ts';
 import { planPatch, planUnpatch } from '../../lib/workload/plan.ts';
@@ -110,4 +111,34 @@ test('both spellings (the default): every term is copied once per spelling, reco
   // A later run with a forced label keeps what the first patch recorded: no second set of expressions.
   assert.equal(planPatch(info, plan.object, { accelerations: ACCS, labels: [L] }).changed, false);
   assert.deepEqual(planUnpatch(info, plan.object).object, before);
+});
+
+test('zh-CN: the same affinity and record in both languages; why an undo is ambiguous and conflicts are said in Chinese', async () => {
+  const zone = { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] };
+  const contradicting = { matchExpressions: ACCELERATION_LABELS.map((key) => ({ key, operator: 'DoesNotExist' })) };
+  const input: Affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [zone, contradicting] } } };
+  const english = addAccelerationAffinity(input, ACCELERATION_LABELS);
+  const edited = JSON.parse(JSON.stringify(english.affinity)) as Affinity;
+  edited.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms.pop();
+  const restoreError = (affinity: Affinity): string => {
+    try {
+      removeAccelerationAffinity(affinity, english.record);
+    } catch (e) {
+      assert.ok(e instanceof AffinityRestoreError);
+      return e.message;
+    }
+    return assert.fail('no error');
+  };
+  const { chinese, message, labels } = await inChinese(() => ({
+    chinese: addAccelerationAffinity(input, ACCELERATION_LABELS),
+    message: restoreError(edited),
+    labels: describeLabels(ACCELERATION_LABELS),
+  }));
+  assert.equal(JSON.stringify(chinese.affinity), JSON.stringify(english.affinity), 'what is written does not depend on the language');
+  assert.equal(JSON.stringify(chinese.record), JSON.stringify(english.record));
+  assert.deepEqual(english.conflicts, [`term 1: ${ACCELERATION_LABEL} DoesNotExist, ${LEGACY_ACCELERATION_LABEL} DoesNotExist`]);
+  assert.deepEqual(chinese.conflicts, [`nodeSelectorTerms[1]：${ACCELERATION_LABEL} DoesNotExist、${LEGACY_ACCELERATION_LABEL} DoesNotExist`]);
+  assert.equal(message, '必需节点亲和性现有 3 个 term，而 patch 留下的是共 4 个 term：之后有 term 被添加或删除');
+  assert.equal(restoreError(edited), 'the required node affinity has 3 terms where patch left 4 terms: terms were added or removed since');
+  assert.equal(labels, `${ACCELERATION_LABEL}=true 或 ${LEGACY_ACCELERATION_LABEL}=true`);
 });

@@ -13,6 +13,7 @@ import {
   tryParseImageReference,
 } from '../../lib/image/reference.ts';
 import type { ImageReference } from '../../lib/image/reference.ts';
+import { useLanguage } from '../../lib/i18n/index.ts';
 
 const F64 = 'f'.repeat(64);
 const D1 = `sha256:${'a'.repeat(64)}`;
@@ -471,4 +472,57 @@ describe('defaultTargetImage', () => {
 test('parsed references carry no extra properties', () => {
   assert.deepEqual(Object.keys(parseImageReference('nginx')).sort(), ['domain', 'path']);
   assert.deepEqual(Object.keys(parseImageReference(`nginx:1@${D1}`)).sort(), ['digest', 'domain', 'path', 'tag']);
+});
+
+describe('zh-CN: invalid references are explained in Chinese; `reason` and englishMessage stay English', () => {
+  const cases: readonly { input: string; message: string; reason: RegExp }[] = [
+    { input: '', message: '无效的镜像地址 ""：为空', reason: /^empty$/ },
+    { input: 'Nginx:1', message: '无效的镜像地址 "Nginx:1"：仓库名必须为小写', reason: LOWERCASE },
+    { input: 'a b', message: '无效的镜像地址 "a b"：格式无效', reason: FORMAT },
+    { input: F64, message: `无效的镜像地址 "${F64}"：不能使用 64 位十六进制字符串（它看起来像镜像 ID）`, reason: /^cannot specify 64-byte/ },
+    { input: 'nginx:-x', message: '无效的镜像地址 "nginx:-x"：tag "-x" 无效：只能使用字母、数字、“_”、“.” 和 “-”，且不能以 “.” 或 “-” 开头', reason: /^invalid tag "-x"/ },
+    { input: `nginx:${'t'.repeat(129)}`, message: `无效的镜像地址 "nginx:${'t'.repeat(129)}"：tag 无效：超过 128 个字符`, reason: /^invalid tag: longer than 128 characters$/ },
+    { input: 'nginx@sha256:abc', message: '无效的镜像地址 "nginx@sha256:abc"：digest "sha256:abc" 无效：格式应为 algorithm:hex，例如 sha256:<64 个十六进制字符>', reason: /^invalid digest "sha256:abc"/ },
+    { input: `nginx@md5:${'a'.repeat(32)}`, message: `无效的镜像地址 "nginx@md5:${'a'.repeat(32)}"：digest 无效：不支持的 digest 算法 "md5"`, reason: /unsupported digest algorithm "md5"$/ },
+    { input: `nginx@sha256:${'a'.repeat(63)}`, message: `无效的镜像地址 "nginx@sha256:${'a'.repeat(63)}"：digest 无效：sha256 需要 64 个十六进制字符，实际为 63 个`, reason: /needs 64 hex characters, got 63$/ },
+    { input: `nginx@sha256:${'A'.repeat(64)}`, message: `无效的镜像地址 "nginx@sha256:${'A'.repeat(64)}"：digest 无效：sha256 的十六进制字符必须为小写`, reason: /hex must be lowercase$/ },
+    { input: `x/${'a'.repeat(256)}`, message: `无效的镜像地址 "x/${'a'.repeat(256)}"：仓库名不能超过 255 个字符`, reason: /not be more than 255 characters$/ },
+  ];
+  for (const c of cases) {
+    test(JSON.stringify(c.input.length > 40 ? `${c.input.slice(0, 40)}…` : c.input), async () => {
+      await useLanguage('zh-CN');
+      try {
+        assert.throws(() => parseImageReference(c.input), (err: unknown) => {
+          assert.ok(err instanceof InvalidReferenceError);
+          assert.equal(err.message, c.message);
+          assert.match(err.reason, c.reason);
+          assert.equal(err.englishMessage, `invalid image reference ${JSON.stringify(c.input)}: ${err.reason}`);
+          return true;
+        });
+      } finally {
+        await useLanguage('en');
+      }
+      // English, as before.
+      assert.throws(() => parseImageReference(c.input), (err: InvalidReferenceError) => err.message === err.englishMessage && err.message.endsWith(err.reason));
+    });
+  }
+
+  test('a target image that cannot be derived: Chinese message naming 目标镜像, English reason', async () => {
+    await useLanguage('zh-CN');
+    try {
+      assert.throws(() => defaultTargetImage(`nginx@${D1}`), (err: InvalidReferenceError) => {
+        assert.equal(err.message, `无法从 "nginx@${D1}" 推导目标镜像：它只用 digest 指定，请明确指定目标镜像`);
+        assert.equal(err.reason, 'pinned by digest only');
+        assert.equal(err.englishMessage, `cannot derive a target image from "nginx@${D1}": it is pinned by digest only; name the target image explicitly`);
+        return true;
+      });
+      assert.throws(() => defaultTargetImage(`nginx:${'t'.repeat(125)}`), (err: InvalidReferenceError) => {
+        assert.equal(err.message, `无法从 "nginx:${'t'.repeat(125)}" 推导目标镜像：tag 加上 “-acc” 后将超过 128 个字符，请明确指定目标镜像`);
+        assert.equal(err.reason, 'target tag would be longer than 128 characters');
+        return true;
+      });
+    } finally {
+      await useLanguage('en');
+    }
+  });
 });

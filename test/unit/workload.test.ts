@@ -9,6 +9,8 @@ import { planPatch, planUnpatch, type Acceleration, type JsonPatchOp } from '../
 import { podTemplateOf, type Workload } from '../../lib/workload/template.ts';
 import { isLostRace, writeWithRetry } from '../../lib/workload/write.ts';
 import { KubeApiError } from '../../lib/kube/rawlist.ts';
+import { inChinese } from '../helpers/language.ts';
+import { imagesToAccelerate } from '../../lib/workload/images.ts';
 
 const APP = 'uhub.service.ucloud.cn/shop/app:v1';
 const APP_ACC = 'uhub.service.ucloud.cn/shop/app:v1-acc';
@@ -265,4 +267,66 @@ test('unified diff of pod template YAML', () => {
       '@@ -8,3 +8,4 @@', '   z: 3', '   w: 4', '   v: 5', '+  affinity: {}', ''].join('\n'),
   );
   assert.equal(unifiedDiff(a, a, 'x', 'y'), '');
+});
+
+test('zh-CN: what is written to the cluster (ops, object, annotation) is byte-identical in both languages', async () => {
+  const info = KINDS.StatefulSet;
+  const zoned = workload('StatefulSet', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } } });
+  const opts = { accelerations: ACCS, labels: [ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL] };
+  const english = planPatch(info, zoned, opts);
+  const chinese = await inChinese(() => planPatch(info, zoned, opts));
+  assert.equal(JSON.stringify(chinese.ops), JSON.stringify(english.ops));
+  assert.equal(JSON.stringify(chinese.object), JSON.stringify(english.object));
+  assert.equal(chinese.object.metadata.annotations?.[PATCHED_ANNOTATION], english.object.metadata.annotations?.[PATCHED_ANNOTATION]);
+  const undoEnglish = planUnpatch(info, english.object);
+  const undoChinese = await inChinese(() => planUnpatch(info, english.object));
+  assert.equal(JSON.stringify(undoChinese.ops), JSON.stringify(undoEnglish.ops));
+  assert.deepEqual(undoChinese.object, zoned);
+});
+
+test('zh-CN: refusals and mistakes say why and how to proceed in Chinese, commands and names kept as they are', async () => {
+  const info = KINDS.Deployment;
+  const text = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(e instanceof UserError, String(e));
+      return [e.message, ...e.details].join('\n');
+    }
+    assert.fail('no error');
+  };
+  const patched = planPatch(info, workload('Deployment'), { accelerations: ACCS, labels: [L] }).object;
+  const changed = JSON.parse(JSON.stringify(patched)) as Workload;
+  (podTemplateOf(info, changed)?.spec?.containers?.[0] as { image: string }).image = 'app:v2';
+  const renamed = JSON.parse(JSON.stringify(patched)) as Workload;
+  (podTemplateOf(info, renamed)?.spec?.initContainers?.[0] as { name: string }).name = 'other';
+  const noAffinity = JSON.parse(JSON.stringify(patched)) as Workload;
+  delete podTemplateOf(info, noAffinity)?.spec?.affinity;
+  const broken = workload('Deployment', {}, { [PATCHED_ANNOTATION]: '{"v":7}' });
+
+  const messages = await inChinese(() => ({
+    notPatched: text(() => planUnpatch(info, workload('Deployment'))),
+    changed: text(() => planUnpatch(info, changed)),
+    renamed: text(() => planUnpatch(info, renamed)),
+    noAffinity: text(() => planUnpatch(info, noAffinity)),
+    broken: text(() => planUnpatch(info, broken)),
+    job: text(() => resolveType('job')),
+    unknown: text(() => resolveType('pods')),
+    noTargets: text(() => parseTargets([], undefined, false)),
+    nameMissing: text(() => parseTargets(['deploy'], undefined, false)),
+    container: text(() => planPatch(info, workload('Deployment'), { accelerations: ACCS, containers: ['nope'], labels: [L] })),
+    skipped: imagesToAccelerate(info, workload('Deployment'), [{ originalImage: APP, targetImage: APP_ACC, sizeBytes: 1, layers: 1 }]).skipped.map((s) => s.reason),
+  }));
+  assert.match(messages.notPatched, /^deployment\.apps\/w 没有被 uimgacc 修改过（没有 uimgacc\.ucloud\.cn\/patched 注解），无需撤销\n提示：.*kubectl set image deployment\.apps\/w CONTAINER=IMAGE/);
+  assert.match(messages.changed, /^无法恢复 deployment\.apps\/w：uimgacc 修改它之后，它又被改动过\n {2}容器“main”运行的是 app:v2，而不是 patch 设置的目标镜像 .*app:v1-acc（原始镜像：.*app:v1）\n提示：.*`kubectl annotate deployment\.apps\/w uimgacc\.ucloud\.cn\/patched-`/);
+  assert.match(messages.renamed, /init 容器“setup”已不存在/);
+  assert.match(messages.noAffinity, /^无法恢复 deployment\.apps\/w：patch 添加的必需节点亲和性.*已不存在\n提示：请手动删除 patch 添加的 node\.uk8s\.ucloud\.cn\/image_accel 表达式（kubectl edit deployment\.apps\/w）/);
+  assert.match(messages.broken, /不是有效的 uimgacc 记录：未知版本 7（此插件写入的是版本 1；请升级插件）\n提示：请手动检查/);
+  assert.match(messages.job, /^不能修改 Job：Job 的 Pod 模板不可变\n提示：请修改创建该 Job 的 CronJob/);
+  assert.match(messages.unknown, /^服务器上没有 uimgacc 能修改的资源类型“pods”\n提示：请使用 deployments \(deploy\)/);
+  assert.match(messages.noTargets, /^请指定要修改的工作负载/);
+  assert.match(messages.nameMissing, /^请指定要修改的 deploy 的名称/);
+  assert.match(messages.container, /^在 deployment\.apps\/w 中找不到名为“nope”的容器$/);
+  assert.deepEqual(messages.skipped, [`已加速，目标镜像为 ${APP_ACC}`]);
+  for (const [what, message] of Object.entries(messages)) assert.doesNotMatch(String(message), /\b(the|is|not|was|hint)\b/, `${what}: no English words left`);
 });

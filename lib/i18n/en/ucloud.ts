@@ -1,3 +1,51 @@
-// Messages of the "ucloud" area (see ../index.ts for the placeholder syntax).
+// Messages of the "ucloud" area (see ../index.ts for the placeholder syntax): the UCloud API client's errors and the
+// advice for frequent RetCodes (UCloud's own Message is a placeholder, shown as it comes), and invalid image references.
 export default {
+  'ucloud.apiFailed': 'UCloud API {action} failed: RetCode {retCode}: {message}',
+  'ucloud.noMessage': '(no message)',
+  'ucloud.withRequestId': '{text} (request id {requestId})',
+  'ucloud.hint': 'hint: {advice}',
+  'ucloud.advice110': 'the UCloud API timed out; retry later',
+  'ucloud.advice130': 'the UCloud gateway rejected the request; check the API endpoint and the key pair',
+  'ucloud.advice150': 'the UCloud service is unavailable right now; retry later',
+  'ucloud.advice153': 'rate limited by UCloud; wait a moment and retry',
+  'ucloud.advice160': 'the request had no Action (a bug in kubectl-uimgacc; please report it)',
+  'ucloud.advice161': 'this endpoint does not know the action; check --api-endpoint / UCLOUD_API_BASE_URL',
+  'ucloud.advice170': 'the request was not signed (a bug in kubectl-uimgacc; please report it)',
+  'ucloud.advice171':
+    'signature rejected: check that the public and private key belong together (UCLOUD_PUBLIC_KEY / UCLOUD_PRIVATE_KEY, the credentials Secret or the ucloud-cli profile)',
+  'ucloud.advice172': 'no UCloud user has this public key: check the key pair',
+  'ucloud.advice292': 'the project does not exist or the key has no access to it: check the project ID (--project-id / UCLOUD_PROJECT_ID)',
+  'ucloud.advice294':
+    "this IP is not allowed to call the API with this key: add it to the key's IP whitelist (from inside a UCloud VPC the internal endpoint is seen as 10.10.10.10)",
+  'ucloud.advice299': 'the key lacks permission: grant it UK8S access in UCloud IAM',
+  'ucloud.transportFailed': 'UCloud API {action} failed: {detail}',
+  'ucloud.noAnswerWithin': 'no answer within {seconds}s ({url})',
+  'ucloud.networkError': 'network error: {message} ({url})',
+  'ucloud.notJson': 'the response is not JSON (HTTP {status}, {bytes} bytes)',
+  'ucloud.notObject': 'the response is not a UCloud API object',
+  'ucloud.noRetCode': 'the response has no valid RetCode',
+  'ucloud.retrying': '{error}; retrying (attempt {attempt} of {attempts})',
+  'ucloud.cancelled': 'cancelled',
+  'ucloud.abandonedUnsent': '{why}: UCloud API {action} abandoned; it was not sent',
+  'ucloud.abandonedMaybeAccepted': '{why}: UCloud API {action} abandoned; the request may have been accepted: check `kubectl uimgacc status` before retrying',
+  'ucloud.abandonedNoAnswer': '{why}: UCloud API {action} abandoned; no answer in time',
+
+  'ucloud.refInvalid': 'invalid image reference {input}: {reason}',
+  'ucloud.refEmpty': 'empty',
+  'ucloud.refImageId': 'cannot specify 64-byte hexadecimal strings (it looks like an image ID)',
+  'ucloud.refUppercase': 'repository name must be lowercase',
+  'ucloud.refFormat': 'invalid reference format',
+  'ucloud.refPathTooLong': 'repository name must not be more than {max} characters',
+  'ucloud.refDigestAlgorithm': 'invalid digest: unsupported digest algorithm {algorithm}',
+  'ucloud.refDigestLength': 'invalid digest: {algorithm} needs {want} hex characters, got {got}',
+  'ucloud.refDigestCase': 'invalid digest: {algorithm} hex must be lowercase',
+  'ucloud.refTagTooLong': 'invalid tag: longer than {max} characters',
+  'ucloud.refTagChars': "invalid tag {tag}: use letters, digits, '_', '.' and '-', not starting with '.' or '-'",
+  'ucloud.refDigestFormat': 'invalid digest {digest}: expected algorithm:hex, e.g. sha256:<64 hex characters>',
+  'ucloud.refDigestOnly': 'pinned by digest only',
+  'ucloud.refTargetTagTooLong': 'target tag would be longer than {max} characters',
+  'ucloud.targetFromDigestOnly': 'cannot derive a target image from {input}: it is pinned by digest only; name the target image explicitly',
+  'ucloud.targetTagTooLong':
+    'cannot derive a target image from {input}: tag + "{suffix}" would be longer than {max} characters; name the target image explicitly',
 } as const;

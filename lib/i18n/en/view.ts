@@ -1,3 +1,58 @@
-// Messages of the "view" area (see ../index.ts for the placeholder syntax).
+// Messages of the "view" area: status, list and the tables and summaries other commands share (see ../index.ts for the
+// placeholder syntax).
 export default {
+  // status
+  'view.status.output': 'Output format: json|yaml|wide',
+  'view.status.watch': 'Keep polling and print the status whenever it changes (Ctrl-C to stop)',
+  'view.status.exampleSummary': 'Summary of the current cluster',
+  'view.status.exampleJson': 'Machine-readable status',
+  'view.status.cluster': 'Cluster:',
+  'view.status.enabled': 'Enabled:',
+  'view.status.nfs': 'NFS:',
+  'view.status.agent': 'Agent:',
+  'view.status.status': 'Status:',
+  'view.status.error': 'Error:',
+  'view.status.images': 'Images:',
+  'view.status.yes': 'yes',
+  'view.status.no': 'no',
+  'view.status.ready': 'ready',
+  'view.status.notReady': 'not ready',
+  'view.status.nfsAddress': '{state} ({address})',
+  'view.status.nfsAddressSubnet': '{state} ({address}, subnet {subnet})',
+  'view.status.imagesUnknown': 'unknown: {reason}',
+  // list
+  'view.list.output': 'Output format: json|yaml|wide|name',
+  'view.list.exampleTable': 'Table of accelerated images',
+  'view.list.exampleName': 'Original images, one per line',
+  'view.list.wideWhat': 'count which containers use the accelerated images (-o wide)',
+  'view.list.inUsePartial':
+    'IN USE counts only what could be listed ("?" = none seen, "N+" = at least N): {n} kind/namespace {n|combination was|combinations were} not visible (see `kubectl uimgacc who-uses`)',
+  'view.list.inUseUnknown': 'IN USE unknown ("?"): {reason}',
+  'view.list.mayBeIncomplete': 'the list may be incomplete: {reason}',
+  'view.list.noneListed': 'No images listed: {reason}.',
+  'view.list.none': 'No accelerated images on cluster {cluster}.',
+  // why UCloud lists no images right now
+  'view.unknown.notEnabled': 'image acceleration is not enabled',
+  'view.unknown.agentNotReady': 'the acceleration agent is {agent}; meanwhile UCloud does not list the images',
+  'view.unknown.busy': 'an operation is in progress (status {status}), so UCloud does not list the images until it ends',
+  'view.agentNotReady': 'not ready: starting (normal for a few minutes after enabling), or being torn down by a disable',
+  // table headers
+  'view.head.originalImage': 'ORIGINAL IMAGE',
+  'view.head.targetImage': 'TARGET IMAGE',
+  'view.head.size': 'SIZE',
+  'view.head.layers': 'LAYERS',
+  'view.head.status': 'STATUS',
+  'view.head.sizeBytes': 'SIZE (BYTES)',
+  'view.head.inUse': 'IN USE',
+  'view.head.namespace': 'NAMESPACE',
+  'view.head.kind': 'KIND',
+  'view.head.name': 'NAME',
+  'view.head.container': 'CONTAINER',
+  'view.head.image': 'IMAGE',
+  // who uses a target image
+  'view.use.suspended': 'suspended',
+  'view.use.maybe': 'maybe (tag vs digest)',
+  'view.unseen.allNamespaces': '  {kind} in all namespaces: {reason}',
+  'view.unseen.namespace': '  {kind} in namespace {namespace}: {reason}',
+  'view.unseen.namespaces': '  {kind} in {n} namespaces ({namespaces}): {reason}',
 } as const;
