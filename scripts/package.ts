@@ -252,9 +252,11 @@ function prepare(work: string, bundled: Bundled): Record<string, string> {
   const cli = bundled.programs[ASSET.cli] ?? '';
   const table: PrerenderedTable = { en: rehearse(process.execPath, cli, ['prerender:en', 'rehearse', 'cache'])['prerender:en'] as PrerenderedTable['en'] };
   for (const language of LANGUAGES.filter((l) => l !== 'en')) table[language] = rehearse(process.execPath, cli, [`prerender:${language}`])[`prerender:${language}`] as PrerenderedTable['en'];
-  const held = stringsInCodeCache(readFileSync(cacheAsset(cli)), CHINESE);
-  if (held.length > 0) throw new Error(`the code cache of ${ASSET.cli} holds ${held.length} Simplified Chinese messages (e.g. "${held[0]}"): English starts would deserialize a catalog they do not use`);
   rehearse(process.execPath, bundled.programs[ASSET.completion] ?? '', ['rehearse', 'cache']);
+  for (const program of [cli, bundled.programs[ASSET.completion] ?? '']) {
+    const held = stringsInCodeCache(readFileSync(cacheAsset(program)), CHINESE);
+    if (held.length > 0) throw new Error(`the code cache of ${basename(program)} holds ${held.length} Simplified Chinese messages (e.g. "${held[0]}"): English starts would deserialize a catalog they do not use`);
+  }
   rehearse(process.execPath, bundled.programs[ASSET.kube] ?? '', ['cache']);
   const prerendered = join(work, ASSET.prerendered);
   writeFileSync(prerendered, JSON.stringify(table));
