@@ -118,6 +118,8 @@ describe('the single executable prepared at build time', { skip }, () => {
     const r = await exec(sea, ['__complete', 'patch', '--d'], {});
     assert.deepEqual(r, await exec(process.execPath, [CLI, '__complete', 'patch', '--d'], {}));
     assert.match(r.stdout, /^--dry-run\n--diff\n:4\n$/);
+    // Command descriptions in the user's language, as the npm build gives them.
+    for (const env of [{}, { LANG: 'zh_CN.UTF-8' }] as Record<string, string>[]) assert.deepEqual(await exec(sea, ['__complete', ''], env), await exec(process.execPath, [CLI, '__complete', ''], env));
   });
 });
 
