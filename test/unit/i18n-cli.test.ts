@@ -1,13 +1,14 @@
 // The plugin's frame in Simplified Chinese: --help (yargs' words, our flags, groups, epilog, command list), usage
 // errors, completion descriptions; the locale order (LC_ALL, LC_MESSAGES, LANG); machine output that never changes.
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../cmd/main.ts';
 import { complete } from '../../cmd/completion.ts';
-import { useLanguage } from '../../lib/i18n/index.ts';
+import { t } from '../../lib/i18n/index.ts';
+import { inChinese } from '../helpers/language.ts';
 import { describeKubeError } from '../../lib/kube/errors.ts';
 import { parseDuration } from '../../lib/duration.ts';
 
@@ -47,8 +48,6 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<Run
     console.error = error;
   }
 }
-
-after(() => useLanguage('en'));
 
 describe('--help in Simplified Chinese', () => {
   it('top level: usage, command list, flag groups, flag descriptions, yargs words and the exit codes', async () => {
@@ -146,31 +145,25 @@ describe('machine output does not change with the language', () => {
   });
 
   it('Kubernetes errors are English unless a human view asks for the language (they also land in -o json)', async () => {
-    await useLanguage('zh-CN');
     const forbidden = Object.assign(new Error('HTTP 403'), { code: 403, body: JSON.stringify({ reason: 'Forbidden', message: 'pods is forbidden' }) });
-    assert.equal(describeKubeError(forbidden), 'Error from server (Forbidden): pods is forbidden');
     const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
-    assert.equal(describeKubeError(refused, 'https://10.0.0.1:6443'), 'The connection to the server 10.0.0.1:6443 was refused - did you specify the right host or port?');
-    const { t } = await import('../../lib/i18n/index.ts');
-    assert.equal(describeKubeError(forbidden, undefined, t), '服务器返回错误（Forbidden）：pods is forbidden');
-    assert.equal(describeKubeError(refused, 'https://10.0.0.1:6443', t), '到服务器 10.0.0.1:6443 的连接被拒绝：请确认主机和端口是否正确');
-    await useLanguage('en');
+    await inChinese(() => {
+      assert.equal(describeKubeError(forbidden), 'Error from server (Forbidden): pods is forbidden');
+      assert.equal(describeKubeError(refused, 'https://10.0.0.1:6443'), 'The connection to the server 10.0.0.1:6443 was refused - did you specify the right host or port?');
+      assert.equal(describeKubeError(forbidden, undefined, t), '服务器返回错误（Forbidden）：pods is forbidden');
+      assert.equal(describeKubeError(refused, 'https://10.0.0.1:6443', t), '到服务器 10.0.0.1:6443 的连接被拒绝：请确认主机和端口是否正确');
+    });
   });
 
   it('lib errors follow the language (durations)', async () => {
-    await useLanguage('zh-CN');
-    assert.throws(() => parseDuration('5x'), { message: '无效的时长“5x”：请使用带单位（ns、us、ms、s、m、h）的数字，例如 90s、10m 或 1h30m' });
-    await useLanguage('en');
+    await inChinese(() => assert.throws(() => parseDuration('5x'), { message: '无效的时长“5x”：请使用带单位（ns、us、ms、s、m、h）的数字，例如 90s、10m 或 1h30m' }));
     assert.throws(() => parseDuration('5x'), { message: 'invalid duration "5x": use a number with a unit (ns, us, ms, s, m, h), e.g. 90s, 10m or 1h30m' });
   });
 });
 
 describe('completion in Simplified Chinese', () => {
   it('command candidates carry Chinese descriptions', async () => {
-    await useLanguage('zh-CN');
-    const { candidates } = await complete(['st']);
-    assert.deepEqual(candidates, ['status\t查看镜像加速是否开启，以及哪些镜像已加速']);
-    await useLanguage('en');
+    assert.deepEqual((await inChinese(() => complete(['st']))).candidates, ['status\t查看镜像加速是否开启，以及哪些镜像已加速']);
     assert.deepEqual((await complete(['st'])).candidates, ['status\tShow whether acceleration is enabled and which images are accelerated']);
   });
 
