@@ -147,8 +147,7 @@ export default {
   'operation.state.agentNotReady': '，agent 未就绪',
   'operation.state.error': '，错误：{error}',
 
-  'operation.pair.invalid': '无效的{what} "{text}"：请使用 ORIGINAL=TARGET',
-  'operation.pair.what': '镜像对',
+  'operation.pair.invalid': '无效的 {what} "{text}"：请使用 ORIGINAL=TARGET',
   'operation.pair.digestOnly': '{image} 仅以 digest 指定，无法从 tag 推导目标镜像：请指定一个，例如 `kubectl uimgacc create {image}=REPO:TAG-acc`',
   'operation.pair.targetDigest': '目标镜像 {target} 必须是 tag，不能是 digest：UCloud 以该 tag 发布它',
   'operation.pair.targetSame': '目标镜像 {target} 与原始镜像相同；请换一个 tag（默认：tag 加 "-acc"）',
