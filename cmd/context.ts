@@ -4,7 +4,7 @@ import { invalid, UserError } from '../lib/errors.ts';
 import { redactUrl, UCloudCancelledError } from '../lib/ucloud/errors.ts';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import type { KubeFlags } from '../lib/kube/kubeconfig.ts';
-import { ConfigResolver, type ResolveFlags, type Sourced } from '../lib/config/resolve.ts';
+import { ConfigResolver, describeSource, noteLines, type ResolveFlags, type Sourced } from '../lib/config/resolve.ts';
 import type { AccelerationApi } from '../lib/ucloud/acceleration.ts';
 import { checkClusterIdentity, describeMismatch, requireSameCluster, type IdentityPolicy, type IdentityVerdict } from '../lib/config/identity.ts';
 import { PLUGIN_VERSION } from '../lib/version.ts';
@@ -106,14 +106,15 @@ export class Context {
   }
 
   #explain(what: string, v: Sourced | undefined, secret = false): void {
-    if (!v) this.debug(1, `${what}: not set`);
-    else this.debug(1, `${what}: ${secret ? '(set)' : redactUrl(v.value)} (from ${v.source})`);
+    if (!v) this.debug(1, t('setup.explain.notSet', { what }));
+    else if (secret) this.debug(1, t('setup.explain.secret', { what, source: describeSource(v.source) }));
+    else this.debug(1, t('setup.explain.value', { what, value: redactUrl(v.value), source: describeSource(v.source) }));
   }
 
   /** The cluster UCloud acts on against the identity of the Kubernetes cluster being read (uk8sconfig, context). */
   async clusterIdentity(): Promise<IdentityVerdict> {
     const v = checkClusterIdentity(await this.config.clusterId(), await this.config.kubernetesIdentity());
-    this.debug(1, `Kubernetes cluster identity: ${v.kind === 'unknown' ? `unknown (${v.why})` : `${v.kubernetes.value} (from ${v.kubernetes.source})`}`);
+    this.debug(1, v.kind === 'unknown' ? t('setup.explain.identityUnknown', { why: v.why }) : t('setup.explain.identity', { cluster: v.kubernetes.value, source: describeSource(v.kubernetes.source) }));
     return v;
   }
 
@@ -137,11 +138,11 @@ export class Context {
     });
     try {
       const v = await Promise.race([this.clusterIdentity(), limit]);
-      if (v === undefined) this.debug(1, 'Kubernetes cluster identity: not read in time, no check');
+      if (v === undefined) this.debug(1, t('setup.explain.identityLate'));
       else if (v.kind === 'different') this.warn(t('cli.identityActingOn', { mismatch: describeMismatch(v), clusterId: v.ucloud.value }));
     } catch (err) {
       // The command resolves the cluster ID itself and reports a failure there.
-      this.debug(1, `Kubernetes cluster identity: not checked: ${err instanceof Error ? err.message : String(err)}`);
+      this.debug(1, t('setup.explain.identityUnchecked', { error: err instanceof Error ? err.message : String(err) }));
     } finally {
       clearTimeout(timer);
     }
@@ -182,13 +183,13 @@ export class Context {
       const projectId = await this.config.projectId();
       const baseUrl = await this.config.baseUrl();
       const credentials = await this.config.credentials();
-      this.#explain('cluster ID', clusterId);
-      this.#explain('region', region);
-      this.#explain('project ID', projectId);
-      this.#explain('API endpoint', baseUrl);
-      this.#explain('public key', credentials.publicKey, true);
-      this.#explain('private key', credentials.privateKey, true);
-      for (const note of this.config.notes) this.debug(1, `note: ${note}`);
+      this.#explain(t('setup.explain.clusterId'), clusterId);
+      this.#explain(t('setup.explain.region'), region);
+      this.#explain(t('setup.explain.projectId'), projectId);
+      this.#explain(t('setup.explain.endpoint'), baseUrl);
+      this.#explain(t('setup.explain.publicKey'), credentials.publicKey, true);
+      this.#explain(t('setup.explain.privateKey'), credentials.privateKey, true);
+      for (const line of noteLines(this.config.notes)) this.debug(1, line);
       // Loaded on first use: commands that never call UCloud (version, patch --image, …) skip the signing code.
       const [{ UCloudClient }, { AccelerationApi }] = await Promise.all([import('../lib/ucloud/client.ts'), import('../lib/ucloud/acceleration.ts')]);
       const client = new UCloudClient({

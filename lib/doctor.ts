@@ -4,14 +4,17 @@ import { describeLabels, detectAccelerationLabels } from './affinity.ts';
 import type { ConfigResolver, Sourced } from './config/resolve.ts';
 import type { KubeAccess } from './kube/access.ts';
 import { describeKubeError } from './kube/errors.ts';
-import { kubernetesSupport } from './kube/support.ts';
+import { OLDEST_SUPPORTED_KUBERNETES, kubernetesSupport } from './kube/support.ts';
 import { getObject, listPages } from './kube/rawlist.ts';
 import { listNodes } from './nodes.ts';
-import { AGENT_NOT_READY, type AccelerationApi } from './ucloud/acceleration.ts';
-import { checkClusterIdentity, describeMismatch, mismatchHints } from './config/identity.ts';
+import type { AccelerationApi } from './ucloud/acceleration.ts';
+import { checkClusterIdentity, describeMismatch, mismatchAdvice } from './config/identity.ts';
+import { describeSource, describeSourced } from './config/resolve.ts';
+import { t, type MessageKey } from './i18n/index.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
+/** One check, worded in the current language (`doctor -o json|yaml` runs in English: scripts read it). */
 export interface Check {
   readonly name: string;
   readonly status: CheckStatus;
@@ -46,7 +49,9 @@ interface Listed {
   endpoints?: { conditions?: { ready?: boolean } }[];
 }
 
-type Add = (name: string, status: CheckStatus, detail: string, fix?: string) => void;
+/** The checks, by the key of their name. */
+type CheckName = Extract<MessageKey, `setup.doctor.check.${string}`>;
+type Add = (name: CheckName, status: CheckStatus, detail: string, fix?: string) => void;
 
 /** An HTTPS GET trusting `ca` (when given): how doctor reaches a helper the webhook names by URL. */
 export type HttpsProbe = (url: URL, ca: Buffer | undefined) => Promise<{ status: number; body: string }>;
@@ -67,7 +72,8 @@ export const probeHttps: HttpsProbe = (url, ca) =>
   });
 
 const reason = (err: unknown): string => (err instanceof Error && err.name === 'UserError' ? err.message : describeKubeError(err));
-const from = (v: Sourced): string => `${v.value} (from ${v.source})`;
+const from = (v: Sourced): string => describeSourced(v);
+const joined = (parts: readonly string[]): string => parts.join(t('setup.doctor.separator'));
 
 /**
  * Everything that has to be right for image acceleration to work, each with a one-line fix. Runs every check it can;
@@ -75,17 +81,19 @@ const from = (v: Sourced): string => `${v.value} (from ${v.source})`;
  */
 export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver; ucloud: () => Promise<AccelerationApi>; probe?: HttpsProbe }): Promise<Check[]> {
   const checks: Check[] = [];
-  const add: Add = (name, status, detail, fix) => void checks.push({ name, status, detail, fix });
+  const add: Add = (name, status, detail, fix) => void checks.push({ name: t(name), status, detail, fix });
 
   let kubeOk = false;
   try {
     const v = await getObject<{ gitVersion?: string }>(deps.kube, '/version');
     const support = v?.gitVersion ? kubernetesSupport(v.gitVersion) : undefined;
-    if (support && !support.supported) add('Kubernetes', 'warn', `reachable, but ${support.detail}`, 'upgrade the cluster (UK8S console: cluster upgrade) before relying on image acceleration');
-    else add('Kubernetes', 'ok', `reachable, ${v?.gitVersion ?? 'unknown version'}`);
+    if (support && !support.supported) {
+      const oldest = `${OLDEST_SUPPORTED_KUBERNETES.major}.${OLDEST_SUPPORTED_KUBERNETES.minor}`;
+      add('setup.doctor.check.kubernetes', 'warn', t('setup.doctor.kubernetes.tooOld', { version: v?.gitVersion ?? '', oldest }), t('setup.doctor.kubernetes.upgrade'));
+    } else add('setup.doctor.check.kubernetes', 'ok', v?.gitVersion ? t('setup.doctor.kubernetes.reachable', { version: v.gitVersion }) : t('setup.doctor.kubernetes.reachableUnknown'));
     kubeOk = true;
   } catch (err) {
-    add('Kubernetes', 'fail', reason(err), 'check --kubeconfig / --context (kubectl version should work)');
+    add('setup.doctor.check.kubernetes', 'fail', reason(err), t('setup.doctor.kubernetes.fix'));
   }
 
   let api: AccelerationApi | undefined;
@@ -99,60 +107,75 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
       deps.config.credentials(),
       deps.config.projectId(),
     ]);
+    const configuration = { cluster: from(id), region: from(region), endpoint: from(endpoint), keys: describeSource(creds.publicKey.source) };
     add(
-      'UCloud configuration',
+      'setup.doctor.check.configuration',
       'ok',
-      `cluster ${from(id)}, region ${from(region)}, ${project ? `project ${from(project)}, ` : ''}endpoint ${from(endpoint)}, key pair from ${creds.publicKey.source}`,
+      project ? t('setup.doctor.configuration.okProject', { ...configuration, project: from(project) }) : t('setup.doctor.configuration.ok', configuration),
     );
     const identity = checkClusterIdentity(id, await deps.config.kubernetesIdentity());
     if (identity.kind === 'different') {
-      add('Cluster identity', 'fail', describeMismatch(identity), mismatchHints(identity).map((h) => h.replace(/^hint: /, '')).join('; '));
+      add('setup.doctor.check.identity', 'fail', describeMismatch(identity), joined(mismatchAdvice(identity)));
       // Every further check would mix one cluster's Kubernetes objects with another's UCloud state.
       return checks;
     }
-    if (identity.kind === 'same') add('Cluster identity', 'ok', `the context's cluster is ${from(identity.kubernetes)}`);
-    else add('Cluster identity', 'warn', `unknown: ${identity.why}`, `kubectl uimgacc configure --cluster-id ${id.value} (delete and disable refuse without it unless --force)`);
+    if (identity.kind === 'same') add('setup.doctor.check.identity', 'ok', t('setup.doctor.identity.same', { cluster: from(identity.kubernetes) }));
+    else add('setup.doctor.check.identity', 'warn', t('setup.doctor.identity.unknown', { why: identity.why }), t('setup.doctor.identity.record', { cluster: id.value }));
   } catch (err) {
     const notes = err instanceof Error && err.name === 'UserError' ? ((err as { details?: readonly string[] }).details ?? []) : [];
-    add('UCloud configuration', 'fail', [reason(err), ...notes].join('; '), 'run `kubectl uimgacc configure`, or set UCLOUD_PUBLIC_KEY, UCLOUD_PRIVATE_KEY and --cluster-id');
+    add('setup.doctor.check.configuration', 'fail', joined([reason(err), ...notes]), t('setup.doctor.configuration.fix'));
   }
   if (api) {
     try {
       const s = await api.get();
-      add('UCloud API', 'ok', 'reachable, signature accepted');
-      if (!s.enabled) add('Image acceleration', 'fail', 'not enabled on this cluster', 'kubectl uimgacc enable --nfs-addr … --subnet-id …');
+      add('setup.doctor.check.api', 'ok', t('setup.doctor.api.ok'));
+      if (!s.enabled) add('setup.doctor.check.acceleration', 'fail', t('setup.doctor.acceleration.disabled'), 'kubectl uimgacc enable --nfs-addr … --subnet-id …');
       else {
-        add('Image acceleration', s.nfsReady ? 'ok' : 'fail', `enabled; NFS ${s.nfsReady ? 'ready' : 'not ready'}${s.nfsAddr ? ` (${s.nfsAddr})` : ''}`, s.nfsReady ? undefined : 'check the UFS mount target and the subnet given to `enable`');
-        add('Acceleration agent (UCloud)', s.agentReady ? 'ok' : 'warn', s.agentReady ? 'ready' : AGENT_NOT_READY, s.agentReady ? undefined : 'wait, then check kube-system/uimgacc-agent');
-        if (s.status === 'CreateError' || s.status === 'DeleteError') add('Last operation', 'warn', `${s.status}: ${s.error ?? 'no details'}`, 'retry the operation; see `kubectl uimgacc status`');
-        else add('Last operation', 'ok', s.imagesKnown ? `${s.status}, ${s.images.length} acceleration(s)` : s.status);
+        const nfs = s.nfsReady
+          ? s.nfsAddr ? t('setup.doctor.acceleration.nfsReadyAt', { addr: s.nfsAddr }) : t('setup.doctor.acceleration.nfsReady')
+          : s.nfsAddr ? t('setup.doctor.acceleration.nfsNotReadyAt', { addr: s.nfsAddr }) : t('setup.doctor.acceleration.nfsNotReady');
+        add('setup.doctor.check.acceleration', s.nfsReady ? 'ok' : 'fail', nfs, s.nfsReady ? undefined : t('setup.doctor.acceleration.nfsFix'));
+        if (s.agentReady) add('setup.doctor.check.agent', 'ok', t('setup.doctor.agent.ready'));
+        else add('setup.doctor.check.agent', 'warn', t('setup.doctor.agent.notReady'), t('setup.doctor.agent.fix'));
+        if (s.status === 'CreateError' || s.status === 'DeleteError') {
+          const detail = s.error ? t('setup.doctor.lastOperation.failed', { status: s.status, error: s.error }) : t('setup.doctor.lastOperation.noDetails', { status: s.status });
+          add('setup.doctor.check.lastOperation', 'warn', detail, t('setup.doctor.lastOperation.fix'));
+        } else add('setup.doctor.check.lastOperation', 'ok', s.imagesKnown ? t('setup.doctor.lastOperation.images', { status: s.status, n: s.images.length }) : s.status);
       }
     } catch (err) {
+      // The error's first line says what failed, the next one (its hint, after the prefix) what to do.
       const [message, hint] = (err instanceof Error ? err.message : String(err)).split('\n');
-      add('UCloud API', 'fail', message ?? '', hint?.replace(/^hint: /, '') ?? 'check the endpoint (UCLOUD_API_BASE_URL) and the network');
+      add('setup.doctor.check.api', 'fail', message ?? '', hint?.replace(/^[^\s:：]{1,8}(?:: |：)/, '') ?? t('setup.doctor.api.fix'));
     }
   }
   if (!kubeOk) return checks;
 
   try {
     const agent = await getObject<Listed>(deps.kube, '/apis/apps/v1/namespaces/kube-system/deployments/uimgacc-agent');
-    if (!agent) add('Agent Deployment', 'warn', 'kube-system/uimgacc-agent not found', 'it appears when acceleration is enabled; if enabled for long, contact UCloud support');
+    if (!agent) add('setup.doctor.check.agentDeployment', 'warn', t('setup.doctor.agentDeployment.missing'), t('setup.doctor.agentDeployment.missingFix'));
     else {
       const ready = agent.status?.readyReplicas ?? 0;
-      add('Agent Deployment', ready > 0 ? 'ok' : 'fail', `kube-system/uimgacc-agent ${ready}/${agent.spec?.replicas ?? 1} ready`, ready > 0 ? undefined : 'kubectl -n kube-system describe deployment uimgacc-agent');
+      const detail = t('setup.doctor.agentDeployment.ready', { ready, replicas: agent.spec?.replicas ?? 1 });
+      add('setup.doctor.check.agentDeployment', ready > 0 ? 'ok' : 'fail', detail, ready > 0 ? undefined : 'kubectl -n kube-system describe deployment uimgacc-agent');
     }
   } catch (err) {
-    add('Agent Deployment', 'warn', reason(err), 'doctor needs get on deployments in kube-system');
+    add('setup.doctor.check.agentDeployment', 'warn', reason(err), t('setup.doctor.agentDeployment.forbidden'));
   }
 
   try {
     const nodes = await listNodes(deps.kube);
     const d = detectAccelerationLabels(nodes);
-    const bySpelling = d.counts.filter((c) => c.nodes > 0).map((c) => `${c.readyNodes} Ready with ${c.label}`).join(', ');
-    if (d.readyLabelledNodes === 0) add('Accelerated nodes', 'fail', `no Ready node carries ${describeLabels(d.labels)} (${nodes.length} nodes${bySpelling ? `; ${bySpelling}` : ''})`, 'only nodes added after enabling acceleration get the label: add a node to the cluster');
-    else add('Accelerated nodes', 'ok', `${d.readyLabelledNodes} of ${nodes.length} nodes are Ready and accelerated (${bySpelling})`);
+    const counts = d.counts
+      .filter((c) => c.nodes > 0)
+      .map((c) => t('setup.doctor.nodes.bySpelling', { n: c.readyNodes, label: c.label }))
+      .join(t('common.listSeparator'));
+    if (d.readyLabelledNodes === 0) {
+      const labels = describeLabels(d.labels);
+      const detail = counts ? t('setup.doctor.nodes.noneBySpelling', { labels, n: nodes.length, counts }) : t('setup.doctor.nodes.none', { labels, n: nodes.length });
+      add('setup.doctor.check.nodes', 'fail', detail, t('setup.doctor.nodes.noneFix'));
+    } else add('setup.doctor.check.nodes', 'ok', t('setup.doctor.nodes.ok', { ready: d.readyLabelledNodes, n: nodes.length, counts }));
   } catch (err) {
-    add('Accelerated nodes', 'warn', reason(err), 'doctor needs list on nodes');
+    add('setup.doctor.check.nodes', 'warn', reason(err), t('setup.doctor.nodes.forbidden'));
   }
 
   await checkHelper(deps.kube, add, deps.probe ?? probeHttps);
@@ -169,71 +192,78 @@ async function checkHelper(kube: KubeAccess, add: Add, probe: HttpsProbe): Promi
       }
     }
   } catch (err) {
-    add('Helper webhook', 'warn', reason(err), 'doctor needs list on mutatingwebhookconfigurations');
+    add('setup.doctor.check.webhook', 'warn', reason(err), t('setup.doctor.webhook.forbidden'));
     return;
   }
   if (!found) {
-    add('Helper webhook', 'warn', 'not installed: Pods using target images need node affinity by hand (`kubectl uimgacc patch`)', 'helm install uimgacc charts/uimgacc');
+    add('setup.doctor.check.webhook', 'warn', t('setup.doctor.webhook.missing'), 'helm install uimgacc charts/uimgacc');
     return;
   }
   const { hooks, config } = found;
   const hasRewrite = hooks.some((h) => h.name === HELPER_REWRITE_WEBHOOK_NAME);
   add(
-    'Helper webhook',
+    'setup.doctor.check.webhook',
     hasRewrite ? 'ok' : 'warn',
-    `MutatingWebhookConfiguration ${config} (${hooks.map((h) => h.name).join(', ')})`,
-    hasRewrite ? undefined : `${HELPER_REWRITE_WEBHOOK_NAME} is missing: namespaces labelled uimgacc.ucloud.cn/rewrite=enabled are not rewritten; helm upgrade the chart`,
+    t('setup.doctor.webhook.found', { config, webhooks: hooks.map((h) => h.name).join(t('common.listSeparator')) }),
+    hasRewrite ? undefined : t('setup.doctor.webhook.noRewrite', { webhook: HELPER_REWRITE_WEBHOOK_NAME }),
   );
   const closed = hooks.filter((h) => h.failurePolicy !== 'Ignore');
   add(
-    'Webhook failure policy',
+    'setup.doctor.check.failurePolicy',
     closed.length ? 'fail' : 'ok',
-    closed.length ? closed.map((h) => `${h.name}: failurePolicy ${h.failurePolicy ?? 'Fail (default)'}`).join('; ') : 'failurePolicy Ignore',
-    closed.length ? 'set webhook.failurePolicy=Ignore: a Fail policy blocks every Pod creation while the helper is down' : undefined,
+    closed.length
+      ? joined(closed.map((h) => t('setup.doctor.failurePolicy.hook', { webhook: h.name ?? '', policy: h.failurePolicy ?? t('setup.doctor.failurePolicy.default') })))
+      : t('setup.doctor.failurePolicy.ignore'),
+    closed.length ? t('setup.doctor.failurePolicy.fix') : undefined,
   );
 
   const hook = hooks[0] as Webhook;
   const bundles = new Set(hooks.map((h) => h.clientConfig?.caBundle ?? ''));
   let ca: X509Certificate | undefined;
   try {
-    if (bundles.size > 1) throw new Error('the webhooks carry different caBundles');
-    if (!hook.clientConfig?.caBundle) throw new Error('caBundle is empty');
+    if (bundles.size > 1) throw new Error(t('setup.doctor.caBundle.differ'));
+    if (!hook.clientConfig?.caBundle) throw new Error(t('setup.doctor.caBundle.empty'));
     ca = new X509Certificate(Buffer.from(hook.clientConfig.caBundle, 'base64'));
-    if (Date.parse(ca.validTo) < Date.now()) throw new Error(`the CA expired on ${ca.validTo}`);
+    if (Date.parse(ca.validTo) < Date.now()) throw new Error(t('setup.doctor.caBundle.expired', { date: ca.validTo }));
   } catch (err) {
-    add('Webhook caBundle', 'fail', `not a valid certificate: ${err instanceof Error ? err.message : String(err)}`, 'the helper writes its CA there once it runs (check its Pods and logs); with tls.mode=certManager, check the Certificate and cert-manager\'s CA injector');
+    add('setup.doctor.check.caBundle', 'fail', t('setup.doctor.caBundle.invalid', { why: err instanceof Error ? err.message : String(err) }), t('setup.doctor.caBundle.invalidFix'));
     ca = undefined;
   }
   const svc = hook.clientConfig?.service;
   if (!svc?.name || !svc.namespace) {
-    if (ca) add('Webhook caBundle', 'ok', `valid CA until ${ca.validTo}`);
+    if (ca) add('setup.doctor.check.caBundle', 'ok', t('setup.doctor.caBundle.valid', { date: ca.validTo }));
     const url = hook.clientConfig?.url;
     if (url) await checkHelperUrl(url, ca, probe, add);
     return;
   }
   const host = `${svc.name}.${svc.namespace}.svc`;
+  const helper = { namespace: svc.namespace, name: svc.name };
   if (ca) {
     // The chart names the serving certificate's Secret after the Service (cert-manager uses the same name).
     const secretName = `${svc.name}-tls`;
     try {
       const secret = await getObject<Listed>(kube, `/api/v1/namespaces/${encodeURIComponent(svc.namespace)}/secrets/${encodeURIComponent(secretName)}`);
       const pem = secret?.data?.['tls.crt'];
-      if (!pem) add('Webhook caBundle', 'warn', `valid CA until ${ca.validTo}; the serving certificate Secret ${svc.namespace}/${secretName} was not found to compare`, `kubectl -n ${svc.namespace} get secret ${secretName}`);
-      else {
+      if (!pem) {
+        const detail = t('setup.doctor.caBundle.noSecret', { date: ca.validTo, namespace: svc.namespace, secret: secretName });
+        add('setup.doctor.check.caBundle', 'warn', detail, `kubectl -n ${svc.namespace} get secret ${secretName}`);
+      } else {
         const cert = new X509Certificate(Buffer.from(pem, 'base64'));
         const signed = cert.verify(ca.publicKey);
         const names = cert.checkHost(host) !== undefined;
         const left = Date.parse(cert.validTo) - Date.now();
         if (!signed || !names) {
-          add('Webhook caBundle', 'fail', `${signed ? '' : 'does not sign the serving certificate; '}${names ? '' : `the serving certificate is not valid for ${host}`}`.replace(/; $/, ''), `the helper replaces a mismatched certificate and caBundle within a minute; if it does not, check its logs (kubectl -n ${svc.namespace} logs deploy/${svc.name})`);
+          const detail = !signed && !names ? t('setup.doctor.caBundle.notSignedWrongHost', { host }) : !signed ? t('setup.doctor.caBundle.notSigned') : t('setup.doctor.caBundle.wrongHost', { host });
+          add('setup.doctor.check.caBundle', 'fail', detail, t('setup.doctor.caBundle.mismatchFix', helper));
         } else if (left < 0) {
-          add('Webhook caBundle', 'fail', `the serving certificate for ${host} expired on ${cert.validTo}`, `the helper renews it before it expires: check that it runs (kubectl -n ${svc.namespace} logs deploy/${svc.name})`);
+          add('setup.doctor.check.caBundle', 'fail', t('setup.doctor.caBundle.certExpired', { host, date: cert.validTo }), t('setup.doctor.caBundle.renewFix', helper));
         } else {
-          add('Webhook caBundle', left < EXPIRY_WARNING_MS ? 'warn' : 'ok', `signs the serving certificate for ${host} (valid until ${cert.validTo})`, left < EXPIRY_WARNING_MS ? `the helper (or cert-manager) renews it before it expires: check that it runs (kubectl -n ${svc.namespace} logs deploy/${svc.name})` : undefined);
+          const soon = left < EXPIRY_WARNING_MS;
+          add('setup.doctor.check.caBundle', soon ? 'warn' : 'ok', t('setup.doctor.caBundle.signs', { host, date: cert.validTo }), soon ? t('setup.doctor.caBundle.expiresFix', helper) : undefined);
         }
       }
     } catch (err) {
-      add('Webhook caBundle', 'warn', `valid CA until ${ca.validTo}; could not read the serving certificate: ${reason(err)}`, `doctor needs get on secrets in ${svc.namespace}`);
+      add('setup.doctor.check.caBundle', 'warn', t('setup.doctor.caBundle.unreadable', { date: ca.validTo, error: reason(err) }), t('setup.doctor.caBundle.forbidden', { namespace: svc.namespace }));
     }
   }
   try {
@@ -247,15 +277,13 @@ async function checkHelper(kube: KubeAccess, add: Add, probe: HttpsProbe): Promi
       }
     }
     add(
-      'Helper endpoints',
+      'setup.doctor.check.endpoints',
       ready > 0 ? (ready < 2 ? 'warn' : 'ok') : 'fail',
-      `${ready} of ${total} endpoint(s) ready behind Service ${svc.namespace}/${svc.name}`,
-      ready > 0
-        ? ready < 2 ? 'one replica left: while it restarts, Pods are admitted without the affinity (fail-open)' : undefined
-        : `kubectl -n ${svc.namespace} get pods,endpointslices -l app.kubernetes.io/name=uimgacc (Pods are admitted unchanged meanwhile: fail-open)`,
+      t('setup.doctor.endpoints.count', { ready, total, ...helper }),
+      ready > 0 ? (ready < 2 ? t('setup.doctor.endpoints.oneLeft') : undefined) : t('setup.doctor.endpoints.noneFix', { namespace: svc.namespace }),
     );
   } catch (err) {
-    add('Helper endpoints', 'warn', reason(err), `doctor needs list on endpointslices in ${svc.namespace}`);
+    add('setup.doctor.check.endpoints', 'warn', reason(err), t('setup.doctor.endpoints.forbidden', { namespace: svc.namespace }));
   }
 }
 
@@ -268,17 +296,20 @@ async function checkHelperUrl(url: string, ca: X509Certificate | undefined, prob
   try {
     readyz = new URL('/readyz', url);
   } catch {
-    add('Helper endpoints', 'fail', `the webhook URL ${url} is not a valid URL`, 'helm upgrade the chart (or fix clientConfig.url)');
+    add('setup.doctor.check.endpoints', 'fail', t('setup.doctor.endpoints.badUrl', { url }), t('setup.doctor.endpoints.badUrlFix'));
     return;
   }
-  const failOpen = 'while it is down, Pods are admitted without the affinity and without the rewrite (fail-open)';
+  const origin = readyz.origin;
   try {
     const r = await probe(readyz, ca ? Buffer.from(ca.toString()) : undefined);
-    const first = r.body.split('\n')[0]?.trim() ?? '';
-    if (r.status === 200) add('Helper endpoints', 'ok', `the helper at ${readyz.origin} is ready${first ? ` (${first})` : ''}`);
-    else add('Helper endpoints', 'fail', `the helper at ${readyz.origin} is not ready: HTTP ${r.status}${first ? ` ${first}` : ''}; ${failOpen}`, `check the helper's log; ${readyz.href} says why it is not ready`);
+    const says = r.body.split('\n')[0]?.trim() ?? '';
+    if (r.status === 200) add('setup.doctor.check.endpoints', 'ok', says ? t('setup.doctor.endpoints.urlReadySays', { origin, says }) : t('setup.doctor.endpoints.urlReady', { origin }));
+    else {
+      const detail = says ? t('setup.doctor.endpoints.urlNotReadySays', { origin, status: r.status, says }) : t('setup.doctor.endpoints.urlNotReady', { origin, status: r.status });
+      add('setup.doctor.check.endpoints', 'fail', detail, t('setup.doctor.endpoints.urlNotReadyFix', { url: readyz.href }));
+    }
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    add('Helper endpoints', 'fail', `the helper is missing: ${url} does not answer (${why}); ${failOpen}`, `start the helper, or point the webhook at a running one (doctor called it from this machine: if only the apiserver can reach ${readyz.origin}, check from there)`);
+    const error = err instanceof Error ? err.message : String(err);
+    add('setup.doctor.check.endpoints', 'fail', t('setup.doctor.endpoints.urlMissing', { url, error }), t('setup.doctor.endpoints.urlMissingFix', { origin }));
   }
 }

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { invalid } from '../../lib/errors.ts';
+import { t } from '../../lib/i18n/index.ts';
 import { checkNfsAddr, checkSubnetId } from '../../lib/values.ts';
 import { SECRET_KEYS, isClusterId } from '../../lib/config/secret.ts';
 import { mergeSecretData, readCredentialsSecret, secretChanges, writeCredentialsSecret } from '../../lib/config/store.ts';
@@ -12,17 +13,15 @@ import { prompt } from '../prompt.ts';
 
 export function builder(y: Argv): Argv {
   return y
-    .option('uhub-username', { type: 'string', describe: 'UHub user with push permission, for `enable`' })
-    .option('nfs-addr', { type: 'string', describe: 'UFS/NFS mount address, for `enable`' })
-    .option('subnet-id', { type: 'string', describe: 'Subnet of the NFS mount, for `enable`' })
-    .option('record-context', { type: 'boolean', default: true, describe: 'Record cluster ID, region and project in the kubeconfig context' })
-    .option('dry-run', { type: 'string', describe: 'none|client|server' })
-    .option('field-manager', { type: 'string', default: 'kubectl-uimgacc', describe: 'Name of the manager used to track field ownership' })
-    .option('output', { alias: 'o', type: 'string', describe: 'Output format: json|yaml|name (kind Configuration: where things were stored, key names only, never values)' })
-    .epilog(
-      'Secrets are never taken from flags (they would end up in shell history): UCLOUD_PUBLIC_KEY, UCLOUD_PRIVATE_KEY and UHUB_PASSWORD come from the environment, or are asked for on a terminal without echo. Values already in the Secret are kept unless given again.',
-    )
-    .example('UCLOUD_PUBLIC_KEY=… UCLOUD_PRIVATE_KEY=… $0 configure --cluster-id uk8s-abcd1234 --region cn-bj2', 'Non-interactive setup');
+    .option('uhub-username', { type: 'string', describe: t('setup.configure.uhubUsername') })
+    .option('nfs-addr', { type: 'string', describe: t('setup.configure.nfsAddr') })
+    .option('subnet-id', { type: 'string', describe: t('setup.configure.subnetId') })
+    .option('record-context', { type: 'boolean', default: true, describe: t('setup.configure.recordContext') })
+    .option('dry-run', { type: 'string', describe: t('setup.configure.dryRun') })
+    .option('field-manager', { type: 'string', default: 'kubectl-uimgacc', describe: t('setup.configure.fieldManager') })
+    .option('output', { alias: 'o', type: 'string', describe: t('setup.configure.output') })
+    .epilog(t('setup.configure.epilog'))
+    .example('UCLOUD_PUBLIC_KEY=… UCLOUD_PRIVATE_KEY=… $0 configure --cluster-id uk8s-abcd1234 --region cn-bj2', t('setup.configure.example'));
 }
 
 export interface ConfigureOptions {
@@ -37,7 +36,7 @@ export interface ConfigureOptions {
 
 export function validate(args: Args): ConfigureOptions {
   const fieldManager = str(args, 'field-manager') ?? 'kubectl-uimgacc';
-  if (fieldManager === '' || fieldManager.length > 128) throw invalid('--field-manager must be 1 to 128 characters');
+  if (fieldManager === '' || fieldManager.length > 128) throw invalid(t('setup.configure.fieldManagerLength'));
   const nfsAddr = str(args, 'nfs-addr');
   const subnetId = str(args, 'subnet-id');
   // Stored for `enable`: a typo is better refused now than by UCloud later.
@@ -68,8 +67,8 @@ export async function run(o: ConfigureOptions, ctx: Context): Promise<number> {
   const env = ctx.env;
   const flags = ctx.flags;
   const clusterId = flags.clusterId ?? env['UCLOUD_UK8S_CLUSTER_ID'] ?? current[SECRET_KEYS.clusterId] ?? (await ctx.config.clusterId().catch(() => undefined))?.value;
-  if (!clusterId) throw invalid('configure needs the cluster ID: pass --cluster-id uk8s-…');
-  if (!isClusterId(clusterId)) throw invalid(`invalid cluster ID "${clusterId}": UK8S cluster IDs look like uk8s-xxxxxxxx`);
+  if (!clusterId) throw invalid(t('setup.configure.needsClusterId'));
+  if (!isClusterId(clusterId)) throw invalid(t('setup.configure.invalidClusterId', { value: clusterId }));
   const updates: Record<string, string | undefined> = {
     [SECRET_KEYS.clusterId]: clusterId,
     [SECRET_KEYS.region]: flags.region ?? env['UCLOUD_REGION'],
@@ -88,39 +87,44 @@ export async function run(o: ConfigureOptions, ctx: Context): Promise<number> {
     const v = await ask(ctx, question, secret, trim);
     if (v) changes[k] = v;
   };
-  if (!have(SECRET_KEYS.publicKey)) await asked(SECRET_KEYS.publicKey, 'UCloud public key: ', false);
-  if (!have(SECRET_KEYS.privateKey)) await asked(SECRET_KEYS.privateKey, 'UCloud private key (not echoed): ', true);
+  if (!have(SECRET_KEYS.publicKey)) await asked(SECRET_KEYS.publicKey, t('setup.configure.askPublicKey'), false);
+  if (!have(SECRET_KEYS.privateKey)) await asked(SECRET_KEYS.privateKey, t('setup.configure.askPrivateKey'), true);
   const uhubUser = changes[SECRET_KEYS.uhubUsername] ?? current[SECRET_KEYS.uhubUsername];
   // The password is kept exactly as typed: spaces at either end are part of it.
-  if (uhubUser && !have(SECRET_KEYS.uhubPassword)) await asked(SECRET_KEYS.uhubPassword, `UHub password for ${uhubUser} (not echoed): `, true, false);
+  if (uhubUser && !have(SECRET_KEYS.uhubPassword)) await asked(SECRET_KEYS.uhubPassword, t('setup.configure.askUhubPassword', { user: uhubUser }), true, false);
   const missing = [SECRET_KEYS.publicKey, SECRET_KEYS.privateKey].filter((k) => !have(k));
-  if (missing.length > 0) {
-    throw invalid(`configure needs ${missing.join(' and ')}: set them in the environment (or run on a terminal to be asked)`);
+  const [first, second] = missing;
+  if (first !== undefined) {
+    throw invalid(second === undefined ? t('setup.configure.needsKey', { key: first }) : t('setup.configure.needsKeys', { first, second }));
   }
 
   const dryRun = o.dryRun === 'server' ? 'All' : undefined;
   let data = mergeSecretData(current, changes);
   // The text lines are the table output; -o prints one Configuration object (names of keys only, never values).
   const say = (line: string): void => void (o.output === 'table' && ctx.out.write(`${line}\n`));
-  let verb: string = stored.object ? 'configured' : 'created';
+  const keys = (): string => Object.keys(data).sort().join(t('common.listSeparator'));
+  let verb: 'configured' | 'created' = stored.object ? 'configured' : 'created';
   if (o.dryRun === 'client') {
-    say(`secret/${ref.name} would be ${verb} in namespace ${ref.namespace} with keys ${Object.keys(data).sort().join(', ')} (dry run)`);
+    say(t(verb === 'created' ? 'setup.configure.wouldCreate' : 'setup.configure.wouldConfigure', { name: ref.name, namespace: ref.namespace, keys: keys() }));
   } else {
     const written = await writeCredentialsSecret(ctx.kube, ref, stored, changes, { fieldManager: o.fieldManager, dryRun });
     data = written.data;
     verb = written.verb;
-    say(`secret/${ref.name} ${written.verb} in namespace ${ref.namespace} (keys: ${Object.keys(data).sort().join(', ')})${dryRun ? ' (server dry run)' : ''}`);
+    const message = dryRun
+      ? verb === 'created' ? 'setup.configure.createdServerDryRun' : 'setup.configure.configuredServerDryRun'
+      : verb === 'created' ? 'setup.configure.created' : 'setup.configure.configured';
+    say(t(message, { name: ref.name, namespace: ref.namespace, keys: keys() }));
   }
   let context: Record<string, unknown> | undefined;
   if (o.recordContext && !ctx.kube.inCluster()) {
     const ext = { clusterId, region: data[SECRET_KEYS.region], projectId: data[SECRET_KEYS.projectId] };
     const name = ctx.kube.loaded.contextName ?? '';
     if (o.dryRun !== 'none') {
-      say(`context "${name}" would record cluster ${clusterId} (dry run)`);
+      say(t('setup.configure.contextWould', { context: name, cluster: clusterId }));
       context = { name, clusterId, recorded: false };
     } else {
       const file = writeContextExtension(ctx.kube.loaded, ext);
-      say(`context "${name}" now records cluster ${clusterId} (${file})`);
+      say(t('setup.configure.contextRecorded', { context: name, cluster: clusterId, file }));
       context = { name, clusterId, recorded: true, file };
     }
   }

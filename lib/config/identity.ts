@@ -1,5 +1,6 @@
 import { refused } from '../errors.ts';
-import type { Sourced } from './resolve.ts';
+import { t } from '../i18n/index.ts';
+import { describeSource, type Sourced } from './resolve.ts';
 
 /**
  * Which UK8S cluster the Kubernetes cluster being read says it is: ConfigMap kube-system/uk8sconfig (written by UK8S
@@ -24,30 +25,42 @@ export function checkClusterIdentity(ucloud: Sourced, kubernetes: KubernetesIden
 
 /** One line naming both clusters and where each came from; used in errors and warnings alike. */
 export function describeMismatch(v: Extract<IdentityVerdict, { kind: 'different' }>): string {
-  return (
-    `the Kubernetes cluster of this context is ${v.kubernetes.value} (from ${v.kubernetes.source}), ` +
-    `but the UCloud cluster is ${v.ucloud.value} (from ${v.ucloud.source})`
-  );
+  return t('setup.identity.mismatch', {
+    kubernetes: v.kubernetes.value,
+    kubernetesSource: describeSource(v.kubernetes.source),
+    ucloud: v.ucloud.value,
+    ucloudSource: describeSource(v.ucloud.source),
+  });
 }
 
 /** How to make the UCloud cluster follow the context, worded for where the UCloud cluster ID came from. */
 function dropUCloudSource(ucloud: Sourced, wanted: string): string {
-  if (ucloud.source.startsWith('flag ')) return `drop --cluster-id ${ucloud.value} (or pass --cluster-id ${wanted})`;
-  if (ucloud.source.startsWith('env ')) return `unset UCLOUD_UK8S_CLUSTER_ID (or set it to ${wanted})`;
-  if (ucloud.source.startsWith('kubeconfig context')) return `record the right cluster on the context: \`kubectl uimgacc configure --cluster-id ${wanted}\``;
-  if (ucloud.source.startsWith('Secret ')) return `store the right cluster in the credentials Secret: \`kubectl uimgacc configure --cluster-id ${wanted}\``;
-  return `pass --cluster-id ${wanted}`;
+  // Sourced.source is English whatever the language: its prefix says what kind of source it is.
+  if (ucloud.source.startsWith('flag ')) return t('setup.identity.dropFlag', { ucloud: ucloud.value, wanted });
+  if (ucloud.source.startsWith('env ')) return t('setup.identity.dropEnv', { wanted });
+  if (ucloud.source.startsWith('kubeconfig context')) return t('setup.identity.fixContext', { wanted });
+  if (ucloud.source.startsWith('Secret ')) return t('setup.identity.fixSecret', { wanted });
+  return t('setup.identity.passFlag', { wanted });
 }
 
-export function mismatchHints(v: Extract<IdentityVerdict, { kind: 'different' }>): string[] {
+/** How to proceed after a mismatch, one way per cluster (without the `hint:` prefix: doctor shows them as its fix). */
+export function mismatchAdvice(v: Extract<IdentityVerdict, { kind: 'different' }>): string[] {
   return [
-    `hint: to act on ${v.ucloud.value}, switch to its context (--context, or \`kubectl config use-context\`)`,
-    `hint: to act on ${v.kubernetes.value}, ${dropUCloudSource(v.ucloud, v.kubernetes.value)}`,
+    t('setup.identity.switchContext', { ucloud: v.ucloud.value }),
+    t('setup.identity.followContext', { kubernetes: v.kubernetes.value, action: dropUCloudSource(v.ucloud, v.kubernetes.value) }),
   ];
 }
 
+export function mismatchHints(v: Extract<IdentityVerdict, { kind: 'different' }>): string[] {
+  return mismatchAdvice(v).map((hint) => t('setup.hint', { hint }));
+}
+
+
 export interface IdentityPolicy {
-  /** What the command was about to do, for the message: "delete the acceleration of …". */
+  /**
+   * What the command was about to do, for the message "refusing to WHAT: …", in the user's language (a verb phrase:
+   * "delete the acceleration of …", Chinese "删除 … 的镜像加速").
+   */
   readonly what: string;
   /** Refuse when the Kubernetes cluster's identity cannot be established (delete/disable), unless `force`. */
   readonly refuseUnknown: boolean;
@@ -63,13 +76,10 @@ export interface IdentityPolicy {
 export function requireSameCluster(v: IdentityVerdict, policy: IdentityPolicy): string | undefined {
   if (v.kind === 'same') return undefined;
   if (v.kind === 'different') {
-    throw refused(`refusing to ${policy.what}: ${describeMismatch(v)}`, ...mismatchHints(v), '(--force does not override this: it answers "in use", not "which cluster")');
+    throw refused(t('setup.identity.refuseMismatch', { what: policy.what, mismatch: describeMismatch(v) }), ...mismatchHints(v), t('setup.identity.forceNoOverride'));
   }
   if (!policy.refuseUnknown) return undefined;
-  const reason = `cannot tell which UK8S cluster this Kubernetes context is (${v.why}), so the in-use check may be looking at another cluster than ${v.ucloud.value} (from ${v.ucloud.source})`;
+  const reason = t('setup.identity.unknown', { why: v.why, ucloud: v.ucloud.value, source: describeSource(v.ucloud.source) });
   if (policy.force) return reason;
-  throw refused(
-    `refusing to ${policy.what}: ${reason}`,
-    `hint: record the cluster on this context with \`kubectl uimgacc configure --cluster-id ${v.ucloud.value}\` if it is ${v.ucloud.value}, or pass --force if you are sure it is`,
-  );
+  throw refused(t('setup.identity.refuseUnknown', { what: policy.what, reason }), t('setup.identity.recordHint', { ucloud: v.ucloud.value }));
 }

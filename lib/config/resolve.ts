@@ -6,6 +6,7 @@ import { DEFAULT_API_BASE_URL } from '../ucloud/endpoints.ts';
 import { redactUrl } from '../ucloud/errors.ts';
 import type { LoadedKubeconfig } from '../kube/kubeconfig.ts';
 import { describeKubeError } from '../kube/errors.ts';
+import { t } from '../i18n/index.ts';
 import type { KubernetesIdentity } from './identity.ts';
 import {
   DEFAULT_CREDENTIALS_SECRET,
@@ -17,10 +18,37 @@ import {
   type SecretRef,
 } from './secret.ts';
 
-/** A configuration value and where it came from, for `-v` and for error messages. */
+/**
+ * A configuration value and where it came from, for `-v` and for error messages. `source` is English (`flag
+ * --region`, `env UCLOUD_REGION`, `kubeconfig context "prod"`, …): the helper logs it and code tests its prefix;
+ * describeSource() words it in the user's language.
+ */
 export interface Sourced {
   readonly value: string;
   readonly source: string;
+}
+
+/** A source in the user's language; names of flags, variables, objects and files stay as they are. */
+export function describeSource(source: string): string {
+  let m: RegExpExecArray | null;
+  if ((m = /^flag (--[\w-]+)$/.exec(source))) return t('setup.source.flag', { flag: m[1] ?? '' });
+  if ((m = /^env (\w+)$/.exec(source))) return t('setup.source.env', { name: m[1] ?? '' });
+  if ((m = /^kubeconfig context "(.*)"$/.exec(source))) return t('setup.source.context', { context: m[1] ?? '' });
+  if ((m = /^kubeconfig name "(.*)"$/.exec(source))) return t('setup.source.kubeconfigName', { name: m[1] ?? '' });
+  if ((m = /^ucloud-cli profile "(.*)" \((.*)\)$/.exec(source))) return t('setup.source.profile', { profile: m[1] ?? '', file: m[2] ?? '' });
+  if (source === 'default') return t('setup.source.default');
+  // Kubernetes objects (ConfigMap …, Secret …) are named the same in every language.
+  return source;
+}
+
+/** `VALUE (from SOURCE)` in the user's language. */
+export function describeSourced(v: Sourced, value = v.value): string {
+  return t('setup.source.valueFrom', { value, source: describeSource(v.source) });
+}
+
+/** The `note: …` lines under an error. */
+export function noteLines(notes: readonly string[]): string[] {
+  return notes.map((note) => t('setup.note', { note }));
 }
 
 export interface ResolveFlags {
@@ -80,19 +108,19 @@ function readProfileFile(file: string): ProfileFile {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file, entries: [] };
-    return { file, error: `cannot read ${file}: ${(err as Error).message}` };
+    return { file, error: t('setup.config.cannotReadFile', { file, error: (err as Error).message }) };
   }
   if (text.trim() === '') return { file, entries: [] };
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch {
-    return { file, error: `${file} is not valid JSON` };
+    return { file, error: t('setup.config.notJson', { file }) };
   }
   if (Array.isArray(doc)) return { file, entries: doc.filter(isObject) };
   // ucloud-cli before profiles kept one object with everything in config.json.
   if (isObject(doc)) return { file, entries: [{ profile: 'default', ...doc }] };
-  return { file, error: `${file} must hold a JSON array of profiles (ucloud-cli format)` };
+  return { file, error: t('setup.config.notProfiles', { file }) };
 }
 
 function entryOf(f: ProfileFile, name: string): Record<string, unknown> | undefined {
@@ -177,7 +205,7 @@ export class ConfigResolver {
       if (object === 'secret' && owner === undefined) return { value: v, source: name };
       const resolved = await this.clusterId().catch(() => undefined);
       if (resolved && owner === resolved.value) return { value: v, source: name };
-      const note = `${name} describes cluster ${owner ?? '(none named)'}, not ${resolved?.value ?? 'the cluster in use'}: its ${key} is not used`;
+      const note = t('setup.config.otherCluster', { object: name, owner: owner ?? t('setup.config.noClusterNamed'), cluster: resolved?.value ?? t('setup.config.clusterInUse'), key });
       if (!this.notes.includes(note)) this.notes.push(note);
       return undefined;
     };
@@ -225,14 +253,17 @@ export class ConfigResolver {
       try {
         const data = await read(cluster);
         if (!data) {
-          this.notes.push(`${what} does not exist`);
-          this.#problems.set(what, `${what} does not exist`);
+          const note = t('setup.config.missingObject', { object: what });
+          this.notes.push(note);
+          this.#problems.set(what, note);
         }
         return data;
       } catch (err) {
         // A missing or broken kubeconfig affects every object alike: say it once.
         const note =
-          err instanceof Error && err.name === 'UserError' ? `the cluster was not consulted: ${err.message}` : `could not read ${what}: ${describeKubeError(err)}`;
+          err instanceof Error && err.name === 'UserError'
+            ? t('setup.config.clusterNotConsulted', { error: err.message })
+            : t('setup.config.cannotReadObject', { object: what, error: describeKubeError(err) });
         if (!this.notes.includes(note)) this.notes.push(note);
         this.#problems.set(what, note);
         return undefined;
@@ -267,7 +298,7 @@ export class ConfigResolver {
     const name = wanted ?? (active ? (nonEmpty(active['profile']) ?? 'default') : 'default');
     const known = [config, credential].some((f) => 'error' in f || entryOf(f, name) !== undefined);
     if (!known) {
-      if (wanted) throw invalid(`ucloud-cli profile "${wanted}" not found in ${config.file} or ${credential.file}`);
+      if (wanted) throw invalid(t('setup.config.profileNotFound', { profile: wanted, config: config.file, credential: credential.file }));
       this.#profile = null;
       return null;
     }
@@ -293,9 +324,9 @@ export class ConfigResolver {
     const loaded = this.#cluster?.inCluster() ? undefined : this.#kubeconfig();
     const recorded = nonEmpty(loaded?.extension?.clusterId);
     if (recorded) return { known: true, id: { value: recorded, source: `kubeconfig context "${loaded?.contextName ?? ''}"` } };
-    const cmWhy = cm ? `${what} has no ${UK8S_CONFIGMAP_KEYS.clusterId}` : (this.#problems.get(what) ?? `${what} was not read`);
-    const ctxWhy = loaded?.contextName ? `context "${loaded.contextName}" records no cluster ID` : 'no kubeconfig context records a cluster ID';
-    return { known: false, why: `${cmWhy}; ${ctxWhy}` };
+    const cmWhy = cm ? t('setup.config.noClusterIdKey', { object: what, key: UK8S_CONFIGMAP_KEYS.clusterId }) : (this.#problems.get(what) ?? t('setup.config.objectNotRead', { object: what }));
+    const ctxWhy = loaded?.contextName ? t('setup.config.contextRecordsNone', { context: loaded.contextName }) : t('setup.config.noContextRecords');
+    return { known: false, why: t('setup.config.identityUnknown', { configMap: cmWhy, context: ctxWhy }) };
   }
 
   async #resolveClusterId(): Promise<Sourced> {
@@ -315,13 +346,10 @@ export class ConfigResolver {
       this.#fromSecret(SECRET_KEYS.clusterId),
     ]);
     if (!found) {
-      throw invalid(
-        'cannot tell which UK8S cluster to use: pass --cluster-id, set UCLOUD_UK8S_CLUSTER_ID, or record it with `kubectl uimgacc configure --cluster-id uk8s-…`',
-        ...this.notes.map((n) => `note: ${n}`),
-      );
+      throw invalid(t('setup.config.noClusterId'), ...noteLines(this.notes));
     }
     if (!isClusterId(found.value)) {
-      throw invalid(`invalid cluster ID "${found.value}" (from ${found.source}): UK8S cluster IDs look like uk8s-xxxxxxxx`);
+      throw invalid(t('setup.config.invalidClusterId', { value: found.value, source: describeSource(found.source) }));
     }
     return found;
   }
@@ -336,10 +364,7 @@ export class ConfigResolver {
       this.#fromProfile('region'),
     ]);
     if (!found) {
-      throw invalid(
-        'cannot tell the UCloud region of the cluster: pass --region or set UCLOUD_REGION (e.g. cn-bj2)',
-        ...this.notes.map((n) => `note: ${n}`),
-      );
+      throw invalid(t('setup.config.noRegion'), ...noteLines(this.notes));
     }
     return found;
   }
@@ -372,10 +397,10 @@ export class ConfigResolver {
     try {
       url = new URL(found.value);
     } catch {
-      throw invalid(`invalid UCloud API endpoint "${redactUrl(found.value)}" (from ${found.source}): use a URL like ${DEFAULT_API_BASE_URL}`);
+      throw invalid(t('setup.config.invalidEndpoint', { value: redactUrl(found.value), source: describeSource(found.source), example: DEFAULT_API_BASE_URL }));
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw invalid(`invalid UCloud API endpoint "${redactUrl(found.value)}" (from ${found.source}): only http and https are supported`);
+      throw invalid(t('setup.config.endpointScheme', { value: redactUrl(found.value), source: describeSource(found.source) }));
     }
     return found;
   }
@@ -389,7 +414,7 @@ export class ConfigResolver {
     if (explicit) {
       const pair = this.#profilePair();
       if (!pair) {
-        throw invalid(`ucloud-cli profile "${explicit}" (--profile) has no key pair (a profile logged in with OAuth has none): create an API key pair in the UCloud console`);
+        throw invalid(t('setup.config.profileWithoutKeys', { profile: explicit }));
       }
       return pair;
     }
@@ -397,7 +422,7 @@ export class ConfigResolver {
     const envPrivate = nonEmpty(this.#env['UCLOUD_PRIVATE_KEY']);
     if (envPublic || envPrivate) {
       if (!envPublic || !envPrivate) {
-        throw invalid(`${envPublic ? 'UCLOUD_PUBLIC_KEY' : 'UCLOUD_PRIVATE_KEY'} is set but ${envPublic ? 'UCLOUD_PRIVATE_KEY' : 'UCLOUD_PUBLIC_KEY'} is not: set both or neither`);
+        throw invalid(t('setup.config.halfKeyPair', envPublic ? { set: 'UCLOUD_PUBLIC_KEY', unset: 'UCLOUD_PRIVATE_KEY' } : { set: 'UCLOUD_PRIVATE_KEY', unset: 'UCLOUD_PUBLIC_KEY' }));
       }
       return { publicKey: { value: envPublic, source: 'env UCLOUD_PUBLIC_KEY' }, privateKey: { value: envPrivate, source: 'env UCLOUD_PRIVATE_KEY' } };
     }
@@ -408,17 +433,14 @@ export class ConfigResolver {
     if (sPublic && sPrivate) {
       return { publicKey: { value: sPublic, source: secretName }, privateKey: { value: sPrivate, source: secretName } };
     }
-    if (secret && (sPublic || sPrivate)) this.notes.push(`${secretName} holds only one of ${SECRET_KEYS.publicKey} and ${SECRET_KEYS.privateKey}`);
+    if (secret && (sPublic || sPrivate)) this.notes.push(t('setup.config.secretHalfKeyPair', { secret: secretName, publicKey: SECRET_KEYS.publicKey, privateKey: SECRET_KEYS.privateKey }));
     const pair = this.#profilePair();
     if (pair) return pair;
     const profile = this.profile();
     if (profile) {
-      this.notes.push(`ucloud-cli profile "${profile.name}" has no key pair (a profile logged in with OAuth has none): create an API key pair in the UCloud console`);
+      this.notes.push(t('setup.config.profileNoKeys', { profile: profile.name }));
     }
-    throw invalid(
-      'no UCloud API key pair found: set UCLOUD_PUBLIC_KEY and UCLOUD_PRIVATE_KEY, store them in the cluster with `kubectl uimgacc configure`, or set up a ucloud-cli profile',
-      ...this.notes.map((n) => `note: ${n}`),
-    );
+    throw invalid(t('setup.config.noKeyPair'), ...noteLines(this.notes));
   }
 
   #profilePair(): Credentials | undefined {

@@ -1,4 +1,5 @@
 import { invalid } from '../errors.ts';
+import { t } from '../i18n/index.ts';
 
 /**
  * Keys of the credentials Secret. They are named like the environment variables so the helper can mount the Secret
@@ -42,7 +43,7 @@ export function parseSecretRef(text: string): SecretRef {
   const parts = text.split('/');
   const [namespace, name] = parts.length === 2 ? [parts[0] ?? '', parts[1] ?? ''] : [DEFAULT_CREDENTIALS_SECRET.namespace, parts[0] ?? ''];
   if (parts.length > 2 || !DNS_LABEL.test(namespace) || namespace.length > 63 || !DNS_SUBDOMAIN.test(name) || name.length > 253) {
-    throw invalid(`invalid --credentials-secret "${text}": use NAMESPACE/NAME, e.g. kube-system/uimgacc-credentials`);
+    throw invalid(t('setup.config.invalidSecretRef', { value: text }));
   }
   return { namespace, name };
 }

@@ -165,3 +165,45 @@ test('--request-timeout bounds a request to a server that never answers; a bad v
     silent.close();
   }
 });
+
+test('configure in Simplified Chinese: its results, its refusals and its --help; -v says where settings came from in Chinese', async () => {
+  const ZH = { LANG: 'zh_CN.UTF-8' };
+  const secret = `${ns}/creds-zh`;
+  const file = join(mkdtempSync(join(tmpdir(), 'uimgacc-cfg-zh-')), 'config');
+  copyFileSync(kubeconfig, file);
+  const dry = await runCli(['configure', '--kubeconfig', file, '--credentials-secret', secret, '--cluster-id', CLUSTER, '--region', 'cn-sh2', '--dry-run=client'], { ...ZH, UCLOUD_PUBLIC_KEY: PUBLIC, UCLOUD_PRIVATE_KEY: PRIVATE });
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(
+    dry.stdout,
+    `将在命名空间 ${ns} 中创建 secret/creds-zh，键：UCLOUD_PRIVATE_KEY、UCLOUD_PUBLIC_KEY、UCLOUD_REGION、UCLOUD_UK8S_CLUSTER_ID（试运行）\n上下文“test”将记录集群 ${CLUSTER}（试运行）\n`,
+  );
+  const r = await runCli(['configure', '--kubeconfig', file, '--credentials-secret', secret, '--cluster-id', CLUSTER, '--region', 'cn-sh2'], { ...ZH, UCLOUD_PUBLIC_KEY: PUBLIC, UCLOUD_PRIVATE_KEY: PRIVATE });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `已在命名空间 ${ns} 中创建 secret/creds-zh（键：UCLOUD_PRIVATE_KEY、UCLOUD_PUBLIC_KEY、UCLOUD_REGION、UCLOUD_UK8S_CLUSTER_ID）\n上下文“test”已记录集群 ${CLUSTER}（${file}）\n`);
+  const again = await runCli(['configure', '--kubeconfig', file, '--credentials-secret', secret, '--nfs-addr', '10.9.0.10', '--dry-run=server', '--record-context=false'], ZH);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, new RegExp(`^已在命名空间 ${ns} 中更新 secret/creds-zh（键：NFS_ADDR、.*）（服务端试运行）\n$`));
+  // -o is the same in both languages.
+  const args = ['configure', '--kubeconfig', file, '--credentials-secret', secret, '--dry-run=client', '-o', 'json'];
+  const [en, zh] = await Promise.all([runCli(args, {}), runCli(args, ZH)]);
+  assert.equal(zh.stdout, en.stdout);
+  assert.match(zh.stdout, /"kind": "Configuration"/);
+
+  const status = await runCli(['status', '--kubeconfig', file, '--credentials-secret', secret, '-v'], { ...ZH, UCLOUD_API_BASE_URL: sim.url });
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stderr, new RegExp(`集群 ID：${CLUSTER}（来源：kubeconfig 上下文“test”）`));
+  assert.match(status.stderr, /API 地址：http:\/\/127\.0\.0\.1:\d+（来源：环境变量 UCLOUD_API_BASE_URL）/);
+  assert.match(status.stderr, new RegExp(`私钥：（已设置）（来源：Secret ${ns}/creds-zh）`));
+  assert.ok(!status.stderr.includes(PRIVATE));
+
+  const noKeys = await runCli(['configure', '--kubeconfig', file, '--credentials-secret', `${ns}/empty-zh`, '--cluster-id', CLUSTER], ZH);
+  assert.equal(noKeys.code, 1);
+  assert.equal(noKeys.stderr, '错误：configure 需要 UCLOUD_PUBLIC_KEY 和 UCLOUD_PRIVATE_KEY：请在环境变量中设置（或在终端中运行，按提示输入）\n');
+  const badId = await runCli(['configure', '--kubeconfig', file, '--credentials-secret', secret, '--cluster-id', 'cluster-1'], ZH);
+  assert.equal(badId.code, 1);
+  assert.match(badId.stderr, /^错误：集群 ID“cluster-1”无效.*：UK8S 集群 ID 形如 uk8s-xxxxxxxx\n/);
+
+  const help = await runCli(['configure', '--help'], ZH);
+  assert.equal(help.code, 0, help.stderr);
+  for (const text of ['有推送权限的 UHub 用户', 'NFS 挂载点所在的子网', '在 kubeconfig 上下文中记录集群 ID、地域和项目', '密钥从不通过参数传入', '非交互式配置']) assert.ok(help.stdout.includes(text), `${text} in:\n${help.stdout}`);
+});

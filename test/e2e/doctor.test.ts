@@ -24,7 +24,7 @@ async function k(args: string[], input?: string): Promise<string> {
   return r.stdout;
 }
 
-function doctor(extra: string[] = []): Promise<CliResult> {
+function doctor(extra: string[] = [], env: Record<string, string> = {}): Promise<CliResult> {
   // The context records its cluster, as `configure` does: otherwise doctor warns that its identity is unknown.
   return runCli(['doctor', '--kubeconfig', kubeconfigRecording(cp.kubeconfigPath, CLUSTER), ...extra], {
     UCLOUD_PUBLIC_KEY: 'doc-pub',
@@ -32,6 +32,7 @@ function doctor(extra: string[] = []): Promise<CliResult> {
     UCLOUD_API_BASE_URL: sim.url,
     UCLOUD_UK8S_CLUSTER_ID: CLUSTER,
     UCLOUD_REGION: 'cn-bj2',
+    ...env,
   });
 }
 
@@ -137,4 +138,69 @@ test('a webhook that calls the helper by URL: doctor asks the helper itself, and
   const down = await doctor();
   assert.match(down.stdout, new RegExp(`✗ Helper endpoints: the helper is missing: https://127\\.0\\.0\\.1:${port}/mutate does not answer \\(.*ECONNREFUSED.*\\); while it is down, Pods are admitted without the affinity and without the rewrite \\(fail-open\\)\\n {4}fix: start the helper`));
   assert.equal(down.code, 1);
+});
+
+const ZH = { LANG: 'zh_CN.UTF-8' };
+/** Chinese characters: a line of human output in Chinese has some (names, IDs and commands stay as they are). */
+const HAN = /\p{Script=Han}/u;
+
+test('doctor in Simplified Chinese: every check and fix line is Chinese; -o json|yaml are the same bytes in both languages', async () => {
+  const zh = await doctor([], ZH);
+  const lines = zh.stdout.trimEnd().split('\n');
+  assert.ok(lines.length >= 10, zh.stdout);
+  for (const line of lines) {
+    assert.match(line, /^([✓!✗] \S[^：]*：| {4}修复：)/, `a check or fix line: ${line}`);
+    assert.match(line, HAN, `Chinese: ${line}`);
+  }
+  assert.match(zh.stdout, /^✓ Kubernetes：可以访问，v1\.36/m);
+  assert.match(zh.stdout, /^✓ UCloud 配置：集群 uk8s-doctor001（来源：环境变量 UCLOUD_UK8S_CLUSTER_ID），地域 cn-bj2（来源：环境变量 UCLOUD_REGION），API 地址 http:\/\/127\.0\.0\.1:\d+（来源：环境变量 UCLOUD_API_BASE_URL），公钥和私钥来源：环境变量 UCLOUD_PUBLIC_KEY$/m);
+  assert.match(zh.stdout, /^✓ 集群身份：当前上下文的集群是 uk8s-doctor001（来源：kubeconfig 上下文“test”）$/m);
+  assert.match(zh.stdout, /^✓ 已加速节点：1 个节点中有 1 个 Ready 且已加速（1 个 Ready 节点带有 node\.uk8s\.ucloud\.cn\/image_accel）$/m);
+  assert.match(zh.stdout, /^! 助手 webhook：MutatingWebhookConfiguration uimgacc-url（pods\.uimgacc\.ucloud\.cn）\n {4}修复：缺少 rewrite\.pods\.uimgacc\.ucloud\.cn/m);
+  assert.match(zh.stdout, /^✗ 助手端点：助手缺失：https:\/\/127\.0\.0\.1:\d+\/mutate 没有响应（.*）；.*fail-open）\n {4}修复：请启动助手/m);
+  assert.equal(zh.code, 1);
+  const en = await doctor();
+  assert.equal(en.code, zh.code, 'the exit code does not depend on the language');
+  for (const format of ['json', 'yaml']) {
+    const [a, b] = await Promise.all([doctor(['-o', format]), doctor(['-o', format], ZH)]);
+    assert.equal(b.stdout, a.stdout, `-o ${format} is the same in both languages`);
+    assert.equal(b.code, a.code);
+    assert.doesNotMatch(b.stdout, HAN);
+  }
+  const report = JSON.parse((await doctor(['-o', 'json'], ZH)).stdout) as { checks: { name: string; status: string; detail: string; fix?: string }[] };
+  assert.deepEqual(report.checks.find((c) => c.name === 'Helper webhook'), {
+    name: 'Helper webhook',
+    status: 'warn',
+    detail: 'MutatingWebhookConfiguration uimgacc-url (pods.uimgacc.ucloud.cn)',
+    fix: 'rewrite.pods.uimgacc.ucloud.cn is missing: namespaces labelled uimgacc.ucloud.cn/rewrite=enabled are not rewritten; helm upgrade the chart',
+  });
+  // A configuration that cannot be resolved, and a context on another cluster: said in Chinese, with what to do.
+  const missing = await runCli(['doctor', '--kubeconfig', cp.kubeconfigPath], { ...ZH, UCLOUD_PUBLIC_KEY: 'doc-pub', UCLOUD_PRIVATE_KEY: 'doc-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_REGION: 'cn-bj2' });
+  assert.match(missing.stdout, /^✗ UCloud 配置：无法确定要使用哪个 UK8S 集群：.*；注意：ConfigMap kube-system\/uk8sconfig 不存在.*\n {4}修复：请运行 `kubectl uimgacc configure`/m);
+  const other = await doctor([], { ...ZH, UCLOUD_UK8S_CLUSTER_ID: 'uk8s-doctor002' });
+  assert.match(
+    other.stdout,
+    /^✗ 集群身份：当前上下文的 Kubernetes 集群是 uk8s-doctor001（来源：kubeconfig 上下文“test”），而 UCloud 集群是 uk8s-doctor002（来源：环境变量 UCLOUD_UK8S_CLUSTER_ID）\n {4}修复：要操作 uk8s-doctor002，请切换到它的上下文.*；要操作 uk8s-doctor001，请取消设置 UCLOUD_UK8S_CLUSTER_ID（或将其设为 uk8s-doctor001）$/m,
+  );
+});
+
+test("doctor's marks are coloured on a terminal (FORCE_COLOR), never with NO_COLOR or in a pipe; the mark is always there", async () => {
+  const ESC = '\u001b';
+  const painted = (code: number, mark: string): string => `${ESC}[${code}m${mark}${ESC}[39m`;
+  const unpainted = (text: string): string => [32, 33, 31, 39].reduce((s, code) => s.split(`${ESC}[${code}m`).join(''), text);
+  const forced = await doctor([], { FORCE_COLOR: '1' });
+  assert.ok(forced.stdout.startsWith(`${painted(32, '✓')} Kubernetes: reachable`), forced.stdout);
+  assert.ok(forced.stdout.includes(`\n${painted(33, '!')} Helper webhook: `), forced.stdout);
+  assert.ok(forced.stdout.includes(`\n${painted(31, '✗')} Helper endpoints: `), forced.stdout);
+  // Only the mark: the words of a check are written as they are.
+  assert.equal(unpainted(forced.stdout), (await doctor()).stdout);
+  const forcedZh = await doctor([], { ...ZH, FORCE_COLOR: '1' });
+  assert.ok(forcedZh.stdout.startsWith(`${painted(32, '✓')} Kubernetes：可以访问`), forcedZh.stdout);
+  for (const env of [{}, { NO_COLOR: '1' }, ZH] as Record<string, string>[]) {
+    const plain = await doctor([], env);
+    assert.ok(!plain.stdout.includes(ESC), JSON.stringify(env));
+    assert.match(plain.stdout, /^✓ /m);
+  }
+  // Machine output is never coloured.
+  assert.ok(!(await doctor(['-o', 'json'], { FORCE_COLOR: '1' })).stdout.includes(ESC));
 });

@@ -78,6 +78,30 @@ test('delete and disable refuse when the context is another cluster, naming both
   assert.equal(sim.cluster(B).Enable, true);
 });
 
+test('in Simplified Chinese the refusal still names both clusters with their sources and how to proceed; -o json is unchanged', async () => {
+  const ZH = { LANG: 'zh_CN.UTF-8', UCLOUD_UK8S_CLUSTER_ID: B };
+  const mismatch = `当前上下文的 Kubernetes 集群是 ${A}（来源：ConfigMap kube-system/uk8sconfig），而 UCloud 集群是 ${B}（来源：环境变量 UCLOUD_UK8S_CLUSTER_ID）`;
+  for (const args of [['delete', IMG, '--force'], ['disable']]) {
+    const r = await cli(args, ZH);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^错误：拒绝.+：${mismatch.replace(/[.()]/g, '\\$&')}\n`));
+    assert.match(r.stderr, new RegExp(`^提示：要操作 ${B}，请切换到它的上下文（--context 或 \`kubectl config use-context\`）$`, 'm'));
+    assert.match(r.stderr, new RegExp(`^提示：要操作 ${A}，请取消设置 UCLOUD_UK8S_CLUSTER_ID（或将其设为 ${A}）$`, 'm'));
+    assert.match(r.stderr, /^（--force 不能跳过此检查/m);
+    assert.equal(r.stdout, '');
+  }
+  assert.equal(sim.cluster(B).Images.length, 1);
+  // status acts on the UCloud cluster and warns once, in Chinese.
+  const status = await cli(['status'], ZH);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stderr, new RegExp(`^警告：${mismatch.replace(/[.()]/g, '\\$&')}：将操作 ${B}$`, 'm'));
+  const doctor = await cli(['doctor'], ZH);
+  assert.match(doctor.stdout, new RegExp(`^✗ 集群身份：${mismatch.replace(/[.()]/g, '\\$&')}\n {4}修复：要操作 ${B}，请切换到它的上下文`, 'm'));
+  const [en, zh] = await Promise.all([cli(['doctor', '-o', 'json'], { UCLOUD_UK8S_CLUSTER_ID: B }), cli(['doctor', '-o', 'json'], ZH)]);
+  assert.equal(zh.stdout, en.stdout);
+  assert.match(zh.stdout, /"name": "Cluster identity"/);
+});
+
 test('a stale cluster ID recorded on the context is caught by uk8sconfig too', async () => {
   const stale = kubeconfigRecording(cp.kubeconfigPath, B);
   const r = await cli(['delete', IMG], { KUBECONFIG: stale });

@@ -246,3 +246,54 @@ test('--profile, named explicitly, beats the environment\'s key pair and the cre
   assert.equal((await new ConfigResolver({ flags: {}, env: { UCLOUD_PROFILE: 'ops' }, cluster: cluster({ secret: SECRET }), home: h }).credentials()).publicKey.value, 'pub-secret');
   await assert.rejects(new ConfigResolver({ flags: { profile: 'a' }, env, home: h }).credentials(), /profile "a" \(--profile\) has no key pair/);
 });
+
+test('in Simplified Chinese: a mismatch names both IDs with their sources and how to proceed; sources and notes are Chinese, names of variables and flags stay', async () => {
+  const { useLanguage } = await import('../../lib/i18n/index.ts');
+  const { describeSource } = await import('../../lib/config/resolve.ts');
+  await useLanguage('zh-CN');
+  try {
+    const ucloud = { value: 'uk8s-bbbbbbbb', source: 'env UCLOUD_UK8S_CLUSTER_ID' };
+    const different = checkClusterIdentity(ucloud, { known: true, id: { value: 'uk8s-aaaaaaaa', source: 'ConfigMap kube-system/uk8sconfig' } });
+    assert.throws(
+      () => requireSameCluster(different, { what: '删除 x 的镜像加速', refuseUnknown: true, force: true }),
+      (err: UserError) => {
+        assert.equal(err.kind, 'refused');
+        assert.equal(err.message, '拒绝删除 x 的镜像加速：当前上下文的 Kubernetes 集群是 uk8s-aaaaaaaa（来源：ConfigMap kube-system/uk8sconfig），而 UCloud 集群是 uk8s-bbbbbbbb（来源：环境变量 UCLOUD_UK8S_CLUSTER_ID）');
+        assert.deepEqual(err.details, [
+          '提示：要操作 uk8s-bbbbbbbb，请切换到它的上下文（--context 或 `kubectl config use-context`）',
+          '提示：要操作 uk8s-aaaaaaaa，请取消设置 UCLOUD_UK8S_CLUSTER_ID（或将其设为 uk8s-aaaaaaaa）',
+          '（--force 不能跳过此检查：它针对的是“仍在使用”，而不是“哪个集群”）',
+        ]);
+        return true;
+      },
+    );
+    // Each kind of source words its own advice.
+    const fromFlag = checkClusterIdentity({ value: 'uk8s-bbbbbbbb', source: 'flag --cluster-id' }, { known: true, id: { value: 'uk8s-aaaaaaaa', source: 'kubeconfig context "prod"' } });
+    assert.throws(() => requireSameCluster(fromFlag, { what: 'x', refuseUnknown: false, force: false }), (err: UserError) => {
+      assert.match(err.message, /（来源：kubeconfig 上下文“prod”），而 UCloud 集群是 uk8s-bbbbbbbb（来源：参数 --cluster-id）$/);
+      assert.equal(err.details[1], '提示：要操作 uk8s-aaaaaaaa，请去掉 --cluster-id uk8s-bbbbbbbb（或传入 --cluster-id uk8s-aaaaaaaa）');
+      return true;
+    });
+    const unknown = checkClusterIdentity(ucloud, { known: false, why: '没有记录' });
+    assert.throws(() => requireSameCluster(unknown, { what: '关闭镜像加速', refuseUnknown: true, force: false }), (err: UserError) => {
+      assert.match(err.message, /^拒绝关闭镜像加速：无法确定当前 Kubernetes 上下文是哪个 UK8S 集群（没有记录）/);
+      assert.deepEqual(err.details, ['提示：如果它就是 uk8s-bbbbbbbb，请运行 `kubectl uimgacc configure --cluster-id uk8s-bbbbbbbb` 在此上下文中记录集群；如果确定无误，也可以传入 --force']);
+      return true;
+    });
+    assert.equal(describeSource('default'), '默认值');
+    assert.equal(describeSource('ucloud-cli profile "ops" (/h/.ucloud/credential.json)'), 'ucloud-cli 配置“ops”（/h/.ucloud/credential.json）');
+    assert.equal(describeSource('kubeconfig name "uk8s-ctxname00"'), 'kubeconfig 名称“uk8s-ctxname00”');
+    assert.equal(describeSource('Secret kube-system/uimgacc-credentials'), 'Secret kube-system/uimgacc-credentials');
+    // Sources stay English for logs and logic; what is said about them is Chinese.
+    const r = new ConfigResolver({ flags: {}, env: {}, cluster: cluster({ contextName: 'prod' }), home: mkdtempSync(join(tmpdir(), 'uimgacc-zh-')) });
+    await assert.rejects(r.clusterId(), (err: UserError) => {
+      assert.match(err.message, /^无法确定要使用哪个 UK8S 集群：请传入 --cluster-id、设置 UCLOUD_UK8S_CLUSTER_ID/);
+      assert.deepEqual(err.details, ['注意：ConfigMap kube-system/uk8sconfig 不存在', '注意：Secret kube-system/uimgacc-credentials 不存在']);
+      return true;
+    });
+    const identity = await r.kubernetesIdentity();
+    assert.equal(identity.known ? '' : identity.why, 'ConfigMap kube-system/uk8sconfig 不存在；上下文“prod”未记录集群 ID');
+  } finally {
+    await useLanguage('en');
+  }
+});
