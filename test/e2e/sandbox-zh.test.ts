@@ -25,7 +25,7 @@ const KEPT = new Set(
     // Names of products, protocols and API objects that Chinese technical writing keeps (GLOSSARY.md).
     'Kubernetes', 'Bearer', 'ucloud-cli', 'profile', 'shell', 'bash', 'zsh', 'fish', 'tag', 'helper', 'cert-manager', 'Argo', 'CD', 'Prometheus',
     'ServiceMonitor', 'NetworkPolicy', 'failurePolicy', 'Ignore', 'Fail', 'stdin', 'stdout', 'stderr', 'PEM', 'URL', 'HTTP', 'HTTPS',
-    'AcceleratedImage', 'AccelerationStatus', 'ImageUsage', 'Configuration', 'DoctorReport',
+    'Ctrl-C', 'kind', 'init', 'caBundle', 'AcceleratedImage', 'AccelerationStatus', 'ImageUsage', 'Configuration', 'DoctorReport',
   ].map((w) => w.toLowerCase()),
 );
 
@@ -33,7 +33,7 @@ const KEPT = new Set(
 async function namesIn(sandbox: Sandbox): Promise<Set<string>> {
   const names = new Set<string>();
   const add = (v: unknown): void => {
-    if (typeof v === 'string') for (const w of v.split(/[^A-Za-z0-9]+/)) if (w !== '') names.add(w.toLowerCase());
+    if (typeof v === 'string') for (const w of [v, ...v.split(/[^A-Za-z0-9]+/)]) if (w !== '') names.add(w.toLowerCase());
   };
   const objects = await sandbox.sh('kubectl get pods,deploy,sts,ds,rs,jobs,cronjobs,nodes,ns -A -o json');
   assert.equal(objects.code, 0, objects.out);
@@ -62,7 +62,7 @@ function englishIn(line: string, names: ReadonlySet<string>): string[] {
     // The Kubernetes API server's own message, shown as it comes (kubectl does the same).
     .replace(/\b\S+ "[^"]*" not found\b/g, ' ')
     // `kubectl uimgacc unpatch …` and other commands quoted in a message, names quoted as the user typed them.
-    .replace(/`[^`]*`|"[^"]*"/g, ' ')
+    .replace(/`[^`]*`|"[^"]*"|“[^”]*”/g, ' ')
     // Flags, environment variables, and anything with the punctuation of a name, reference, address or number.
     .split(/[\s，。：；、（）“”‘’「」【】！？]+|[()[\]{}"',;!?]+/)
     .filter((tok) => !/^-{1,2}[A-Za-z]/.test(tok) && !/^[A-Z][A-Z0-9_]+=?/.test(tok) && !/[/:=_.@\d]/.test(tok))

@@ -11,6 +11,10 @@ import { t } from '../../lib/i18n/index.ts';
 import { inChinese } from '../helpers/language.ts';
 import { describeKubeError } from '../../lib/kube/errors.ts';
 import { parseDuration } from '../../lib/duration.ts';
+import { startProgress } from '../../cmd/progress.ts';
+import { SafeWritable } from '../../cmd/safe-text.ts';
+import { painterFor } from '../../cmd/colour.ts';
+import type { AccelerationState } from '../../lib/ucloud/acceleration.ts';
 
 const ZH = { LANG: 'zh_CN.UTF-8' };
 
@@ -54,9 +58,10 @@ describe('--help in Simplified Chinese', () => {
     const r = await run(['--help'], ZH);
     assert.equal(r.code, 0);
     for (const text of ['用法：kubectl uimgacc <命令> [选项]', '命令：', 'Kubernetes 选项：', 'UCloud 选项：', '选项：', '显示帮助信息', '[字符串]',
-      'kubeconfig 文件的路径', 'UCloud 地域，例如 cn-bj2', '退出码：0 成功', '查看镜像加速是否已开启', '[别名： get]']) {
+      'kubeconfig 文件的路径', 'UCloud 地域，例如 cn-bj2', '退出码：0 成功', '查看镜像加速是否已开启']) {
       assert.ok(r.out.includes(text), `${text} in:\n${r.out}`);
     }
+    assert.match(r.out, /\[别名[:：] ?get\]/);
     for (const english of ['Kubernetes flags:', 'UCloud flags:', 'Exit codes:', 'Show help', 'Path to the kubeconfig file', 'Show whether image acceleration']) {
       assert.ok(!r.out.includes(english), `no "${english}" in:\n${r.out}`);
     }
@@ -179,5 +184,32 @@ describe('completion in Simplified Chinese', () => {
       });
     assert.equal(await complete(ZH), 'unpatch\t撤销 patch：恢复原始镜像\n:4\n');
     assert.equal(await complete({ LANG: 'zh_CN.UTF-8', LC_ALL: 'C' }), 'unpatch\tUndo patch: back to the original images\n:4\n');
+  });
+});
+
+describe('progress while waiting', () => {
+  const state: AccelerationState = {
+    clusterId: 'uk8s-abc', enabled: true, nfsReady: true, agentReady: false, status: 'Creating', error: undefined, images: [], imagesKnown: false, subnetId: undefined, nfsAddr: undefined,
+  };
+
+  it('the plain lines are Chinese, the status value stays as UCloud says it', async () => {
+    const err = sink();
+    await inChinese(async () => {
+      const progress = await startProgress({ out: sink().stream, err: err.stream, interactive: false }, '正在创建目标镜像');
+      progress.onProgress({ state, elapsedMs: 5000 });
+      progress.onProgress({ state, elapsedMs: 8000, readError: 'connect ETIMEDOUT\nmore' });
+    });
+    assert.equal(err.text(), '正在创建目标镜像\n  状态 Creating，NFS 已就绪，agent 尚未就绪（5s）\n  状态 Creating，NFS 已就绪，agent 尚未就绪，读取状态失败，正在重试：connect ETIMEDOUT（8s）\n');
+  });
+
+  it('the title is coloured only on a coloured stream, and the words are the same', async () => {
+    const raw = sink();
+    const coloured = new SafeWritable(raw.stream, await painterFor(raw.stream, { FORCE_COLOR: '1' }));
+    const progress = await startProgress({ out: sink().stream, err: coloured, interactive: false }, 'Creating');
+    progress.onProgress({ state, elapsedMs: 1000 });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(raw.text().startsWith('\u001b[36mCreating\u001b[39m\n'), JSON.stringify(raw.text()));
+    // eslint-disable-next-line no-control-regex -- removing the colour sequences to compare the words
+    assert.equal(raw.text().replace(/\u001b\[\d+m/g, ''), 'Creating\n  status Creating, NFS ready, agent not ready yet (1s)\n');
   });
 });

@@ -221,6 +221,26 @@ test('the exit code tables list the same codes', () => {
   assert.deepEqual(codes(zh, '退出码'), english);
 });
 
+/** GitHub's anchor for a heading: lower case, punctuation dropped (full-width too), spaces to hyphens. */
+function anchor(heading: string): string {
+  return heading.toLowerCase().replace(/[^\p{L}\p{N}\p{M} _-]/gu, '').replace(/ /g, '-');
+}
+
+test('links to a section of either README (from both READMEs and the chart\'s) name a heading that exists', () => {
+  const anchors = new Map([EN, ZH].map((name) => [name, new Set(sections(read(name)).map((s) => anchor(s.heading)))]));
+  let links = 0;
+  for (const [file, base] of [[EN, ''], [ZH, ''], ['charts/uimgacc/README.md', '../../']] as const) {
+    for (const m of read(file).matchAll(/\]\(([^)#\s]*)#([^)\s]+)\)/g)) {
+      const target = m[1] === '' ? file : (m[1] ?? '').replace(base, '');
+      const known = anchors.get(target);
+      if (known === undefined) continue;
+      links++;
+      assert.ok(known.has(decodeURIComponent(m[2] ?? '')), `${file}: the link ${m[0]} names no heading of ${target}`);
+    }
+  }
+  assert.ok(links >= 3, 'the READMEs do link to their sections');
+});
+
 test('each README links to the other at its top', () => {
   const top = (name: string): string => read(name).split('\n').slice(0, 5).join('\n');
   assert.match(top(EN), /简体中文: \[README\.zh-CN\.md\]\(README\.zh-CN\.md\)/);
