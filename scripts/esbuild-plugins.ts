@@ -2,13 +2,17 @@
 import { builtinModules, createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
+
+const QUICK_WIDTH = fileURLToPath(new URL('./quick-string-width.ts', import.meta.url));
 
 /**
  * string-width (cliui and wrap-ansi lay out yargs' help with it) builds an Intl.Segmenter and Unicode-property
  * regular expressions when its module is evaluated: ~35 ms of ICU set-up on every start, before a single width is
  * measured — more than all the rest of `--help`. Each ESM copy is put behind a wrapper that measures printable ASCII
- * (which all our help text is) directly and evaluates the real module on the first other string.
+ * and Chinese text (all our help, in either language: scripts/quick-string-width.ts) directly and evaluates the real
+ * module on the first other string.
  */
 export const lazyStringWidth: Plugin = {
   name: 'lazy-string-width',
@@ -24,9 +28,11 @@ export const lazyStringWidth: Plugin = {
       resolveDir: dirname(args.path),
       loader: 'js',
       // require() of a bundled ES module: esbuild evaluates it at the first call, not at start-up.
-      contents: `let real;
+      contents: `import { quickWidth } from ${JSON.stringify(QUICK_WIDTH)};
+let real;
 export default function stringWidth(string, options) {
-  if (typeof string === 'string' && /^[\\x20-\\x7e]*$/.test(string)) return string.length;
+  const quick = typeof string === 'string' && options === undefined ? quickWidth(string) : undefined;
+  if (quick !== undefined) return quick;
   real ??= require(${JSON.stringify(args.path)}).default;
   return real(string, options);
 }

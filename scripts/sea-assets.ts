@@ -86,14 +86,16 @@ export function prerendered(): PrerenderedTable | undefined {
 /**
  * The prerendered output of a start with these arguments and environment, if there is one: not when stderr is a
  * terminal (the help is laid out for its width), a stream is coloured, or yargs is told not to wrap the help.
+ * `isTerminal` is asked last: node:tty, which answers, is not loaded for starts that have no prerendered output.
  */
 export function prerenderedOutput(
   table: PrerenderedTable | undefined,
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  tty: { readonly stdout: boolean; readonly stderr: boolean },
+  isTerminal: (fd: 1 | 2) => boolean,
 ): Rendered | undefined {
-  if (tty.stderr || env['YARGS_DISABLE_WRAP'] !== undefined) return undefined;
-  if (colourLevel({ isTTY: tty.stdout }, env) !== 0 || colourLevel({ isTTY: false }, env) !== 0) return undefined;
-  return table?.[languageFromEnv(env)]?.[prerenderKey(args)];
+  const output = table?.[languageFromEnv(env)]?.[prerenderKey(args)];
+  if (output === undefined || env['YARGS_DISABLE_WRAP'] !== undefined || colourLevel({ isTTY: false }, env) !== 0) return undefined;
+  if (isTerminal(2) || colourLevel({ isTTY: isTerminal(1) }, env) !== 0) return undefined;
+  return output;
 }

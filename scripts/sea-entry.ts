@@ -8,7 +8,6 @@
 // A V8 start-up snapshot of the command line was measured and given up: deserializing its heap cost every start
 // (completion included) more than compiling from a code cache costs the commands that need the program.
 import { basename } from 'node:path';
-import { isatty } from 'node:tty';
 import { ASSET, loadProgram, prerendered, prerenderedOutput } from './sea-assets.ts';
 import type * as CliProgram from './sea-cli.ts';
 import type * as CompletionProgram from './sea-complete.ts';
@@ -23,7 +22,7 @@ function start(): void {
     void (loadProgram(ASSET.completion) as typeof CompletionProgram).runCompletion(completion);
     return;
   }
-  const output = prerenderedOutput(prerendered(), args, process.env, { stdout: isatty(1), stderr: isatty(2) });
+  const output = prerenderedOutput(prerendered(), args, process.env, (fd) => process.getBuiltinModule('node:tty').isatty(fd));
   if (output) {
     if (output.stdout !== '') process.stdout.write(output.stdout);
     if (output.stderr !== '') process.stderr.write(output.stderr);

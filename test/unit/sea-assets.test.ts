@@ -10,7 +10,8 @@ const table: PrerenderedTable = {
   en: { [prerenderKey(['--help'])]: { stdout: 'help\n', stderr: '', code: 0 } },
   'zh-CN': { [prerenderKey(['--help'])]: { stdout: '帮助\n', stderr: '', code: 0 } },
 };
-const pipes = { stdout: false, stderr: false };
+const pipes = (): boolean => false;
+const terminal = (which: 1 | 2) => (fd: 1 | 2): boolean => fd === which;
 
 test('a prerendered output is chosen by the exact arguments and the language', () => {
   assert.equal(prerenderedOutput(table, ['--help'], {}, pipes)?.stdout, 'help\n');
@@ -19,12 +20,14 @@ test('a prerendered output is chosen by the exact arguments and the language', (
   assert.equal(prerenderedOutput(table, ['--help', '-v'], {}, pipes), undefined);
   assert.equal(prerenderedOutput(table, ['help'], {}, pipes), undefined);
   assert.equal(prerenderedOutput(undefined, ['--help'], {}, pipes), undefined);
+  // node:tty is not loaded for a start that has nothing prerendered.
+  assert.equal(prerenderedOutput(table, ['status'], {}, () => assert.fail('asked whether a stream is a terminal')), undefined);
 });
 
 test('no prerendered output where the real one could differ: stderr a terminal, colour, no wrapping', () => {
-  assert.equal(prerenderedOutput(table, ['--help'], {}, { stdout: false, stderr: true }), undefined);
-  assert.equal(prerenderedOutput(table, ['--help'], {}, { stdout: true, stderr: false }), undefined);
-  assert.equal(prerenderedOutput(table, ['--help'], { NO_COLOR: '1' }, { stdout: true, stderr: false })?.stdout, 'help\n');
+  assert.equal(prerenderedOutput(table, ['--help'], {}, terminal(2)), undefined);
+  assert.equal(prerenderedOutput(table, ['--help'], {}, terminal(1)), undefined);
+  assert.equal(prerenderedOutput(table, ['--help'], { NO_COLOR: '1' }, terminal(1))?.stdout, 'help\n');
   assert.equal(prerenderedOutput(table, ['--help'], { FORCE_COLOR: '1' }, pipes), undefined);
   assert.equal(prerenderedOutput(table, ['--help'], { FORCE_COLOR: '0' }, pipes)?.stdout, 'help\n');
   assert.equal(prerenderedOutput(table, ['--help'], { YARGS_DISABLE_WRAP: '1' }, pipes), undefined);
