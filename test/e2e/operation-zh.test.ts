@@ -161,9 +161,10 @@ test('disable: a dry run refused in Chinese (exit 3), the same -o json as Englis
 });
 
 test('enable in Chinese: what is missing, the dry run, progress and the result with its note about nodes', async () => {
+  sim.setCluster(CLUSTER, { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Images: [] });
   const missing = await cli(['enable', '--subnet-id', 'subnet-zh'], { ...ZH, NFS_ADDR: '', UHUB_USERNAME: '' });
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /^错误：开启需要 --nfs-addr（或 NFS_ADDR）、--uhub-username（或 UHUB_USERNAME）、UHUB_PASSWORD（环境变量，或用 `kubectl uimgacc configure` 保存）\n/);
+  assert.match(missing.stderr, /^错误：开启镜像加速需要 --nfs-addr（或 NFS_ADDR）、--uhub-username（或 UHUB_USERNAME）、UHUB_PASSWORD（环境变量，或用 `kubectl uimgacc configure` 保存）\n/);
   const flags = ['enable', '--nfs-addr', '10.9.0.10', '--subnet-id', 'subnet-zh', '--uhub-username', 'u'];
   const dry = await cli([...flags, '--dry-run'], { ...ZH, UHUB_PASSWORD: 'pw' });
   assert.equal(dry.code, 0, dry.stderr);
