@@ -91,7 +91,7 @@ export async function runOperation<T extends { readonly recoveredFrom?: string |
     if (lastSeen) unfinished?.(lastSeen, true);
     // English reads "while creating …": the sentence goes on from the progress title, which starts with a capital.
     const doing = currentLanguage() === 'en' ? `${what.charAt(0).toLowerCase()}${what.slice(1)}` : what;
-    ctx.streams.err.write(t('cli.progress.interrupted', { signal, what: doing }));
+    writeStyled(ctx.streams.err, [{ style: 'warn', text: t('cli.progress.interrupted', { signal, what: doing }) }]);
   });
   let result: T;
   try {
@@ -136,7 +136,7 @@ export async function waitForTurn(
   const progress = await startProgress(ctx.streams, t('cli.progress.waitingFor', { reason: busyReason(state) }));
   const unregister = onInterrupt((signal) => {
     progress.fail();
-    ctx.streams.err.write(t('cli.progress.turnInterrupted', { signal }));
+    writeStyled(ctx.streams.err, [{ style: 'warn', text: t('cli.progress.turnInterrupted', { signal }) }]);
   });
   let result: { state: AccelerationState; waited: boolean };
   try {

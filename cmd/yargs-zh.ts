@@ -25,7 +25,7 @@ export const YARGS_ZH_CN: Readonly<Record<string, string>> = {
   'Positionals:': '位置：',
   command: '命令',
   // Not in yargs' zh_CN locale; UCloud's and kubectl's Chinese words.
-  'aliases:': '别名：',
+  'aliases:': '别名:',
   deprecated: '已弃用',
   'deprecated: %s': '已弃用：%s',
 };

@@ -10,10 +10,10 @@ import { EXIT } from '../errors.ts';
 import { findAcceleration, requireImagesKnown } from '../../lib/operations.ts';
 import { bool, str, type Args } from '../args.ts';
 import type { Context } from '../context.ts';
-import { safeField } from '../safe-text.ts';
+import { safeField, writeStyled } from '../safe-text.ts';
 import { t } from '../../lib/i18n/index.ts';
 import { parseOutputFormat, printMachine, type OutputFormat } from '../output.ts';
-import { unseenLines, usesTable } from '../views.ts';
+import { unseenLines, usesStyledTable } from '../views.ts';
 
 export function builder(y: Argv): Argv {
   return y
@@ -98,16 +98,17 @@ export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
     if (!complete) ctx.warn(t('workload.whoUses.incompleteMachine', { n: scan.unseen.length }));
     return code;
   }
-  const what = targets.length === 1 ? safeField(targets[0] as string) : t('workload.whoUses.allTargets');
+  const one = targets.length === 1 ? safeField(targets[0] as string) : undefined;
   if (scan.uses.length > 0) {
-    ctx.out.write(usesTable(scan.uses, o.output === 'wide' || targets.length > 1));
+    writeStyled(ctx.out, usesStyledTable(scan.uses, o.output === 'wide' || targets.length > 1));
     // A partial scan names no scope: "in all namespaces" would claim what it did not see.
-    const summary = summarizeUses(scan.uses, what);
+    const summary = summarizeUses(scan.uses, one, { several: one === undefined });
     ctx.streams.err.write(`${complete ? t('workload.whoUses.summary', { summary, scope }) : t('workload.whoUses.summaryPartial', { summary })}\n`);
   } else if (complete) {
-    ctx.streams.err.write(`${targets.length ? t('workload.whoUses.nothing', { image: what, scope }) : t('workload.whoUses.nothingNoImages', { scope })}\n`);
+    const nothing = one !== undefined ? t('workload.whoUses.nothing', { image: one, scope }) : t(targets.length ? 'workload.whoUses.nothingMany' : 'workload.whoUses.nothingNoImages', { scope });
+    ctx.streams.err.write(`${nothing}\n`);
   } else {
-    ctx.streams.err.write(`${t('workload.whoUses.nothingPartial', { image: what })}\n`);
+    ctx.streams.err.write(`${one !== undefined ? t('workload.whoUses.nothingPartial', { image: one }) : t('workload.whoUses.nothingPartialMany')}\n`);
   }
   if (o.namespace !== undefined) ctx.streams.err.write(`${t('workload.whoUses.namespaceOnly', { namespace: o.namespace })}\n`);
   if (unreadable !== undefined) {

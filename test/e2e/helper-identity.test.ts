@@ -30,7 +30,8 @@ after(async () => {
 function runHelper(clusterId: string | undefined): Promise<{ code: number | null; log: string }> {
   const tls = makeServingCert();
   const child = spawn(process.execPath, ['dist/helper.mjs', '--port', '0', '--metrics-port', '0', '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--kubeconfig', cp.kubeconfigPath, '--shutdown-delay', '0s'], {
-    env: { PATH: process.env['PATH'], HOME: tls.dir, UCLOUD_PUBLIC_KEY: 'hid-pub', UCLOUD_PRIVATE_KEY: 'hid-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_REGION: 'cn-bj2', ...(clusterId ? { UCLOUD_UK8S_CLUSTER_ID: clusterId } : {}) },
+    // A Chinese locale: the helper's log is read by log pipelines and stays English whatever the locale (issue #16).
+    env: { PATH: process.env['PATH'], HOME: tls.dir, LANG: 'zh_CN.UTF-8', LC_ALL: 'zh_CN.UTF-8', UCLOUD_PUBLIC_KEY: 'hid-pub', UCLOUD_PRIVATE_KEY: 'hid-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_REGION: 'cn-bj2', ...(clusterId ? { UCLOUD_UK8S_CLUSTER_ID: clusterId } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

@@ -171,6 +171,36 @@ test('who-uses: one image by its original name, all images, digest references, -
   assert.match(quiet.stderr, /Nothing uses .* in namespace/);
 });
 
+test('zh_CN: who-uses prints its table, summary and scope in Chinese; -o json|yaml|name are the same as in English', async () => {
+  const ZH = { LANG: 'zh_CN.UTF-8' };
+  const r = await cli(['who-uses', APP, '-n', ns], ZH);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout.split('\n')[0] ?? '', /^命名空间 +类型 +名称 +容器 +镜像 +状态$/);
+  assert.match(r.stdout, /^\S+ +Pod +plain +app +\S+app:v1-acc +Running|^\S+ +Pod +plain +app +\S+app:v1-acc +Pending/m);
+  const [summary, only, ...rest] = r.stderr.split('\n');
+  assert.match(summary ?? '', /^11 个容器正在使用 \S+app:v1-acc：5 个在 Pod 中（其中 1 个正在终止），6 个在工作负载的 Pod 模板中；其中 1 个无法确定.*（范围：命名空间 inuse-\S+）。$/);
+  assert.equal(only, `（仅限命名空间 ${ns}；不加 -n 时，who-uses 会在所有命名空间中查找）`);
+  assert.deepEqual(rest, ['']);
+  const wide = await cli(['who-uses', APP, '-n', ns, '-o', 'wide'], ZH);
+  assert.match(wide.stdout.split('\n')[0] ?? '', / +状态 +目标镜像$/);
+  const quiet = await cli(['who-uses', APP, '-n', quietNs], ZH);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.match(quiet.stderr, new RegExp(`^没有任何对象使用 \\S+app:v1-acc（范围：命名空间 ${quietNs}）。\n`));
+  const all = await cli(['who-uses', '-n', quietNs], ZH);
+  assert.match(all.stderr, new RegExp(`^没有任何对象使用已加速镜像的目标镜像（范围：命名空间 ${quietNs}）。\n`));
+
+  // What scripts read does not change with the language.
+  for (const args of [['-o', 'json'], ['-o', 'yaml'], ['-o', 'name']]) {
+    const [en, zh] = await Promise.all([cli(['who-uses', APP, '-n', ns, ...args]), cli(['who-uses', APP, '-n', ns, ...args], ZH)]);
+    assert.equal(zh.code, en.code, zh.stderr);
+    assert.ok(zh.stdout.length > 0);
+    assert.equal(zh.stdout, en.stdout, args.join(' '));
+  }
+  const both = await cli(['who-uses', '-A', '-n', ns], ZH);
+  assert.equal(both.code, 1);
+  assert.equal(both.stderr, '错误：--all-namespaces 和 --namespace 不能同时使用\n');
+});
+
 test('list -o wide counts users per image', async () => {
   const r = await cli(['list', '-o', 'wide']);
   assert.equal(r.code, 0, r.stderr);
@@ -242,6 +272,27 @@ test('a restricted user is refused, and told exactly what could not be listed', 
   const unused = wide.stdout.split('\n').find((l) => l.startsWith(`${REPO}/unused:1 `));
   assert.match(unused ?? '', /\s\?$/);
   assert.match(wide.stderr, /IN USE counts only what could be listed/);
+});
+
+test('zh_CN: a restricted user is told in Chinese what who-uses could not see and how to get a full answer; -o json|name unchanged', async () => {
+  // After the test above: carol may list in quietNs only.
+  const ZH = { LANG: 'zh_CN.UTF-8' };
+  const cp = await sharedControlPlane();
+  const file = kubeconfigRecording(kubeconfigYaml(cp, 'carol', cp.users['carol'] as string), CLUSTER);
+  const partial = await cli(['who-uses', `${REPO}/unused:1`], { KUBECONFIG: file, ...ZH });
+  assert.equal(partial.code, 5, partial.stderr);
+  assert.match(partial.stderr, /^在能列出的范围内没有找到使用 \S+unused:1-acc 的对象，但这不是全部：无法确定是否有对象在使用它。\n警告：扫描无法查看：\n {2}所有命名空间的 Pod：Error from server \(Forbidden\)/);
+  assert.match(partial.stderr, /^提示：请确认当前上下文有权在这些位置列出这些类型（例如 `kubectl auth can-i list cronjobs\.batch -n NAMESPACE`），然后重新运行 who-uses；在此之前结果不完整（退出码 5）$/m);
+  assert.doesNotMatch(partial.stderr, /Nothing|No use|could not see|Warning/);
+  for (const args of [['-o', 'json'], ['-o', 'name']]) {
+    const [en, zh] = await Promise.all([cli(['who-uses', `${REPO}/unused:1`, ...args], { KUBECONFIG: file }), cli(['who-uses', `${REPO}/unused:1`, ...args], { KUBECONFIG: file, ...ZH })]);
+    assert.equal(zh.code, 5, zh.stderr);
+    assert.equal(en.code, 5, en.stderr);
+    assert.equal(zh.stdout, en.stdout, args.join(' '));
+  }
+  const named = await cli(['who-uses', `${REPO}/unused:1`, '-o', 'name'], { KUBECONFIG: file, ...ZH });
+  assert.match(named.stderr, /^警告：扫描有 \d+ 个“类型\/命名空间”组合无法查看：列表可能不完整\n {2}所有命名空间的 Pod：/);
+  assert.match(named.stderr, /^提示：请确认当前上下文有权/m);
 });
 
 test('an unreachable cluster: who-uses and list -o wide say it is unknown and name the server; delete exits 5', async () => {

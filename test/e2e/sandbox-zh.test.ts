@@ -21,7 +21,11 @@ const KEPT = new Set(
     'json', 'yaml', 'wide', 'name', 'none', 'client', 'server', 'diff', 'true', 'false',
     'B', 'KiB', 'MiB', 'GiB', 'TiB', 'ms', 's', 'm', 'h', 'acc', 'nodeAffinity', 'affinity', 'image', 'containers', 'initContainers',
     ...COMMANDS.flatMap((c) => [c.name, ...c.aliases]),
-    'deploy', 'sts', 'ds', 'rs', 'cronjob', 'job', 'pod', 'rollout',
+    'po', 'deploy', 'sts', 'ds', 'rs', 'rc', 'cj', 'cronjob', 'job', 'pod', 'rollout',
+    // Names of products, protocols and API objects that Chinese technical writing keeps (GLOSSARY.md).
+    'Kubernetes', 'Bearer', 'ucloud-cli', 'profile', 'shell', 'bash', 'zsh', 'fish', 'tag', 'helper', 'cert-manager', 'Argo', 'CD', 'Prometheus',
+    'ServiceMonitor', 'NetworkPolicy', 'failurePolicy', 'Ignore', 'Fail', 'stdin', 'stdout', 'stderr', 'PEM', 'URL', 'HTTP', 'HTTPS',
+    'Ctrl-C', 'kind', 'init', 'caBundle', 'AcceleratedImage', 'AccelerationStatus', 'ImageUsage', 'Configuration', 'DoctorReport',
   ].map((w) => w.toLowerCase()),
 );
 
@@ -29,7 +33,7 @@ const KEPT = new Set(
 async function namesIn(sandbox: Sandbox): Promise<Set<string>> {
   const names = new Set<string>();
   const add = (v: unknown): void => {
-    if (typeof v === 'string') for (const w of v.split(/[^A-Za-z0-9]+/)) if (w !== '') names.add(w.toLowerCase());
+    if (typeof v === 'string') for (const w of [v, ...v.split(/[^A-Za-z0-9]+/)]) if (w !== '') names.add(w.toLowerCase());
   };
   const objects = await sandbox.sh('kubectl get pods,deploy,sts,ds,rs,jobs,cronjobs,nodes,ns -A -o json');
   assert.equal(objects.code, 0, objects.out);
@@ -53,13 +57,17 @@ async function namesIn(sandbox: Sandbox): Promise<Set<string>> {
 /** The Latin words of a line of human output that are neither kept words nor names: English left untranslated. */
 function englishIn(line: string, names: ReadonlySet<string>): string[] {
   const text = line
-    // `kubectl uimgacc unpatch …` and other commands quoted in a message.
-    .replace(/`[^`]*`/g, ' ')
+    // An example in --help: the command, then its explanation after two spaces or more.
+    .replace(/^\s*kubectl \S.*?(\s{2,}|$)/, ' ')
+    // The Kubernetes API server's own message, shown as it comes (kubectl does the same).
+    .replace(/\b\S+ "[^"]*" not found\b/g, ' ')
+    // `kubectl uimgacc unpatch …` and other commands quoted in a message, names quoted as the user typed them.
+    .replace(/`[^`]*`|"[^"]*"|“[^”]*”/g, ' ')
     // Flags, environment variables, and anything with the punctuation of a name, reference, address or number.
     .split(/[\s，。：；、（）“”‘’「」【】！？]+|[()[\]{}"',;!?]+/)
     .filter((tok) => !/^-{1,2}[A-Za-z]/.test(tok) && !/^[A-Z][A-Z0-9_]+=?/.test(tok) && !/[/:=_.@\d]/.test(tok))
     .join(' ');
-  return [...text.matchAll(/[A-Za-z]+/g)].map((m) => m[0]).filter((w) => !KEPT.has(w.toLowerCase()) && !names.has(w.toLowerCase()));
+  return [...text.matchAll(/[A-Za-z](?:[A-Za-z-]*[A-Za-z])?/g)].map((m) => m[0]).filter((w) => !KEPT.has(w.toLowerCase()) && !names.has(w.toLowerCase()));
 }
 
 /** The commands of README's "Try it" second shell, each with whether the README says it is refused (exit 3). */

@@ -1,15 +1,20 @@
 // The plugin's frame in Simplified Chinese: --help (yargs' words, our flags, groups, epilog, command list), usage
 // errors, completion descriptions; the locale order (LC_ALL, LC_MESSAGES, LANG); machine output that never changes.
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../cmd/main.ts';
 import { complete } from '../../cmd/completion.ts';
-import { useLanguage } from '../../lib/i18n/index.ts';
+import { t } from '../../lib/i18n/index.ts';
+import { inChinese } from '../helpers/language.ts';
 import { describeKubeError } from '../../lib/kube/errors.ts';
 import { parseDuration } from '../../lib/duration.ts';
+import { startProgress } from '../../cmd/progress.ts';
+import { SafeWritable } from '../../cmd/safe-text.ts';
+import { painterFor } from '../../cmd/colour.ts';
+import type { AccelerationState } from '../../lib/ucloud/acceleration.ts';
 
 const ZH = { LANG: 'zh_CN.UTF-8' };
 
@@ -48,16 +53,15 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<Run
   }
 }
 
-after(() => useLanguage('en'));
-
 describe('--help in Simplified Chinese', () => {
   it('top level: usage, command list, flag groups, flag descriptions, yargs words and the exit codes', async () => {
     const r = await run(['--help'], ZH);
     assert.equal(r.code, 0);
     for (const text of ['用法：kubectl uimgacc <命令> [选项]', '命令：', 'Kubernetes 选项：', 'UCloud 选项：', '选项：', '显示帮助信息', '[字符串]',
-      'kubeconfig 文件的路径', 'UCloud 地域，例如 cn-bj2', '退出码：0 成功', '查看镜像加速是否已开启', '[别名： get]']) {
+      'kubeconfig 文件的路径', 'UCloud 地域，例如 cn-bj2', '退出码：0 成功', '查看镜像加速是否已开启']) {
       assert.ok(r.out.includes(text), `${text} in:\n${r.out}`);
     }
+    assert.match(r.out, /\[别名[:：] ?get\]/);
     for (const english of ['Kubernetes flags:', 'UCloud flags:', 'Exit codes:', 'Show help', 'Path to the kubeconfig file', 'Show whether image acceleration']) {
       assert.ok(!r.out.includes(english), `no "${english}" in:\n${r.out}`);
     }
@@ -146,31 +150,25 @@ describe('machine output does not change with the language', () => {
   });
 
   it('Kubernetes errors are English unless a human view asks for the language (they also land in -o json)', async () => {
-    await useLanguage('zh-CN');
     const forbidden = Object.assign(new Error('HTTP 403'), { code: 403, body: JSON.stringify({ reason: 'Forbidden', message: 'pods is forbidden' }) });
-    assert.equal(describeKubeError(forbidden), 'Error from server (Forbidden): pods is forbidden');
     const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
-    assert.equal(describeKubeError(refused, 'https://10.0.0.1:6443'), 'The connection to the server 10.0.0.1:6443 was refused - did you specify the right host or port?');
-    const { t } = await import('../../lib/i18n/index.ts');
-    assert.equal(describeKubeError(forbidden, undefined, t), '服务器返回错误（Forbidden）：pods is forbidden');
-    assert.equal(describeKubeError(refused, 'https://10.0.0.1:6443', t), '到服务器 10.0.0.1:6443 的连接被拒绝：请确认主机和端口是否正确');
-    await useLanguage('en');
+    await inChinese(() => {
+      assert.equal(describeKubeError(forbidden), 'Error from server (Forbidden): pods is forbidden');
+      assert.equal(describeKubeError(refused, 'https://10.0.0.1:6443'), 'The connection to the server 10.0.0.1:6443 was refused - did you specify the right host or port?');
+      assert.equal(describeKubeError(forbidden, undefined, t), '服务器返回错误（Forbidden）：pods is forbidden');
+      assert.equal(describeKubeError(refused, 'https://10.0.0.1:6443', t), '到服务器 10.0.0.1:6443 的连接被拒绝：请确认主机和端口是否正确');
+    });
   });
 
   it('lib errors follow the language (durations)', async () => {
-    await useLanguage('zh-CN');
-    assert.throws(() => parseDuration('5x'), { message: '无效的时长“5x”：请使用带单位（ns、us、ms、s、m、h）的数字，例如 90s、10m 或 1h30m' });
-    await useLanguage('en');
+    await inChinese(() => assert.throws(() => parseDuration('5x'), { message: '无效的时长“5x”：请使用带单位（ns、us、ms、s、m、h）的数字，例如 90s、10m 或 1h30m' }));
     assert.throws(() => parseDuration('5x'), { message: 'invalid duration "5x": use a number with a unit (ns, us, ms, s, m, h), e.g. 90s, 10m or 1h30m' });
   });
 });
 
 describe('completion in Simplified Chinese', () => {
   it('command candidates carry Chinese descriptions', async () => {
-    await useLanguage('zh-CN');
-    const { candidates } = await complete(['st']);
-    assert.deepEqual(candidates, ['status\t查看镜像加速是否开启，以及哪些镜像已加速']);
-    await useLanguage('en');
+    assert.deepEqual((await inChinese(() => complete(['st']))).candidates, ['status\t查看镜像加速是否开启，以及哪些镜像已加速']);
     assert.deepEqual((await complete(['st'])).candidates, ['status\tShow whether acceleration is enabled and which images are accelerated']);
   });
 
@@ -186,5 +184,32 @@ describe('completion in Simplified Chinese', () => {
       });
     assert.equal(await complete(ZH), 'unpatch\t撤销 patch：恢复原始镜像\n:4\n');
     assert.equal(await complete({ LANG: 'zh_CN.UTF-8', LC_ALL: 'C' }), 'unpatch\tUndo patch: back to the original images\n:4\n');
+  });
+});
+
+describe('progress while waiting', () => {
+  const state: AccelerationState = {
+    clusterId: 'uk8s-abc', enabled: true, nfsReady: true, agentReady: false, status: 'Creating', error: undefined, images: [], imagesKnown: false, subnetId: undefined, nfsAddr: undefined,
+  };
+
+  it('the plain lines are Chinese, the status value stays as UCloud says it', async () => {
+    const err = sink();
+    await inChinese(async () => {
+      const progress = await startProgress({ out: sink().stream, err: err.stream, interactive: false }, '正在创建目标镜像');
+      progress.onProgress({ state, elapsedMs: 5000 });
+      progress.onProgress({ state, elapsedMs: 8000, readError: 'connect ETIMEDOUT\nmore' });
+    });
+    assert.equal(err.text(), '正在创建目标镜像\n  状态 Creating，NFS 已就绪，agent 尚未就绪（5s）\n  状态 Creating，NFS 已就绪，agent 尚未就绪，读取状态失败，正在重试：connect ETIMEDOUT（8s）\n');
+  });
+
+  it('the title is coloured only on a coloured stream, and the words are the same', async () => {
+    const raw = sink();
+    const coloured = new SafeWritable(raw.stream, await painterFor(raw.stream, { FORCE_COLOR: '1' }));
+    const progress = await startProgress({ out: sink().stream, err: coloured, interactive: false }, 'Creating');
+    progress.onProgress({ state, elapsedMs: 1000 });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(raw.text().startsWith('\u001b[36mCreating\u001b[39m\n'), JSON.stringify(raw.text()));
+    // eslint-disable-next-line no-control-regex -- removing the colour sequences to compare the words
+    assert.equal(raw.text().replace(/\u001b\[\d+m/g, ''), 'Creating\n  status Creating, NFS ready, agent not ready yet (1s)\n');
   });
 });

@@ -24,6 +24,9 @@ const SAMPLES: readonly ((m: Message) => string)[] = [
   (m) => `${m('common.warning')}${m('ucloud.retrying', { error: '…', attempt: 2, attempts: 4 })}`,
   (m) => `${m('common.error')}…`,
   (m) => m('view.unseen.allNamespaces', { kind: 'Pod', reason: 'Error from server (Forbidden): …' }).trim(),
+  (m) => m('cli.unknownFlag', { flag: '--foo' }),
+  (m) => m('cli.flagNeedsArgument', { flag: 'region' }),
+  (m) => m('cli.kube.refused', { host: '127.0.0.1:6443' }),
 ];
 
 function catalog(messages: Readonly<Record<string, string>>): Message {
@@ -216,6 +219,26 @@ test('the exit code tables list the same codes', () => {
   const english = codes(en, 'Exit codes');
   assert.deepEqual(english, ['0', '1', '3', '4', '5', '130 / 143']);
   assert.deepEqual(codes(zh, '退出码'), english);
+});
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped (full-width too), spaces to hyphens. */
+function anchor(heading: string): string {
+  return heading.toLowerCase().replace(/[^\p{L}\p{N}\p{M} _-]/gu, '').replace(/ /g, '-');
+}
+
+test('links to a section of either README (from both READMEs and the chart\'s) name a heading that exists', () => {
+  const anchors = new Map([EN, ZH].map((name) => [name, new Set(sections(read(name)).map((s) => anchor(s.heading)))]));
+  let links = 0;
+  for (const [file, base] of [[EN, ''], [ZH, ''], ['charts/uimgacc/README.md', '../../']] as const) {
+    for (const m of read(file).matchAll(/\]\(([^)#\s]*)#([^)\s]+)\)/g)) {
+      const target = m[1] === '' ? file : (m[1] ?? '').replace(base, '');
+      const known = anchors.get(target);
+      if (known === undefined) continue;
+      links++;
+      assert.ok(known.has(decodeURIComponent(m[2] ?? '')), `${file}: the link ${m[0]} names no heading of ${target}`);
+    }
+  }
+  assert.ok(links >= 3, 'the READMEs do link to their sections');
 });
 
 test('each README links to the other at its top', () => {

@@ -99,6 +99,8 @@ export default {
   'workload.write.lostRace': '{name} was changed by someone else each time between reading and writing it ({attempts} attempts); nothing was written',
   'workload.hint.lostRace': 'hint: retry once whatever is updating it (a controller, a deploy pipeline) has settled',
 
+  // As the apiserver words a missing object, for the workload read that found none.
+  'workload.notFound': '{resource} "{name}" not found',
   'workload.nodes.noServer': 'the kubeconfig context has no cluster server',
 
   // What patch and unpatch say. `what` of the cluster identity check ("refusing to …").
@@ -137,12 +139,13 @@ export default {
   // What who-uses says (its table and the lines about what the scan could not see come from the views).
   'workload.whoUses.scopeAll': 'all namespaces',
   'workload.whoUses.scopeNamespace': 'namespace {namespace}',
-  'workload.whoUses.allTargets': 'the accelerated images',
   'workload.whoUses.summary': '{summary} (in {scope}).',
   'workload.whoUses.summaryPartial': '{summary} (in what could be listed; more may use it where the scan could not see).',
   'workload.whoUses.nothing': 'Nothing uses {image} in {scope}.',
+  'workload.whoUses.nothingMany': 'Nothing uses the accelerated images in {scope}.',
   'workload.whoUses.nothingNoImages': 'Nothing uses any accelerated image (there are none) in {scope}.',
   'workload.whoUses.nothingPartial': 'No use of {image} found in what could be listed, which is not everything: it is unknown whether anything uses it.',
+  'workload.whoUses.nothingPartialMany': 'No use of the accelerated images found in what could be listed, which is not everything: it is unknown whether anything uses them.',
   'workload.whoUses.namespaceOnly': '(namespace {namespace} only; without -n, who-uses looks in all namespaces)',
   'workload.whoUses.incomplete': 'the scan could not see {n} kind/namespace combination(s): the list may be incomplete',
   'workload.whoUses.incompleteMachine': 'the scan could not see {n} kind/namespace combination(s) (see "unseen"): the list may be incomplete',
