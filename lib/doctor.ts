@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
 import { describeLabels, detectAccelerationLabels } from './affinity.ts';
-import type { ConfigResolver, Sourced } from './config/resolve.ts';
 import type { KubeAccess } from './kube/access.ts';
 import { describeKubeError } from './kube/errors.ts';
 import { OLDEST_SUPPORTED_KUBERNETES, kubernetesSupport } from './kube/support.ts';
@@ -9,7 +8,7 @@ import { getObject, listPages } from './kube/rawlist.ts';
 import { listNodes } from './nodes.ts';
 import type { AccelerationApi } from './ucloud/acceleration.ts';
 import { checkClusterIdentity, describeMismatch, mismatchAdvice } from './config/identity.ts';
-import { describeSource, describeSourced } from './config/resolve.ts';
+import { describeSource, describeSourced, type ConfigResolver, type Sourced } from './config/resolve.ts';
 import { currentLanguage, t, type MessageKey } from './i18n/index.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
