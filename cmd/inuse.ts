@@ -1,12 +1,12 @@
 import { UserError } from '../lib/errors.ts';
-import { InUseRefusal, inUseRefusal } from '../lib/inuse/guard.ts';
+import { InUseRefusal, inUseRefusal, type Translate } from '../lib/inuse/guard.ts';
 import { ALL_NAMESPACES, emptyScanResult, SCANNED_KINDS, scanImageUses, type ScanResult } from '../lib/inuse/scan.ts';
 import { describeKubeError, isKubeError } from '../lib/kube/errors.ts';
 import type { Context } from './context.ts';
 import { API_VERSION, unseenLines, usesTable } from './views.ts';
 import { printMachine, type OutputFormat } from './output.ts';
 import { exitCodeOf } from './errors.ts';
-import { t } from '../lib/i18n/index.ts';
+import { t, tEnglish } from '../lib/i18n/index.ts';
 import { writeStyled } from './safe-text.ts';
 
 /** What the in-use guard decided for delete/disable, with what the scan saw (undefined: no scan was needed). */
@@ -46,9 +46,11 @@ export async function guardInUse(ctx: Context, targets: readonly string[], what:
     // Cut short by --timeout or an interrupt: that is the answer, not "the cluster could not be read".
     if (ctx.signal.aborted) throw err;
     if (!(err instanceof UserError) && !isKubeError(err)) throw err;
-    const reason = err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl());
-    scan = unreadableScan(reason);
-    refusal = new InUseRefusal(what, (tr) => tr('operation.guard.unreadable', { reason }), [t('operation.guard.unreadableHint')], 'unverified');
+    // In English for the report's `unseen` (machine output), in the user's language for the refusal's message.
+    const failure = err;
+    const reason = (tr: Translate): string => (failure instanceof UserError ? failure.message : describeKubeError(failure, ctx.kube.serverUrl(), tr));
+    scan = unreadableScan(reason(tEnglish));
+    refusal = new InUseRefusal(what, (tr) => tr('operation.guard.unreadable', { reason: reason(tr) }), [t('operation.guard.unreadableHint')], 'unverified');
   }
   if (!refusal) return { proceed: true, forced: false, targets, scan };
   if (!force) return { proceed: false, refusal, targets, scan };

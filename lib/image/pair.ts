@@ -10,7 +10,7 @@ export interface ImagePair {
 
 /**
  * `ORIGINAL=TARGET`, as `patch --image` and `create` spell a pair (`=` never occurs in an image reference). Both
- * must be valid references; `what` names the argument in the error (a flag, or words in the user's language).
+ * must be valid references; `what` names the argument in the error (a flag or the argument's name in --help).
  */
 export function parseImagePair(text: string, what: string): ImagePair {
   const eq = text.indexOf('=');
@@ -28,7 +28,7 @@ export function parseImagePair(text: string, what: string): ImagePair {
  */
 export function parseCreateSpec(text: string): ImagePair {
   if (text.includes('=')) {
-    const pair = parseImagePair(text, t('operation.pair.what'));
+    const pair = parseImagePair(text, 'IMAGE');
     checkTarget(pair);
     return pair;
   }

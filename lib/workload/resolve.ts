@@ -1,3 +1,4 @@
+import { t } from '../i18n/index.ts';
 import type { KubeAccess } from '../kube/access.ts';
 import { getObject, KubeApiError, listPages } from '../kube/rawlist.ts';
 import { collectionPath, objectPath, type TemplateKindInfo, type NamedTarget, type Targets } from './kinds.ts';
@@ -20,7 +21,7 @@ export async function readWorkload(kube: KubeAccess, info: TemplateKindInfo, nam
   const obj = await getObject<Workload>(kube, objectPath(info, namespace, name));
   if (!obj) {
     const resource = info.group ? `${info.resource}.${info.group}` : info.resource;
-    throw new KubeApiError(404, JSON.stringify({ kind: 'Status', reason: 'NotFound', code: 404, message: `${resource} "${name}" not found` }));
+    throw new KubeApiError(404, JSON.stringify({ kind: 'Status', reason: 'NotFound', code: 404, message: t('workload.notFound', { resource, name }) }));
   }
   // Raw reads of a single object carry kind/apiVersion; keep them for -o output.
   obj.apiVersion ??= info.group ? `${info.group}/${info.version}` : info.version;

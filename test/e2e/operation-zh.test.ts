@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { kubeconfigYaml } from '../controlplane/controlplane.ts';
 import { sharedControlPlane, kubectlAdmin, uniqueNamespace } from '../controlplane/shared.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { kubeconfigRecording, runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
@@ -188,6 +189,25 @@ test('disable while the image list is hidden: could not verify (exit 5) in Chine
   assert.equal(zh.stdout, en.stdout);
   assert.match((JSON.parse(zh.stdout) as { refused: string }).refused, /^the accelerated images are not known right now \(the acceleration agent is not ready: /);
   assert.equal(sim.cluster(CLUSTER).Enable, true);
+});
+
+test('an in-use check that cannot read the cluster: could not verify (exit 5), the reason in Chinese, in English in -o json', async () => {
+  sim.setCluster(CLUSTER, { Enable: true, NfsReady: true, AgentReady: true, Status: 'Ready', Images: [USED, FREE] });
+  const cp = await sharedControlPlane();
+  // Nothing listens on port 1: every list fails to connect (a refused list is "unseen" instead, tested elsewhere).
+  const unreachable = kubeconfigRecording(kubeconfigYaml({ server: 'https://127.0.0.1:1', caData: cp.caData }, 'nobody', 'token'), CLUSTER);
+  const env = (lang: Record<string, string>): Record<string, string> => ({ ...lang, KUBECONFIG: unreachable });
+  const r = await cli(['delete', FREE.OriginalImage, '--dry-run'], env(ZH));
+  assert.equal(r.code, 5, r.stderr);
+  assert.match(r.stdout, /将被拒绝：在用检查无法读取集群：到服务器 127\.0\.0\.1:1 的连接被拒绝/);
+  assert.match(r.stderr, /^提示：请修正集群访问（--kubeconfig、--context），或在确定没有任何资源使用该镜像时使用 --force\n$/);
+  const zh = await cli(['delete', FREE.OriginalImage, '--dry-run', '-o', 'json'], env(ZH));
+  const en = await cli(['delete', FREE.OriginalImage, '--dry-run', '-o', 'json'], env(EN));
+  assert.equal(zh.code, 5);
+  assert.equal(zh.stdout, en.stdout);
+  const report = JSON.parse(zh.stdout) as { refused: string; unseen: { reason: string }[] };
+  assert.match(report.refused, /^the in-use check could not read the cluster: .*127\.0\.0\.1:1/);
+  assert.ok(report.unseen.length > 0 && report.unseen.every((u) => report.refused.endsWith(u.reason)), zh.stdout);
 });
 
 test('--help of create, delete, enable and disable is Chinese', async () => {

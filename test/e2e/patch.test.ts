@@ -328,6 +328,12 @@ test('zh_CN: patch and unpatch speak Chinese with their hints; -o output, the di
   }
   const dry = await cli(['patch', 'deploy/web-zh', '--dry-run=server'], ZH);
   assert.match(dry.stdout, /^deployment\.apps\/web-zh 将切换到目标镜像（服务端试运行）$/m);
+  // The outcome in colour when asked for, the word still there; -o output never coloured.
+  const coloured = await cli(['patch', 'deploy/web-zh', '--dry-run=client'], { ...ZH, FORCE_COLOR: '1' });
+  const ESC = '\u001b';
+  assert.ok(coloured.stdout.includes(`${ESC}[32mdeployment.apps/web-zh 将切换到目标镜像（试运行）${ESC}[39m\n`), coloured.stdout);
+  assert.ok(!(await cli(['patch', 'deploy/web-zh', '--dry-run=client', '-o', 'yaml'], { ...ZH, FORCE_COLOR: '1' })).stdout.includes(ESC));
+  assert.ok(!dry.stdout.includes(ESC), 'no colour into a pipe');
 
   const zh = await cli(['patch', 'deploy/web-zh'], ZH);
   assert.equal(zh.code, 0, zh.stderr);

@@ -6,7 +6,7 @@ import { useLanguage } from '../../lib/i18n/index.ts';
 import { inUseRefusal, summarizeUses } from '../../lib/inuse/guard.ts';
 import { SCANNED_KINDS, type ImageUse, type ScanResult } from '../../lib/inuse/scan.ts';
 import { checkCreate, requireTimeLeft } from '../../lib/operations.ts';
-import { parseImageList } from '../../lib/image/pair.ts';
+import { parseCreateSpec, parseImageList } from '../../lib/image/pair.ts';
 import type { AccelerationState } from '../../lib/ucloud/acceleration.ts';
 
 const U = 'uhub.service.ucloud.cn/team';
@@ -56,4 +56,6 @@ test('operation rules refuse in Chinese with their hint', () => {
   assert.throws(() => checkCreate({ ...state, enabled: false }, { originalImage: `${U}/b:1`, targetImage: `${U}/b:1-acc` }), /^UserError: 集群 uk8s-unit0001 未开启镜像加速$/);
   assert.throws(() => requireTimeLeft(0, 'X'), (err: Error & { details?: string[] }) => err.details?.[0] === '提示：未发送任何请求；请使用更长的 --timeout 重新运行');
   assert.throws(() => parseImageList(`${U}/a:1\n${U}/B:1\n`, '标准输入'), /^UserError: 标准输入，第 2 行：/);
+  assert.throws(() => parseCreateSpec(`${U}/a:1=b=c`), /^UserError: 无效的 IMAGE ".*"：请使用 ORIGINAL=TARGET$/);
+  assert.throws(() => parseCreateSpec(`${U}/a:1=${U}/a:1`), /^UserError: 目标镜像 .* 与原始镜像相同；/);
 });

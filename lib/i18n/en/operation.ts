@@ -163,7 +163,6 @@ export default {
 
   // lib/image/pair.ts
   'operation.pair.invalid': 'invalid {what} "{text}": use ORIGINAL=TARGET',
-  'operation.pair.what': 'image pair',
   'operation.pair.digestOnly': '{image} is pinned by digest only, so no target image can be derived from its tag: name one, e.g. `kubectl uimgacc create {image}=REPO:TAG-acc`',
   'operation.pair.targetDigest': 'target image {target} must be a tag, not a digest: UCloud publishes it under that tag',
   'operation.pair.targetSame': 'target image {target} is the original image; pick another tag (default: tag + "-acc")',

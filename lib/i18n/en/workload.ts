@@ -99,6 +99,8 @@ export default {
   'workload.write.lostRace': '{name} was changed by someone else each time between reading and writing it ({attempts} attempts); nothing was written',
   'workload.hint.lostRace': 'hint: retry once whatever is updating it (a controller, a deploy pipeline) has settled',
 
+  // As the apiserver words a missing object, for the workload read that found none.
+  'workload.notFound': '{resource} "{name}" not found',
   'workload.nodes.noServer': 'the kubeconfig context has no cluster server',
 
   // What patch and unpatch say. `what` of the cluster identity check ("refusing to …").

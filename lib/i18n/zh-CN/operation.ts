@@ -2,7 +2,7 @@ import type { Translation } from '../index.ts';
 import type en from '../en/operation.ts';
 
 export default {
-  'operation.create.describe.image': 'ORIGINAL（目标镜像为其 tag 加 "-acc"）或 ORIGINAL=TARGET；指定多个时依次加速',
+  'operation.create.describe.image': 'ORIGINAL（目标镜像为其版本号加上 "-acc"）或 ORIGINAL=TARGET；指定多个时依次加速',
   'operation.create.describe.filename': '从 FILE 读取镜像，每行一个，格式同 IMAGE（- 表示标准输入；# 开始注释）',
   'operation.create.describe.from': 'TYPE/NAME：为该工作负载（位于 -n 指定的命名空间）所用、尚未加速的镜像创建目标镜像（deploy、sts、ds、rs、rc、cj、job、pod）',
   'operation.create.describe.wait': '先等待正在进行的操作结束，再等待每个镜像加速变为 Ready（--no-wait 立即返回，且有其他操作进行时拒绝执行）',
@@ -54,7 +54,7 @@ export default {
 
   'operation.enable.describe.nfsAddr': '集群所在 VPC 中的 UFS/NFS 挂载地址（默认：环境变量 NFS_ADDR 或凭证 Secret）',
   'operation.enable.describe.subnetId':
-    'NFS 挂载所用的子网（默认：环境变量 SUBNET_ID、凭证 Secret，或 ConfigMap kube-system/uk8sconfig 中集群自身的子网，此时会在 stderr 上说明）',
+    'NFS 挂载所用的子网（默认：环境变量 SUBNET_ID、凭证 Secret，或 ConfigMap kube-system/uk8sconfig 中集群自身的子网，此时会在标准错误输出中说明）',
   'operation.enable.describe.uhubUsername':
     '具有推送权限的 UHub 用户（默认：环境变量 UHUB_USERNAME 或凭证 Secret）；密码来自 UHUB_PASSWORD 或 Secret，不能通过参数传入',
   'operation.enable.describe.wait': '先等待正在进行的关闭操作结束，再等待 NFS 和镜像加速 agent 就绪（--no-wait 立即返回）',
@@ -147,8 +147,7 @@ export default {
   'operation.state.agentNotReady': '，agent 未就绪',
   'operation.state.error': '，错误：{error}',
 
-  'operation.pair.invalid': '无效的{what} "{text}"：请使用 ORIGINAL=TARGET',
-  'operation.pair.what': '镜像对',
+  'operation.pair.invalid': '无效的 {what} "{text}"：请使用 ORIGINAL=TARGET',
   'operation.pair.digestOnly': '{image} 仅以 digest 指定，无法从 tag 推导目标镜像：请指定一个，例如 `kubectl uimgacc create {image}=REPO:TAG-acc`',
   'operation.pair.targetDigest': '目标镜像 {target} 必须是 tag，不能是 digest：UCloud 以该 tag 发布它',
   'operation.pair.targetSame': '目标镜像 {target} 与原始镜像相同；请换一个 tag（默认：tag 加 "-acc"）',

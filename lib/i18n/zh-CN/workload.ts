@@ -8,9 +8,9 @@ export default {
   'workload.flag.selector.unpatch': '标签选择器：将 TYPE 类型中所有匹配的工作负载恢复为原始镜像，例如 -l app=web',
   'workload.flag.all.patch': '将命名空间中所有 TYPE 类型的工作负载切换到目标镜像',
   'workload.flag.all.unpatch': '将命名空间中所有 TYPE 类型的工作负载恢复为原始镜像',
-  'workload.flag.fieldManager': '用于跟踪字段归属的管理器（field manager）名称',
+  'workload.flag.fieldManager': '用于跟踪字段归属的管理器名称',
   'workload.flag.dryRun': 'none|client|server：client 只打印将要做的修改，不发送；server 以 dryRun=All 发送（执行准入和校验，但不保存任何内容）',
-  'workload.flag.diff': '以 unified diff 格式打印 Pod 模板的变化（与 --dry-run 一起使用时：将要做的修改）',
+  'workload.flag.diff': '以 diff -u 的格式打印 Pod 模板的变化（与 --dry-run 一起使用时：将要做的修改）',
   'workload.flag.output': '输出格式：json|yaml|name（默认：每个工作负载一行）',
   'workload.flag.container': '只修改这些容器或 init 容器（可重复）',
   'workload.flag.image': 'ORIGINAL=TARGET：使用这对镜像，而不是 UCloud 列出的镜像加速记录（可重复）',
@@ -92,6 +92,7 @@ export default {
   'workload.write.lostRace': '每次在读取和写入 {name} 之间，它都被别人改动了（共尝试 {attempts} 次）；没有写入任何内容',
   'workload.hint.lostRace': '提示：请等正在更新它的组件（控制器、部署流水线）稳定后重试',
 
+  'workload.notFound': '找不到 {resource}“{name}”',
   'workload.nodes.noServer': 'kubeconfig 的当前上下文没有集群服务器地址',
 
   'workload.identity.patch': '修改工作负载',
