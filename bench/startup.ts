@@ -1,7 +1,8 @@
 // Start-up time of the quick paths (`--help`, `version --client`, completion) and of `status` against the UCloud
-// simulator, for the npm build and for the single executable (with its V8 start-up snapshot), each compared in the same
-// run with `node -e 0` on the same Node and with `kubectl version --client`; plus which bundle files each npm command
-// loads (the Kubernetes client must not be among them).
+// simulator, for the npm build and for the single executable, each compared in the same run with `node -e 0` on the
+// same Node and with `kubectl version --client`; `--help` and `version --client` also in Simplified Chinese
+// (LANG=zh_CN.UTF-8: a start pays only for the language it uses); plus which bundle files each npm command loads (the
+// Kubernetes client must not be among them, nor the Chinese catalog in English).
 //
 //   npm run bench:startup [-- --runs=25 --sea=PATH]     PATH: a single executable; default: `npm run package -- --host`
 //   ... --before-npm=DIR --before-sea=PATH               also time an older npm build (a checkout with dist/ and bin/)
@@ -18,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './lib.ts';
 import { flattenParams, signParams } from '../lib/ucloud/signature.ts';
+import { zhCN } from '../lib/i18n/zh-CN/index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
@@ -34,6 +36,15 @@ const TRACE = `data:text/javascript,${encodeURIComponent(
 export function kubeChunks(dist = DIST): Set<string> {
   const dir = join(dist, 'chunks');
   return new Set(readdirSync(dir).filter((f) => f.endsWith('.mjs') && readFileSync(join(dir, f), 'utf8').includes('attributeTypeMap')).map((f) => join(dir, f)));
+}
+
+/** Chunks of the bundle that hold the Simplified Chinese catalog. */
+export function chineseChunks(dist = DIST): Set<string> {
+  const dir = join(dist, 'chunks');
+  // esbuild writes non-ASCII characters as \uXXXX escapes.
+  const escape = (m: string): string => m.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+  const messages = Object.values(zhCN).filter((m) => m.length >= 3 && /[\u0100-\uffff]/.test(m)).map(escape);
+  return new Set(readdirSync(dir).filter((f) => f.endsWith('.mjs') && messages.some((m) => readFileSync(join(dir, f), 'utf8').includes(m))).map((f) => join(dir, f)));
 }
 
 /** The bundle files a command loads. */
@@ -116,6 +127,8 @@ function packageHost(): { path: string; cleanup: () => void } {
   return { path: join(out, 'kubectl-uimgacc'), cleanup: () => rmSync(out, { recursive: true, force: true }) };
 }
 
+const ZH = { LANG: 'zh_CN.UTF-8' };
+
 function npmCases(build: string, dir: string, simEnv: Record<string, string>): Case[] {
   const cli = join(dir, 'bin', 'kubectl-uimgacc.mjs');
   const comp = join(dir, 'bin', 'kubectl_complete-uimgacc.mjs');
@@ -125,6 +138,8 @@ function npmCases(build: string, dir: string, simEnv: Record<string, string>): C
     { build, name: 'version --client', cmd: process.execPath, argv: [cli, 'version', '--client'], goal: 'node', dist },
     { build, name: 'completion (patch --d)', cmd: process.execPath, argv: [comp, 'patch', '--d'], goal: 'node', dist },
     { build, name: 'status (simulator)', cmd: process.execPath, argv: [cli, 'status'], env: simEnv, dist },
+    { build, name: '--help (zh_CN)', cmd: process.execPath, argv: [cli, '--help'], env: ZH, goal: 'node', dist },
+    { build, name: 'version --client (zh_CN)', cmd: process.execPath, argv: [cli, 'version', '--client'], env: ZH, goal: 'node', dist },
   ];
 }
 
@@ -134,6 +149,8 @@ function seaCases(build: string, sea: string, simEnv: Record<string, string>): C
     { build, name: 'version --client', cmd: sea, argv: ['version', '--client'], goal: 'kubectl' },
     { build, name: 'completion (patch --d)', cmd: sea, argv: ['__complete', 'patch', '--d'], goal: 'kubectl' },
     { build, name: 'status (simulator)', cmd: sea, argv: ['status'], env: simEnv, goal: 'api' },
+    { build, name: '--help (zh_CN)', cmd: sea, argv: ['--help'], env: ZH, goal: 'kubectl' },
+    { build, name: 'version --client (zh_CN)', cmd: sea, argv: ['version', '--client'], env: ZH, goal: 'kubectl' },
   ];
 }
 
@@ -172,16 +189,19 @@ if (import.meta.main) {
   const node0 = times[0] ?? 1;
   const kubectl = times[1] ?? 1;
   const heavy = new Map<string, Set<string>>();
+  const chinese = new Map<string, Set<string>>();
   const rows = cases.map((c, i) => {
     const ms = times[i] ?? 0;
     const files = traces[i];
     const chunks = c.dist ? (heavy.get(c.dist) ?? heavy.set(c.dist, kubeChunks(c.dist)).get(c.dist)) : undefined;
     const kube = files && chunks ? (files.some((f) => chunks.has(f)) ? 'YES' : 'no') : '-';
+    const zh = c.dist ? (chinese.get(c.dist) ?? chinese.set(c.dist, chineseChunks(c.dist)).get(c.dist)) : undefined;
+    const catalog = files && zh ? (files.some((f) => zh.has(f)) ? 'yes' : 'no') : '-';
     const limit = c.goal === 'node' ? 2 * node0 : c.goal === 'kubectl' ? 0.9 * kubectl : c.goal === 'api' ? 2 * node0 + rtt : undefined;
     const goal = limit === undefined ? '-' : `${c.goal === 'node' ? '≤ 2× node' : c.goal === 'kubectl' ? '≤ 0.9× kubectl' : '≤ 2× node + API'} (${limit.toFixed(0)} ms): ${ms <= limit ? 'met' : 'missed'}`;
-    return [c.name, c.build, ms.toFixed(1), (ms / node0).toFixed(2) + '×', (ms / kubectl).toFixed(2) + '×', goal, files ? String(files.length) : '-', kube];
+    return [c.name, c.build, ms.toFixed(1), (ms / node0).toFixed(2) + '×', (ms / kubectl).toFixed(2) + '×', goal, files ? String(files.length) : '-', kube, catalog];
   });
-  const head = ['command', 'build', 'median ms', '× node -e 0', '× kubectl version --client', 'goal', 'bundle files', 'client-node loaded'];
+  const head = ['command', 'build', 'median ms', '× node -e 0', '× kubectl version --client', 'goal', 'bundle files', 'client-node loaded', 'zh-CN catalog loaded'];
   process.stdout.write(`Node ${process.version}, ${runs} interleaved runs each (median), ${cpus().length} CPUs, load average ${load} at the start; UCloud API round trip (new connection, simulator): ${rtt.toFixed(1)} ms\n\n`);
   process.stdout.write(`| ${head.join(' | ')} |\n|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|\n`);
   for (const r of rows) process.stdout.write(`| ${r.join(' | ')} |\n`);

@@ -3,7 +3,6 @@
 // names and aliases come from the command registry (which loads no command module), the flags are a static table (a
 // unit test keeps it in step with the yargs builders), and the cluster/UCloud look-ups are injected, loaded lazily by
 // complete-entry.ts only when a dynamic candidate is asked for.
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -244,7 +243,8 @@ export function cacheKey(flags: SeenFlags, env: NodeJS.ProcessEnv, currentContex
     flags: relevant.map((k) => flags[k] ?? ''),
     env: ['KUBECONFIG', 'UCLOUD_UK8S_CLUSTER_ID', 'UCLOUD_REGION', 'UCLOUD_PROJECT_ID', 'UCLOUD_API_BASE_URL', 'UCLOUD_PROFILE'].map((k) => env[k] ?? ''),
   };
-  return createHash('sha256').update(JSON.stringify(selection)).digest('hex').slice(0, 16);
+  // node:crypto is loaded only here: loading it costs every TAB more than completing its words.
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(JSON.stringify(selection)).digest('hex').slice(0, 16);
 }
 
 interface CacheFile {

@@ -4,9 +4,11 @@
 //   npm run package                          all five platforms into out/release/, regenerates ./krew-manifest.yaml
 //   npm run package -- --host                only this machine's platform (tests, quick checks)
 //   npm run package -- --platforms=linux/arm64,windows/amd64 --out=DIR
-//   npm run package -- --host --no-snapshot  without the V8 start-up snapshot (compare, or rule it out)
+//   npm run package -- --host --plain        without code caches and prerendered output (compare, or rule them out)
+//   UIMGACC_KEEP_WORK=1 npm run package …    keeps out/…/.work: the bundled programs, code caches, prerendered outputs
 //
-// The executable for the platform that builds carries a V8 start-up snapshot (see Startup below); the others cannot.
+// The executable for the platform that builds is prepared (code caches, prerendered `--help` and `version --client`,
+// see Startup below); the others cannot be.
 //
 // A full release (no --host or --platforms) also packages the chart into out/charts/ and builds the helper image into
 // out/image/ (scripts/chart.ts, scripts/image.ts; `--no-image` leaves the image out).
@@ -18,11 +20,15 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { Script } from 'node:vm';
 import { build, type Plugin } from 'esbuild';
 import { lazyStringWidth, yargsAssert, yargsPatches } from './esbuild-plugins.ts';
+import { ASSET, cacheAsset, type PrerenderedTable } from './sea-assets.ts';
+import { LANGUAGES } from '../lib/i18n/index.ts';
+import { en } from '../lib/i18n/en/index.ts';
+import { zhCN } from '../lib/i18n/zh-CN/index.ts';
+import { YARGS_ZH_CN } from '../cmd/yargs-zh.ts';
 import { rcodesignBinary } from '../test/controlplane/testbin.ts';
 import { packageChart } from './chart.ts';
 import { buildImage } from './image.ts';
@@ -102,15 +108,10 @@ function commitId(): string {
   }
 }
 
-const KUBE_ASSET = 'kube.cjs';
-const KUBE_CACHE_ASSET = 'kube.cache';
-/** The asset wrapped as CommonJS wraps a file; the loader and the code cache must use the very same text. */
-const KUBE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'] as const;
-
 /**
- * In the single executable, @kubernetes/client-node (most of the bundle) is a SEA asset that is compiled when a command
- * first needs the cluster: V8 reads the main script at every start, and `--help`, `version --client` and completion
- * should not pay for 17 MB they never run. A code cache for the asset, where one could be made, skips its compilation.
+ * In the single executable, @kubernetes/client-node (most of the code) is a program asset of its own (kube.cjs),
+ * compiled when a command first needs the cluster: `--help`, `version --client`, completion and the UCloud-only
+ * commands never pay for it.
  */
 const kubeClientAsset: Plugin = {
   name: 'kube-client-asset',
@@ -118,24 +119,15 @@ const kubeClientAsset: Plugin = {
     b.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({ path: 'client-node', namespace: 'kube-client-asset' }));
     b.onLoad({ filter: /.*/, namespace: 'kube-client-asset' }, () => ({
       loader: 'js',
-      contents: `const sea = require('node:sea');
-const { Script } = require('node:vm');
-const { createRequire } = require('node:module');
-const { dirname } = require('node:path');
-let cachedData;
-try { cachedData = Buffer.from(sea.getAsset(${JSON.stringify(KUBE_CACHE_ASSET)})); } catch { cachedData = undefined; }
-const source = ${JSON.stringify(KUBE_WRAPPER[0])} + sea.getAsset(${JSON.stringify(KUBE_ASSET)}, 'utf8') + ${JSON.stringify(KUBE_WRAPPER[1])};
-const loaded = { exports: {} };
-new Script(source, { filename: ${JSON.stringify(KUBE_ASSET)}, cachedData }).runInThisContext()(loaded.exports, createRequire(process.execPath), loaded, process.execPath, dirname(process.execPath));
-module.exports = loaded.exports;
-`,
+      resolveDir: import.meta.dirname,
+      contents: `module.exports = require('./sea-assets.ts').loadProgram(${JSON.stringify(ASSET.kube)});`,
     }));
   },
 };
 
 /**
- * `import('node:http')` stays a real dynamic import in a CommonJS bundle, and code deserialized from a start-up snapshot
- * cannot import (it fails with "Not supported"): turn dynamic imports of built-in modules into require().
+ * A program asset runs as a plain script (node:vm), where a dynamic import() is not supported: turn dynamic imports
+ * of built-in modules into require().
  */
 const builtinDynamicImport: Plugin = {
   name: 'builtin-dynamic-import',
@@ -146,10 +138,9 @@ const builtinDynamicImport: Plugin = {
 };
 
 /**
- * node:http and node:https cannot be part of a V8 start-up snapshot (building it aborts with "CheckGlobalAndEternalHandles
- * failed"), and modules that import them are evaluated into the snapshot (scripts/sea-entry.ts). They get a stand-in
- * whose exports (`request`, `Agent`, `globalAgent`…) require the real module the first time one is called, constructed
- * or read.
+ * node:http and node:https get a stand-in whose exports (`request`, `Agent`, `globalAgent`…) require the real module
+ * the first time one is called, constructed or read: modules that import them are evaluated by commands that never
+ * make a request (`version --client`, usage errors).
  */
 const lazyHttp: Plugin = {
   name: 'lazy-http',
@@ -187,62 +178,109 @@ const COMMON = {
   logLevel: 'warning',
 } as const;
 
+/** The bundled main script and program assets, in the work directory. */
+interface Bundled {
+  readonly main: string;
+  /** Program asset name → file. */
+  readonly programs: Readonly<Record<string, string>>;
+}
+
 /**
  * SEA runs one CommonJS script (plus assets); ESM-only dependencies read import.meta.url, which CommonJS lacks: shim it.
- * Writes the main script and the Kubernetes client asset into `work`.
+ * Writes the main script and the program assets (scripts/sea-assets.ts) into `work`.
  */
-async function bundle(work: string): Promise<{ script: string; kube: string }> {
-  const script = join(work, `${NAME}.cjs`);
-  const kube = join(work, KUBE_ASSET);
-  const importMetaUrl = { define: { 'import.meta.url': '__uimgacc_import_meta_url' }, banner: { js: "const __uimgacc_import_meta_url = require('url').pathToFileURL(__filename).href;" } };
+async function bundle(work: string): Promise<Bundled> {
+  // A getter: only yargs reads it, and completion should not pay for building the URL.
+  const importMetaUrl = { define: { 'import.meta.url': '__uimgacc_import_meta.url' }, banner: { js: "const __uimgacc_import_meta = { get url() { return require('url').pathToFileURL(__filename).href; } };" } };
+  const define = { ...importMetaUrl.define, UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commitId()) };
+  const plugins = [lazyStringWidth, yargsAssert, yargsPatches, kubeClientAsset, builtinDynamicImport, lazyHttp];
+  const main = join(work, `${NAME}.cjs`);
+  const programs: Record<string, string> = { [ASSET.cli]: join(work, ASSET.cli), [ASSET.completion]: join(work, ASSET.completion), [ASSET.kube]: join(work, ASSET.kube) };
+  const entries = { [ASSET.cli]: 'scripts/sea-cli.ts', [ASSET.completion]: 'scripts/sea-complete.ts' };
+  const metafile = await build({ ...COMMON, entryPoints: [join(ROOT, 'scripts/sea-entry.ts')], outfile: main, define, metafile: true });
+  // The main script is compiled at every start: only the few small modules that choose what to run belong in it.
+  const inputs = Object.entries(metafile.metafile.outputs[relative(process.cwd(), main)]?.inputs ?? {}).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f).filter((f) => !/^(scripts\/sea-(entry|assets)|cmd\/colour|lib\/i18n\/(index|en\/.*))\.ts$/.test(f));
+  if (inputs.length > 0) throw new Error(`the main script of the single executable must stay small, but it includes ${inputs.join(', ')}`);
+  for (const [asset, entry] of Object.entries(entries)) {
+    await build({ ...COMMON, entryPoints: [join(ROOT, entry)], outfile: programs[asset] ?? '', define, banner: importMetaUrl.banner, plugins });
+  }
   await build({
     ...COMMON,
-    entryPoints: [join(ROOT, 'scripts/sea-entry.ts')],
-    outfile: script,
-    define: { ...importMetaUrl.define, UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commitId()) },
-    banner: importMetaUrl.banner,
-    plugins: [lazyStringWidth, yargsAssert, yargsPatches, kubeClientAsset, builtinDynamicImport, lazyHttp],
-  });
-  await build({
-    ...COMMON,
-    stdin: { contents: "module.exports = require('@kubernetes/client-node');", resolveDir: ROOT, loader: 'js', sourcefile: KUBE_ASSET },
-    outfile: kube,
+    stdin: { contents: "module.exports = require('@kubernetes/client-node');", resolveDir: ROOT, loader: 'js', sourcefile: ASSET.kube },
+    outfile: programs[ASSET.kube],
     ...importMetaUrl,
   });
-  return { script, kube };
+  return { main, programs };
 }
 
-/** V8's code cache for the asset, made by this Node: valid only in a binary of the same Node version. */
-function kubeCodeCache(work: string, kube: string): string {
-  const file = join(work, KUBE_CACHE_ASSET);
-  const source = KUBE_WRAPPER[0] + readFileSync(kube, 'utf8') + KUBE_WRAPPER[1];
-  const script = new Script(source, { filename: KUBE_ASSET });
-  // Run it once so that the functions its initialisation calls are compiled and cached too.
-  const loaded = { exports: {} };
-  (script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void)(loaded.exports, createRequire(kube), loaded, kube, work);
-  writeFileSync(file, script.createCachedData());
-  return file;
+/** Runs build-time steps in a program (scripts/sea-rehearse.ts) with the given Node, in an empty environment. */
+function rehearse(node: string, program: string, steps: readonly string[]): Record<string, unknown> {
+  const result = `${program}.${steps.join('+').replace(/[^\w+-]/g, '_')}.json`;
+  try {
+    execFileSync(node, [join(ROOT, 'scripts/sea-rehearse.ts'), program, result, ...steps], { cwd: dirname(program), env: { HOME: join(dirname(program), 'no-home') }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  } catch (err) {
+    throw new Error(`rehearsing ${program.split(/[\\/]/).at(-1)} (${steps.join(' ')}) failed:\n${String((err as { stderr?: unknown }).stderr ?? err)}`, { cause: err });
+  }
+  return JSON.parse(readFileSync(result, 'utf8')) as Record<string, unknown>;
+}
+
+/** A character V8 cannot keep in a one-byte string. */
+const TWO_BYTE = /[\u0100-\uffff]/;
+
+/**
+ * Messages only Simplified Chinese has: the catalog and yargs' words, less any text English has too, and less the
+ * shortest (two or four bytes, such as the list separator, occur by chance in any binary).
+ */
+const ENGLISH = new Set<string>(Object.values(en));
+const CHINESE = [...Object.values(zhCN), ...Object.values(YARGS_ZH_CN)].filter((m) => m.length >= 3 && TWO_BYTE.test(m) && !ENGLISH.has(m));
+
+/**
+ * Which of `strings` a V8 code cache holds. A function's string constants are in the cache only if the function was
+ * compiled before the cache was made (V8 writes strings with a character above U+00FF as UTF-16LE); a function never
+ * run is in it as a position in the source, without its constants.
+ */
+export function stringsInCodeCache(cache: Buffer, strings: readonly string[]): string[] {
+  return strings.filter((s) => TWO_BYTE.test(s) && cache.includes(Buffer.from(s, 'utf16le')));
 }
 
 /**
- * How an executable starts. A V8 start-up snapshot and V8 code caches are only valid in a binary identical to the
- * Node that made them, and V8 cannot make them for another platform: they are made where the target's Node binary is
- * the very Node running this script (`npm run package` on linux/amd64 makes linux/amd64 with a snapshot; run it on a
- * darwin/arm64 machine, with the same Node version, for a darwin/arm64 one). Other targets evaluate the main script
- * at every start, as Node's SEA guide describes for cross-building.
- * - snapshot: the main script ran at build time (scripts/sea-entry.ts); the heap it left is deserialized at start.
- * - code-cache: no snapshot (`--no-snapshot`), but the main script's compiled code is cached.
- * - plain: cross-built.
+ * Code caches and prerendered outputs, made by this Node (valid only in a binary of the same Node): the command line
+ * prerenders in English, then rehearses and leaves its cache, and prerenders each other language in a fresh process
+ * — a catalog evaluated before the cache was made would be deserialized by every start.
  */
-export type Startup = 'snapshot' | 'code-cache' | 'plain';
+function prepare(work: string, bundled: Bundled): Record<string, string> {
+  const cli = bundled.programs[ASSET.cli] ?? '';
+  const table: PrerenderedTable = { en: rehearse(process.execPath, cli, ['prerender:en', 'rehearse', 'cache'])['prerender:en'] as PrerenderedTable['en'] };
+  for (const language of LANGUAGES.filter((l) => l !== 'en')) table[language] = rehearse(process.execPath, cli, [`prerender:${language}`])[`prerender:${language}`] as PrerenderedTable['en'];
+  rehearse(process.execPath, bundled.programs[ASSET.completion] ?? '', ['rehearse', 'cache']);
+  for (const program of [cli, bundled.programs[ASSET.completion] ?? '']) {
+    const held = stringsInCodeCache(readFileSync(cacheAsset(program)), CHINESE);
+    if (held.length > 0) throw new Error(`the code cache of ${basename(program)} holds ${held.length} Simplified Chinese messages (e.g. "${held[0]}"): English starts would deserialize a catalog they do not use`);
+  }
+  rehearse(process.execPath, bundled.programs[ASSET.kube] ?? '', ['cache']);
+  const prerendered = join(work, ASSET.prerendered);
+  writeFileSync(prerendered, JSON.stringify(table));
+  const assets: Record<string, string> = { [ASSET.prerendered]: prerendered };
+  for (const file of Object.values(bundled.programs)) assets[cacheAsset(basename(file))] = cacheAsset(file);
+  return assets;
+}
 
-function makeBlob(work: string, script: string, kube: string, version: string, startup: Startup): string {
+/**
+ * How an executable starts. V8 code caches are only valid in a binary identical to the Node that made them, and the
+ * prerendered `version` names that Node: they are made where the target's Node binary is the very Node running this
+ * script (`npm run package` on linux/amd64 prepares linux/amd64; run it on a darwin/arm64 machine, with the same Node
+ * version, for a darwin/arm64 one). Other targets compile their programs from source at every start.
+ * - prepared: code caches of the programs, prerendered `--help` and `version --client`.
+ * - plain: cross-built (or `--plain`).
+ */
+export type Startup = 'prepared' | 'plain';
+
+function makeBlob(work: string, bundled: Bundled, version: string, startup: Startup): string {
   const blob = join(work, `sea-${version}-${startup}.blob`);
   if (existsSync(blob)) return blob;
   const config = join(work, `sea-${version}-${startup}.json`);
-  const assets: Record<string, string> = { [KUBE_ASSET]: kube };
-  if (startup !== 'plain') assets[KUBE_CACHE_ASSET] = kubeCodeCache(work, kube);
-  writeFileSync(config, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useSnapshot: startup === 'snapshot', useCodeCache: startup === 'code-cache', assets }));
+  const assets: Record<string, string> = { ...bundled.programs, ...(startup === 'prepared' ? prepare(work, bundled) : {}) };
+  writeFileSync(config, JSON.stringify({ main: bundled.main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets }));
   run(blobMaker(version), ['--experimental-sea-config', config], work);
   return blob;
 }
@@ -281,11 +319,11 @@ export interface Built {
   readonly startup: Startup;
 }
 
-function packageTarget(t: Target, work: string, out: string, bundled: { script: string; kube: string }, snapshot: boolean): Built {
+function packageTarget(t: Target, work: string, out: string, bundled: Bundled, prepared: boolean): Built {
   const started = Date.now();
   const binary = nodeBinary(t);
-  const startup: Startup = binary !== process.execPath ? 'plain' : snapshot ? 'snapshot' : 'code-cache';
-  const blob = makeBlob(work, bundled.script, bundled.kube, t.nodeVersion, startup);
+  const startup: Startup = binary === process.execPath && prepared ? 'prepared' : 'plain';
+  const blob = makeBlob(work, bundled, t.nodeVersion, startup);
   const stage = join(work, `${t.os}_${t.arch}`);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
@@ -377,10 +415,10 @@ export function krewManifest(archives: readonly Pick<Built, 'target' | 'archive'
   ].join('\n');
 }
 
-function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; snapshot: boolean; image: boolean } {
+function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; prepared: boolean; image: boolean } {
   let targets = [...TARGETS];
   let out = join(ROOT, 'out', 'release');
-  let snapshot = true;
+  let prepared = true;
   let image = true;
   for (const a of argv) {
     if (a === '--host') targets = TARGETS.filter((t) => t.os === HOST.os && t.arch === HOST.arch);
@@ -389,16 +427,16 @@ function parseArgs(argv: readonly string[]): { targets: Target[]; out: string; s
       targets = TARGETS.filter((t) => want.includes(`${t.os}/${t.arch}`));
       if (targets.length !== want.length) throw new Error(`unknown platform in ${a}; known: ${TARGETS.map((t) => `${t.os}/${t.arch}`).join(', ')}`);
     } else if (a.startsWith('--out=')) out = resolve(a.slice('--out='.length));
-    else if (a === '--no-snapshot') snapshot = false;
+    else if (a === '--plain') prepared = false;
     else if (a === '--no-image') image = false;
     else throw new Error(`unknown argument ${a}`);
   }
   if (targets.length === 0) throw new Error(`no target for this platform (${HOST.os}/${HOST.arch})`);
-  return { targets, out, snapshot, image };
+  return { targets, out, prepared, image };
 }
 
 async function main(): Promise<void> {
-  const { targets, out, snapshot, image } = parseArgs(process.argv.slice(2));
+  const { targets, out, prepared, image } = parseArgs(process.argv.slice(2));
   const started = Date.now();
   mkdirSync(out, { recursive: true });
   const work = join(out, '.work');
@@ -407,11 +445,11 @@ async function main(): Promise<void> {
   const bundled = await bundle(work);
   const built: Built[] = [];
   for (const t of targets) {
-    const b = packageTarget(t, work, out, bundled, snapshot);
+    const b = packageTarget(t, work, out, bundled, prepared);
     built.push(b);
     console.log(`${t.os}/${t.arch}: ${b.archive.split('/').at(-1)} ${(b.bytes / 1e6).toFixed(1)} MB (binary ${(b.binaryBytes / 1e6).toFixed(1)} MB, Node ${t.nodeVersion}, start-up ${b.startup}) in ${b.seconds.toFixed(1)}s`);
   }
-  rmSync(work, { recursive: true, force: true });
+  if (!process.env["UIMGACC_KEEP_WORK"]) rmSync(work, { recursive: true, force: true });
   writeFileSync(join(out, 'sha256sums.txt'), built.map((b) => `${b.sha256}  ${b.archive.split('/').at(-1)}\n`).join(''));
   const manifest = krewManifest(built);
   writeFileSync(join(out, 'uimgacc.yaml'), manifest);

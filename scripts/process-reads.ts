@@ -1,5 +1,5 @@
-// What a module may not do while it is evaluated into a V8 start-up snapshot (scripts/sea-entry.ts): whatever it reads
-// of the process then is the build machine's environment, arguments and terminal, frozen into every start.
+// What code reads of the process while it runs: the build of the single executable prerenders outputs
+// (scripts/sea-cli.ts) and must know that nothing but the settings a prerendered start checks went into them.
 
 /** What was read, e.g. `process.env.NO_COLOR`, `process.argv[2]`, `process.stdout`. */
 export type Reads = readonly string[];

@@ -1,7 +1,7 @@
-// The check that keeps run-time state out of the single executable's start-up snapshot (scripts/sea-entry.ts).
+// The check that an output prerendered for the single executable depends on nothing it does not check (scripts/sea-cli.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { recordProcessReads } from '../../scripts/snapshot-guard.ts';
+import { recordProcessReads } from '../../scripts/process-reads.ts';
 
 test('records reads of the environment, the arguments and the standard streams, and puts them back', async () => {
   const env = process.env;

@@ -1,0 +1,72 @@
+// The command line program of the single executable (scripts/sea-assets.ts), and what the build runs in it: the
+// prerendered outputs, and a rehearsal whose compiled functions go into the program's code cache.
+import { Writable } from 'node:stream';
+import { format } from 'node:util';
+import { main } from '../cmd/main.ts';
+import type { Language } from '../lib/i18n/index.ts';
+import { PRERENDER_INPUTS, PRERENDERED, prerenderKey, type Rendered } from './sea-assets.ts';
+import { recordProcessReads } from './process-reads.ts';
+
+export { cli } from '../cmd/main.ts';
+
+function sink(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({ decodeStrings: false, write: (chunk: string | Buffer, _encoding, done) => ((text += String(chunk)), done()) });
+  return { stream, text: () => text };
+}
+
+// What yargs reads that does not change what we print: it guesses a locale from the environment when it is created
+// (cmd/main.ts then sets the one chosen), guesses its script name from the arguments and `_` (scriptName() replaces
+// the guess), looks at the shell for its own completion (not used), and compares YARGS_MIN_NODE_VERSION with the
+// Node it runs on.
+const IRRELEVANT = new Set(['LANGUAGE', '_', 'SHELL', 'ZSH_NAME', 'YARGS_MIN_NODE_VERSION', ...PRERENDER_INPUTS]);
+
+/**
+ * Runs `argv` as a start with no terminal and the given environment would, and returns what it printed. Fails when
+ * the run read any setting a prerendered start does not check (then the output may depend on it).
+ */
+async function render(argv: readonly string[], env: Readonly<Record<string, string>>): Promise<Rendered> {
+  const out = sink();
+  const err = sink();
+  const envReads = new Set<string>();
+  const recording = new Proxy({ ...env }, {
+    get: (t, k) => (typeof k === 'string' && envReads.add(k), Reflect.get(t, k)),
+    has: (t, k) => (typeof k === 'string' && envReads.add(k), Reflect.has(t, k)),
+    ownKeys: (t) => (envReads.add('(every name)'), Reflect.ownKeys(t)),
+  });
+  // yargs prints the help with console.log, which the real start sends to the same stdout as everything else.
+  const { log, error } = console;
+  console.log = (...a: unknown[]) => void out.stream.write(format(...a) + '\n');
+  console.error = (...a: unknown[]) => void err.stream.write(format(...a) + '\n');
+  let code = 0;
+  let reads;
+  try {
+    reads = await recordProcessReads(async () => void (code = await main(argv, { out: out.stream, err: err.stream, interactive: false }, recording)), IRRELEVANT);
+  } finally {
+    Object.assign(console, { log, error });
+  }
+  const unchecked = [...reads.filter((r) => !r.startsWith('process.argv')), ...[...envReads].filter((k) => !PRERENDER_INPUTS.has(k)).map((k) => `env.${k}`)];
+  if (unchecked.length > 0) throw new Error(`kubectl-uimgacc ${argv.join(' ')} read ${unchecked.join(', ')}: its output cannot be prerendered`);
+  return { stdout: out.text(), stderr: err.text(), code };
+}
+
+/** Build time: the prerendered outputs in one language. */
+export async function prerender(language: Language): Promise<Record<string, Rendered>> {
+  const env: Record<string, string> = language === 'zh-CN' ? { LANG: 'zh_CN.UTF-8' } : {};
+  const table: Record<string, Rendered> = {};
+  for (const argv of PRERENDERED) table[prerenderKey(argv)] = await render(argv, env);
+  return table;
+}
+
+/**
+ * Build time, after prerender('en'): runs what most starts that evaluate this program run — a usage error, and
+ * `status` as far as its API call (to a port where nothing listens) — so that their functions are compiled into the
+ * program's code cache. Output is discarded.
+ */
+export async function rehearse(): Promise<void> {
+  const discard = sink().stream;
+  const streams = { out: discard, err: discard, interactive: false };
+  const ucloud = { UCLOUD_PUBLIC_KEY: 'rehearsal', UCLOUD_PRIVATE_KEY: 'rehearsal', UCLOUD_API_BASE_URL: 'http://127.0.0.1:1', UCLOUD_UK8S_CLUSTER_ID: 'uk8s-00000000', UCLOUD_REGION: 'cn-bj2' };
+  await main(['no-such-command'], streams, {});
+  await main(['status', '--request-timeout=2s'], streams, ucloud);
+}
