@@ -25,7 +25,7 @@ const KEPT = new Set(
     // Names of products, protocols and API objects that Chinese technical writing keeps (GLOSSARY.md).
     'Kubernetes', 'Bearer', 'ucloud-cli', 'profile', 'shell', 'bash', 'zsh', 'fish', 'tag', 'helper', 'cert-manager', 'Argo', 'CD', 'Prometheus',
     'ServiceMonitor', 'NetworkPolicy', 'failurePolicy', 'Ignore', 'Fail', 'stdin', 'stdout', 'stderr', 'PEM', 'URL', 'HTTP', 'HTTPS',
-    'Ctrl-C', 'kind', 'init', 'caBundle', 'AcceleratedImage', 'AccelerationStatus', 'ImageUsage', 'Configuration', 'DoctorReport',
+    'Ctrl-C', 'kind', 'init', 'caBundle', 'NotFound', 'Forbidden', 'Unauthorized', 'Conflict', 'AlreadyExists', 'Invalid', 'BadRequest', 'AcceleratedImage', 'AccelerationStatus', 'ImageUsage', 'Configuration', 'DoctorReport',
   ].map((w) => w.toLowerCase()),
 );
 
