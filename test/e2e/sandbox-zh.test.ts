@@ -51,6 +51,10 @@ async function namesIn(sandbox: Sandbox): Promise<Set<string>> {
     else add(o);
   };
   walkAll(JSON.parse(status.stdout));
+  // The UK8S cluster's own record: region, project, cluster ID.
+  const uk8s = await sandbox.sh('kubectl get configmap uk8sconfig -n kube-system -o json');
+  assert.equal(uk8s.code, 0, uk8s.out);
+  walkAll((JSON.parse(uk8s.stdout) as { data: unknown }).data);
   return names;
 }
 
