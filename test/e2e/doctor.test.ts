@@ -177,8 +177,13 @@ test('doctor in Simplified Chinese: every check and fix line is Chinese; -o json
     fix: 'rewrite.pods.uimgacc.ucloud.cn is missing: namespaces labelled uimgacc.ucloud.cn/rewrite=enabled are not rewritten; helm upgrade the chart',
   });
   // A configuration that cannot be resolved, and a context on another cluster: said in Chinese, with what to do.
-  const missing = await runCli(['doctor', '--kubeconfig', cp.kubeconfigPath], { ...ZH, UCLOUD_PUBLIC_KEY: 'doc-pub', UCLOUD_PRIVATE_KEY: 'doc-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_REGION: 'cn-bj2' });
+  const unresolved = { UCLOUD_PUBLIC_KEY: 'doc-pub', UCLOUD_PRIVATE_KEY: 'doc-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_REGION: 'cn-bj2' };
+  const missing = await runCli(['doctor', '--kubeconfig', cp.kubeconfigPath], { ...ZH, ...unresolved });
   assert.match(missing.stdout, /^✗ UCloud 配置：无法确定要使用哪个 UK8S 集群：.*；注意：ConfigMap kube-system\/uk8sconfig 不存在.*\n {4}修复：请运行 `kubectl uimgacc configure`/m);
+  // The report quotes the resolver's error and its notes: in English whatever the language.
+  const reports = await Promise.all([unresolved, { ...ZH, ...unresolved }].map((env) => runCli(['doctor', '--kubeconfig', cp.kubeconfigPath, '-o', 'json'], env)));
+  assert.equal(reports[1]?.stdout, reports[0]?.stdout);
+  assert.match(reports[1]?.stdout ?? '', /"detail": "cannot tell which UK8S cluster to use: .*; note: ConfigMap kube-system\/uk8sconfig does not exist/);
   const other = await doctor([], { ...ZH, UCLOUD_UK8S_CLUSTER_ID: 'uk8s-doctor002' });
   assert.match(
     other.stdout,

@@ -135,7 +135,7 @@ export default {
   'workload.whoUses.nothingPartialMany': '在能列出的范围内没有找到使用已加速镜像的目标镜像的对象，但这不是全部：无法确定是否有对象在使用它们。',
   'workload.whoUses.namespaceOnly': '（仅限命名空间 {namespace}；不加 -n 时，who-uses 会在所有命名空间中查找）',
   'workload.whoUses.incomplete': '扫描有 {n} 个“类型/命名空间”组合无法查看：列表可能不完整',
-  'workload.whoUses.incompleteMachine': '扫描有 {n} 个“类型/命名空间”组合无法查看（见 "unseen"）：列表可能不完整',
+  'workload.whoUses.incompleteMachine': '扫描有 {n} 个“类型/命名空间”组合无法查看（见 unseen 字段）：列表可能不完整',
   'workload.whoUses.unreadable': '无法读取集群：{reason}',
   'workload.whoUses.unseen': '扫描无法查看：',
   'workload.hint.unseen':
