@@ -66,7 +66,7 @@ export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
     // A known acceleration is looked up by original or target; any other image is searched for as given.
     const found = state.imagesKnown ? findAcceleration(state.images, o.image) : undefined;
     targets = [found ? found.targetImage : o.image];
-    if (!found) ctx.debug(1, `${o.image} is not an accelerated image${state.imagesKnown ? '' : ' (the list is not available)'}: looking for it as given`);
+    if (!found) ctx.debug(1, t(state.imagesKnown ? 'workload.debug.notAccelerated' : 'workload.debug.notAcceleratedNoList', { image: o.image }));
   } else {
     requireImagesKnown(state);
     targets = state.images.map((i) => i.targetImage);

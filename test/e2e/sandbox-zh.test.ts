@@ -25,7 +25,7 @@ const KEPT = new Set(
     // Names of products, protocols and API objects that Chinese technical writing keeps (GLOSSARY.md).
     'Kubernetes', 'Bearer', 'ucloud-cli', 'profile', 'shell', 'bash', 'zsh', 'fish', 'tag', 'helper', 'cert-manager', 'Argo', 'CD', 'Prometheus',
     'ServiceMonitor', 'NetworkPolicy', 'failurePolicy', 'Ignore', 'Fail', 'stdin', 'stdout', 'stderr', 'PEM', 'URL', 'HTTP', 'HTTPS',
-    'Ctrl-C', 'kind', 'init', 'caBundle', 'NotFound', 'Forbidden', 'Unauthorized', 'Conflict', 'AlreadyExists', 'Invalid', 'BadRequest', 'AcceleratedImage', 'AccelerationStatus', 'ImageUsage', 'Configuration', 'DoctorReport',
+    'I', 'Ctrl-C', 'kind', 'init', 'caBundle', 'NotFound', 'Forbidden', 'Unauthorized', 'Conflict', 'AlreadyExists', 'Invalid', 'BadRequest', 'AcceleratedImage', 'AccelerationStatus', 'ImageUsage', 'Configuration', 'DoctorReport',
   ].map((w) => w.toLowerCase()),
 );
 
@@ -127,6 +127,10 @@ test('the "Try it" walk-through under LANG=zh_CN.UTF-8: no human line left in En
       'kubectl uimgacc statsu',
       'kubectl uimgacc list -o table',
       'kubectl uimgacc patch deploy/nosuch -n web',
+      // -v explains where each setting came from, in the user's language (klog's "I" prefix stays).
+      'kubectl uimgacc status -v',
+      'kubectl uimgacc who-uses uhub.service.ucloud.cn/demo/nosuch:v1 -v',
+      'kubectl uimgacc patch deploy/frontend -n web --dry-run=client -v',
     ];
     for (const command of more) check(command, (await sandbox.sh(command, ZH)).out);
     assert.deepEqual(untranslated, [], `English left in the Chinese output:\n${untranslated.join('\n')}`);

@@ -173,4 +173,9 @@ export default {
   'operation.uses.separator': '，',
   'operation.uses.uncertain': '；其中 {n} 个无法确定（tag 与 digest：只有镜像仓库能判断）',
   'operation.scan.namespacesUnlistable': '{error}；且无法列出命名空间来逐个检查：{reason}',
+  'operation.debug.scan': '在用检查：{scanned}；{uses} 处使用，{unseen} 处无法查看',
+  'operation.debug.nfsAddr': 'NFS 地址',
+  'operation.debug.subnet': '子网',
+  'operation.debug.uhubUser': 'UHub 用户名',
+  'operation.debug.uhubPassword': 'UHub 密码',
 } satisfies Translation<typeof en>;

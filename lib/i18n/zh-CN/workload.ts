@@ -140,4 +140,11 @@ export default {
   'workload.whoUses.unseen': '扫描无法查看：',
   'workload.hint.unseen':
     '提示：请确认当前上下文有权在这些位置列出这些类型（例如 `kubectl auth can-i list cronjobs.batch -n NAMESPACE`），然后重新运行 who-uses；在此之前结果不完整（退出码 5）',
+  'workload.debug.nodesForbidden': '无权列出 Node（forbidden）：不检查节点，直接要求 {labels}',
+  'workload.debug.labelCount': '{label}：{ready}/{nodes} 个 Ready',
+  'workload.debug.labelsFromFlag': '节点标签：{labels}（来自 --node-label；{counts}）',
+  'workload.debug.labelsDetected': '节点标签：{labels}（两种写法；{counts}）',
+  'workload.debug.attempts': '{name}：尝试 {n} 次后写入（期间被并发修改）',
+  'workload.debug.notAccelerated': '{image} 不是已加速的镜像：按原样查找',
+  'workload.debug.notAcceleratedNoList': '{image} 不是已加速的镜像（镜像列表不可用）：按原样查找',
 } satisfies Translation<typeof en>;
