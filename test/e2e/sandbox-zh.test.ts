@@ -140,7 +140,9 @@ test('the "Try it" walk-through under LANG=zh_CN.UTF-8: no human line left in En
     for (const command of ['kubectl uimgacc status -o json', 'kubectl uimgacc list -o yaml', 'kubectl uimgacc who-uses -A -o json', 'kubectl uimgacc doctor -o json', 'kubectl uimgacc delete uhub.service.ucloud.cn/demo/app:v1 --dry-run=client -o json']) {
       const [zh, en] = [await sandbox.sh(command, ZH), await sandbox.sh(command, EN)];
       assert.equal(zh.code, en.code, command);
-      assert.equal(zh.stdout, en.stdout, command);
+      // doctor quotes the helper's readiness, which includes the age of its list: the only part that may differ.
+      const timeless = (out: string): string => out.replace(/list \d+s old/g, 'list Ns old');
+      assert.equal(timeless(zh.stdout), timeless(en.stdout), command);
     }
   } finally {
     exited = sandbox.stop();
