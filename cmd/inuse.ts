@@ -39,7 +39,8 @@ export async function guardInUse(ctx: Context, targets: readonly string[], what:
   try {
     // Cluster-wide on purpose, whatever -n says: a Pod in any namespace that still runs a target image gets IO errors.
     scan = await scanImageUses(ctx.kube, targets, { signal: ctx.signal });
-    ctx.debug(1, `in-use scan: ${Object.entries(scan.scanned).map(([k, n]) => `${n} ${k}`).join(', ')}; ${scan.uses.length} use(s), ${scan.unseen.length} unseen`);
+    const scanned = Object.entries(scan.scanned).map(([kind, n]) => `${n} ${kind}`).join(t('common.listSeparator'));
+    ctx.debug(1, t('operation.debug.scan', { scanned, uses: scan.uses.length, unseen: scan.unseen.length }));
     const seen = scan;
     refusal = inUseRefusal(what, seen, { uses: () => usesTable(seen.uses, targets.length > 1), unseen: () => unseenLines(seen.unseen) }, several);
   } catch (err) {

@@ -22,7 +22,7 @@ export const YARGS_ZH_CN: Readonly<Record<string, string>> = {
   'Show help': '显示帮助信息',
   'Show version number': '显示版本号',
   'Arguments %s and %s are mutually exclusive': '选项 %s 和 %s 是互斥的',
-  'Positionals:': '位置：',
+  'Positionals:': '位置参数：',
   command: '命令',
   // Not in yargs' zh_CN locale; UCloud's and kubectl's Chinese words.
   'aliases:': '别名:',

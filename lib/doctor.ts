@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
 import { describeLabels, detectAccelerationLabels } from './affinity.ts';
-import type { ConfigResolver, Sourced } from './config/resolve.ts';
 import type { KubeAccess } from './kube/access.ts';
 import { describeKubeError } from './kube/errors.ts';
 import { OLDEST_SUPPORTED_KUBERNETES, kubernetesSupport } from './kube/support.ts';
@@ -9,8 +8,8 @@ import { getObject, listPages } from './kube/rawlist.ts';
 import { listNodes } from './nodes.ts';
 import type { AccelerationApi } from './ucloud/acceleration.ts';
 import { checkClusterIdentity, describeMismatch, mismatchAdvice } from './config/identity.ts';
-import { describeSource, describeSourced } from './config/resolve.ts';
-import { t, type MessageKey } from './i18n/index.ts';
+import { describeSource, describeSourced, type ConfigResolver, type Sourced } from './config/resolve.ts';
+import { currentLanguage, t, type MessageKey } from './i18n/index.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -74,6 +73,14 @@ export const probeHttps: HttpsProbe = (url, ca) =>
 const reason = (err: unknown): string => (err instanceof Error && err.name === 'UserError' ? err.message : describeKubeError(err));
 const from = (v: Sourced): string => describeSourced(v);
 const joined = (parts: readonly string[]): string => parts.join(t('setup.doctor.separator'));
+/**
+ * A certificate's date: as OpenSSL writes it (`Nov 30 21:39:01 2026 GMT`) in English, ISO 8601 in other languages,
+ * which needs no English month names.
+ */
+const when = (validTo: string): string => {
+  const date = new Date(validTo);
+  return currentLanguage() === 'en' || Number.isNaN(date.getTime()) ? validTo : date.toISOString().replace(/\.000Z$/, 'Z');
+};
 
 /**
  * Everything that has to be right for image acceleration to work, each with a one-line fix. Runs every check it can;
@@ -129,7 +136,7 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
     try {
       const s = await api.get();
       add('setup.doctor.check.api', 'ok', t('setup.doctor.api.ok'));
-      if (!s.enabled) add('setup.doctor.check.acceleration', 'fail', t('setup.doctor.acceleration.disabled'), 'kubectl uimgacc enable --nfs-addr … --subnet-id …');
+      if (!s.enabled) add('setup.doctor.check.acceleration', 'fail', t('setup.doctor.acceleration.disabled'), t('setup.doctor.acceleration.enable'));
       else {
         const nfs = s.nfsReady
           ? s.nfsAddr ? t('setup.doctor.acceleration.nfsReadyAt', { addr: s.nfsAddr }) : t('setup.doctor.acceleration.nfsReady')
@@ -156,7 +163,7 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
     else {
       const ready = agent.status?.readyReplicas ?? 0;
       const detail = t('setup.doctor.agentDeployment.ready', { ready, replicas: agent.spec?.replicas ?? 1 });
-      add('setup.doctor.check.agentDeployment', ready > 0 ? 'ok' : 'fail', detail, ready > 0 ? undefined : 'kubectl -n kube-system describe deployment uimgacc-agent');
+      add('setup.doctor.check.agentDeployment', ready > 0 ? 'ok' : 'fail', detail, ready > 0 ? undefined : t('setup.doctor.agentDeployment.describe'));
     }
   } catch (err) {
     add('setup.doctor.check.agentDeployment', 'warn', reason(err), t('setup.doctor.agentDeployment.forbidden'));
@@ -196,7 +203,7 @@ async function checkHelper(kube: KubeAccess, add: Add, probe: HttpsProbe): Promi
     return;
   }
   if (!found) {
-    add('setup.doctor.check.webhook', 'warn', t('setup.doctor.webhook.missing'), 'helm install uimgacc charts/uimgacc');
+    add('setup.doctor.check.webhook', 'warn', t('setup.doctor.webhook.missing'), t('setup.doctor.webhook.install'));
     return;
   }
   const { hooks, config } = found;
@@ -224,14 +231,14 @@ async function checkHelper(kube: KubeAccess, add: Add, probe: HttpsProbe): Promi
     if (bundles.size > 1) throw new Error(t('setup.doctor.caBundle.differ'));
     if (!hook.clientConfig?.caBundle) throw new Error(t('setup.doctor.caBundle.empty'));
     ca = new X509Certificate(Buffer.from(hook.clientConfig.caBundle, 'base64'));
-    if (Date.parse(ca.validTo) < Date.now()) throw new Error(t('setup.doctor.caBundle.expired', { date: ca.validTo }));
+    if (Date.parse(ca.validTo) < Date.now()) throw new Error(t('setup.doctor.caBundle.expired', { date: when(ca.validTo) }));
   } catch (err) {
     add('setup.doctor.check.caBundle', 'fail', t('setup.doctor.caBundle.invalid', { why: err instanceof Error ? err.message : String(err) }), t('setup.doctor.caBundle.invalidFix'));
     ca = undefined;
   }
   const svc = hook.clientConfig?.service;
   if (!svc?.name || !svc.namespace) {
-    if (ca) add('setup.doctor.check.caBundle', 'ok', t('setup.doctor.caBundle.valid', { date: ca.validTo }));
+    if (ca) add('setup.doctor.check.caBundle', 'ok', t('setup.doctor.caBundle.valid', { date: when(ca.validTo) }));
     const url = hook.clientConfig?.url;
     if (url) await checkHelperUrl(url, ca, probe, add);
     return;
@@ -245,8 +252,8 @@ async function checkHelper(kube: KubeAccess, add: Add, probe: HttpsProbe): Promi
       const secret = await getObject<Listed>(kube, `/api/v1/namespaces/${encodeURIComponent(svc.namespace)}/secrets/${encodeURIComponent(secretName)}`);
       const pem = secret?.data?.['tls.crt'];
       if (!pem) {
-        const detail = t('setup.doctor.caBundle.noSecret', { date: ca.validTo, namespace: svc.namespace, secret: secretName });
-        add('setup.doctor.check.caBundle', 'warn', detail, `kubectl -n ${svc.namespace} get secret ${secretName}`);
+        const detail = t('setup.doctor.caBundle.noSecret', { date: when(ca.validTo), namespace: svc.namespace, secret: secretName });
+        add('setup.doctor.check.caBundle', 'warn', detail, t('setup.doctor.caBundle.getSecret', { namespace: svc.namespace, secret: secretName }));
       } else {
         const cert = new X509Certificate(Buffer.from(pem, 'base64'));
         const signed = cert.verify(ca.publicKey);
@@ -256,14 +263,14 @@ async function checkHelper(kube: KubeAccess, add: Add, probe: HttpsProbe): Promi
           const detail = !signed && !names ? t('setup.doctor.caBundle.notSignedWrongHost', { host }) : !signed ? t('setup.doctor.caBundle.notSigned') : t('setup.doctor.caBundle.wrongHost', { host });
           add('setup.doctor.check.caBundle', 'fail', detail, t('setup.doctor.caBundle.mismatchFix', helper));
         } else if (left < 0) {
-          add('setup.doctor.check.caBundle', 'fail', t('setup.doctor.caBundle.certExpired', { host, date: cert.validTo }), t('setup.doctor.caBundle.renewFix', helper));
+          add('setup.doctor.check.caBundle', 'fail', t('setup.doctor.caBundle.certExpired', { host, date: when(cert.validTo) }), t('setup.doctor.caBundle.renewFix', helper));
         } else {
           const soon = left < EXPIRY_WARNING_MS;
-          add('setup.doctor.check.caBundle', soon ? 'warn' : 'ok', t('setup.doctor.caBundle.signs', { host, date: cert.validTo }), soon ? t('setup.doctor.caBundle.expiresFix', helper) : undefined);
+          add('setup.doctor.check.caBundle', soon ? 'warn' : 'ok', t('setup.doctor.caBundle.signs', { host, date: when(cert.validTo) }), soon ? t('setup.doctor.caBundle.expiresFix', helper) : undefined);
         }
       }
     } catch (err) {
-      add('setup.doctor.check.caBundle', 'warn', t('setup.doctor.caBundle.unreadable', { date: ca.validTo, error: reason(err) }), t('setup.doctor.caBundle.forbidden', { namespace: svc.namespace }));
+      add('setup.doctor.check.caBundle', 'warn', t('setup.doctor.caBundle.unreadable', { date: when(ca.validTo), error: reason(err) }), t('setup.doctor.caBundle.forbidden', { namespace: svc.namespace }));
     }
   }
   try {
@@ -303,7 +310,10 @@ async function checkHelperUrl(url: string, ca: X509Certificate | undefined, prob
   try {
     const r = await probe(readyz, ca ? Buffer.from(ca.toString()) : undefined);
     const says = r.body.split('\n')[0]?.trim() ?? '';
-    if (r.status === 200) add('setup.doctor.check.endpoints', 'ok', says ? t('setup.doctor.endpoints.urlReadySays', { origin, says }) : t('setup.doctor.endpoints.urlReady', { origin }));
+    // The helper speaks English (its words are for logs): a ready helper's summary is quoted in English only; why it
+    // is not ready is quoted in every language, as it is the reason for the failure.
+    const quote = says !== '' && currentLanguage() === 'en';
+    if (r.status === 200) add('setup.doctor.check.endpoints', 'ok', quote ? t('setup.doctor.endpoints.urlReadySays', { origin, says }) : t('setup.doctor.endpoints.urlReady', { origin }));
     else {
       const detail = says ? t('setup.doctor.endpoints.urlNotReadySays', { origin, status: r.status, says }) : t('setup.doctor.endpoints.urlNotReady', { origin, status: r.status });
       add('setup.doctor.check.endpoints', 'fail', detail, t('setup.doctor.endpoints.urlNotReadyFix', { url: readyz.href }));

@@ -9,6 +9,7 @@ import { runOperation, waitForTurn } from '../progress.ts';
 import { statusView } from '../views.ts';
 import { writeStyled } from '../safe-text.ts';
 import { t } from '../../lib/i18n/index.ts';
+import { describeSource } from '../../lib/config/resolve.ts';
 
 export function builder(y: Argv): Argv {
   return y
@@ -73,15 +74,15 @@ export async function run(o: EnableOptions, ctx: Context): Promise<number> {
     throw invalid(t('operation.enable.missing', { missing: missing.join(t('common.listSeparator')) }), ...ctx.config.notes.map((note) => t('operation.enable.note', { note })));
   }
   // Values from the environment or the Secret are checked as the flags were, still before any call.
-  checkNfsAddr(nfsAddr.value, nfsAddr.source);
-  checkSubnetId(subnetId.value, subnetId.source);
-  for (const [what, v] of [['NFS address', nfsAddr], ['subnet', subnetId], ['UHub user', uhubUsername]] as const) {
-    ctx.debug(1, `${what}: ${v.value} (from ${v.source})`);
+  checkNfsAddr(nfsAddr.value, describeSource(nfsAddr.source));
+  checkSubnetId(subnetId.value, describeSource(subnetId.source));
+  for (const [what, v] of [[t('operation.debug.nfsAddr'), nfsAddr], [t('operation.debug.subnet'), subnetId], [t('operation.debug.uhubUser'), uhubUsername]] as const) {
+    ctx.debug(1, t('setup.explain.value', { what, value: v.value, source: describeSource(v.source) }));
   }
-  ctx.debug(1, `UHub password: (set) (from ${uhubPassword.source})`);
+  ctx.debug(1, t('setup.explain.secret', { what: t('operation.debug.uhubPassword'), source: describeSource(uhubPassword.source) }));
   // Not only with -v: the UFS mount goes into this subnet, and the user did not name it.
   if (subnetId.source.startsWith('ConfigMap ')) {
-    ctx.streams.err.write(`${t('operation.enable.clusterSubnet', { subnet: subnetId.value, source: subnetId.source })}\n`);
+    ctx.streams.err.write(`${t('operation.enable.clusterSubnet', { subnet: subnetId.value, source: describeSource(subnetId.source) })}\n`);
   }
   if (o.dryRun === 'client') {
     // The status as the request would leave it at first: enabled with this NFS and subnet, agent still starting.

@@ -96,7 +96,7 @@ async function nodesOrUndefined(ctx: Context): Promise<NodeInfo[] | undefined> {
     return await listNodes(ctx.kube);
   } catch (err) {
     if (!isForbidden(err)) throw err;
-    ctx.debug(1, describeKubeError(err));
+    ctx.debug(1, describeKubeError(err, undefined, t));
     return undefined;
   }
 }
@@ -173,11 +173,12 @@ export async function run(o: PatchOptions, ctx: Context): Promise<number> {
   const accs = await accelerations(o, ctx);
   const nodes = await nodesOrUndefined(ctx);
   const choice: LabelDetection = detectAccelerationLabels(nodes ?? [], o.nodeLabel);
-  if (!nodes) ctx.debug(1, `cannot list Nodes (forbidden): requiring ${describeLabels(choice.labels)} without checking the nodes`);
+  if (!nodes) ctx.debug(1, t('workload.debug.nodesForbidden', { labels: describeLabels(choice.labels) }));
   if (choice.excluded.length > 0) {
     ctx.warn(t('workload.warn.excludedNodes', { n: choice.excluded.length, label: o.nodeLabel ?? '' }));
   }
-  ctx.debug(1, `node labels: ${describeLabels(choice.labels)} (${choice.source}; ${choice.counts.map((c) => `${c.label}: ${c.readyNodes}/${c.nodes} Ready`).join(', ')})`);
+  const counts = choice.counts.map((c) => t('workload.debug.labelCount', { label: c.label, ready: c.readyNodes, nodes: c.nodes })).join(t('common.listSeparator'));
+  ctx.debug(1, t(choice.source === 'flag' ? 'workload.debug.labelsFromFlag' : 'workload.debug.labelsDetected', { labels: describeLabels(choice.labels), counts }));
 
   const { code, results } = await runOnEach(ctx, o, 'patched', targets, async (target) => {
     const r = await patchOne(ctx, o, target, namespace, accs, choice.labels);
@@ -233,7 +234,7 @@ async function patchOne(ctx: Context, o: PatchOptions, target: NamedTarget, name
     fieldManager: o.fieldManager,
     plan: (obj: Workload): PatchPlan => planPatch(target.info, obj, { accelerations: accs, containers: o.containers, labels }),
   });
-  if (res.attempts > 1) ctx.debug(1, `${name}: written after ${res.attempts} attempts (it changed concurrently)`);
+  if (res.attempts > 1) ctx.debug(1, t('workload.debug.attempts', { name, n: res.attempts }));
   const { before, after, plan: p } = res;
   for (const c of p.containers) {
     if (c.outcome === 'not-accelerated') {

@@ -66,7 +66,7 @@ export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
     // A known acceleration is looked up by original or target; any other image is searched for as given.
     const found = state.imagesKnown ? findAcceleration(state.images, o.image) : undefined;
     targets = [found ? found.targetImage : o.image];
-    if (!found) ctx.debug(1, `${o.image} is not an accelerated image${state.imagesKnown ? '' : ' (the list is not available)'}: looking for it as given`);
+    if (!found) ctx.debug(1, t(state.imagesKnown ? 'workload.debug.notAccelerated' : 'workload.debug.notAcceleratedNoList', { image: o.image }));
   } else {
     requireImagesKnown(state);
     targets = state.images.map((i) => i.targetImage);
@@ -74,14 +74,15 @@ export async function run(o: WhoUsesOptions, ctx: Context): Promise<number> {
   // Unlike kubectl get, all namespaces by default: "who uses it?" is asked before deleting, which is cluster-wide.
   const scope = o.namespace === undefined ? t('workload.whoUses.scopeAll') : t('workload.whoUses.scopeNamespace', { namespace: o.namespace });
   let scan: ScanResult;
+  /** Why nothing could be read: in the user's language for the warning (the report's `unseen` keeps English). */
   let unreadable: string | undefined;
   try {
     scan = targets.length ? await scanImageUses(ctx.kube, targets, { namespace: o.namespace }) : emptyScanResult();
   } catch (err) {
     if (!(err instanceof UserError) && !isKubeError(err)) throw err;
     // Nothing could be seen: every kind is unseen, for the same reason, and the answer is "unknown", never "nothing".
-    unreadable = err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl());
-    scan = unreadableScan(unreadable, o.namespace ?? ALL_NAMESPACES);
+    unreadable = err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl(), t);
+    scan = unreadableScan(err instanceof UserError ? err.message : describeKubeError(err, ctx.kube.serverUrl()), o.namespace ?? ALL_NAMESPACES);
   }
   const complete = scan.unseen.length === 0;
   const code = complete ? EXIT.ok : EXIT.unverified;

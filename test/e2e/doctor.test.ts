@@ -156,8 +156,10 @@ test('doctor in Simplified Chinese: every check and fix line is Chinese; -o json
   assert.match(zh.stdout, /^✓ UCloud 配置：集群 uk8s-doctor001（来源：环境变量 UCLOUD_UK8S_CLUSTER_ID），地域 cn-bj2（来源：环境变量 UCLOUD_REGION），API 地址 http:\/\/127\.0\.0\.1:\d+（来源：环境变量 UCLOUD_API_BASE_URL），公钥和私钥来源：环境变量 UCLOUD_PUBLIC_KEY$/m);
   assert.match(zh.stdout, /^✓ 集群身份：当前上下文的集群是 uk8s-doctor001（来源：kubeconfig 上下文“test”）$/m);
   assert.match(zh.stdout, /^✓ 已加速节点：1 个节点中有 1 个 Ready 且已加速（1 个 Ready 节点带有 node\.uk8s\.ucloud\.cn\/image_accel）$/m);
+  // A certificate's date without English month names.
+  assert.match(zh.stdout, /^✓ webhook CA（clientConfig\.caBundle）：CA 有效期至 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
   assert.match(zh.stdout, /^! 助手 webhook：MutatingWebhookConfiguration uimgacc-url（pods\.uimgacc\.ucloud\.cn）\n {4}修复：缺少 rewrite\.pods\.uimgacc\.ucloud\.cn/m);
-  assert.match(zh.stdout, /^✗ 助手端点：助手缺失：https:\/\/127\.0\.0\.1:\d+\/mutate 没有响应（.*）；.*fail-open）\n {4}修复：请启动助手/m);
+  assert.match(zh.stdout, /^✗ 助手端点：助手缺失：https:\/\/127\.0\.0\.1:\d+\/mutate 没有响应（.*）；.*（故障时放行）\n {4}修复：请启动助手/m);
   assert.equal(zh.code, 1);
   const en = await doctor();
   assert.equal(en.code, zh.code, 'the exit code does not depend on the language');
@@ -175,8 +177,13 @@ test('doctor in Simplified Chinese: every check and fix line is Chinese; -o json
     fix: 'rewrite.pods.uimgacc.ucloud.cn is missing: namespaces labelled uimgacc.ucloud.cn/rewrite=enabled are not rewritten; helm upgrade the chart',
   });
   // A configuration that cannot be resolved, and a context on another cluster: said in Chinese, with what to do.
-  const missing = await runCli(['doctor', '--kubeconfig', cp.kubeconfigPath], { ...ZH, UCLOUD_PUBLIC_KEY: 'doc-pub', UCLOUD_PRIVATE_KEY: 'doc-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_REGION: 'cn-bj2' });
+  const unresolved = { UCLOUD_PUBLIC_KEY: 'doc-pub', UCLOUD_PRIVATE_KEY: 'doc-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_REGION: 'cn-bj2' };
+  const missing = await runCli(['doctor', '--kubeconfig', cp.kubeconfigPath], { ...ZH, ...unresolved });
   assert.match(missing.stdout, /^✗ UCloud 配置：无法确定要使用哪个 UK8S 集群：.*；注意：ConfigMap kube-system\/uk8sconfig 不存在.*\n {4}修复：请运行 `kubectl uimgacc configure`/m);
+  // The report quotes the resolver's error and its notes: in English whatever the language.
+  const reports = await Promise.all([unresolved, { ...ZH, ...unresolved }].map((env) => runCli(['doctor', '--kubeconfig', cp.kubeconfigPath, '-o', 'json'], env)));
+  assert.equal(reports[1]?.stdout, reports[0]?.stdout);
+  assert.match(reports[1]?.stdout ?? '', /"detail": "cannot tell which UK8S cluster to use: .*; note: ConfigMap kube-system\/uk8sconfig does not exist/);
   const other = await doctor([], { ...ZH, UCLOUD_UK8S_CLUSTER_ID: 'uk8s-doctor002' });
   assert.match(
     other.stdout,

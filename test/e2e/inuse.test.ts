@@ -311,6 +311,18 @@ test('an unreachable cluster: who-uses and list -o wide say it is unknown and na
   assert.match(del.stdout, /would be refused: the in-use check could not read the cluster: The connection to the server 127\.0\.0\.1:1 was refused/);
 });
 
+test('zh_CN: an unreachable cluster: who-uses says so in Chinese, its -o json keeps the English reason', async () => {
+  const cp = await sharedControlPlane();
+  const file = kubeconfigRecording(kubeconfigYaml({ ...cp, server: 'https://127.0.0.1:1' }, 'admin', cp.adminToken), CLUSTER);
+  const r = await cli(['who-uses', APP], { KUBECONFIG: file, LANG: 'zh_CN.UTF-8' });
+  assert.equal(r.code, 5, r.stderr);
+  assert.match(r.stderr, /^在能列出的范围内没有找到使用 \S+app:v1-acc 的对象，但这不是全部：无法确定是否有对象在使用它。\n警告：无法读取集群：到服务器 127\.0\.0\.1:1 的连接被拒绝/);
+  const [en, zh] = await Promise.all([cli(['who-uses', APP, '-o', 'json'], { KUBECONFIG: file }), cli(['who-uses', APP, '-o', 'json'], { KUBECONFIG: file, LANG: 'zh_CN.UTF-8' })]);
+  assert.equal(zh.code, 5, zh.stderr);
+  assert.match(zh.stdout, /The connection to the server 127\.0\.0\.1:1 was refused/);
+  assert.equal(zh.stdout, en.stdout);
+});
+
 test('a forced delete proceeds, shows what it breaks, and says so', async () => {
   const r = await cli(['delete', TOOL_ACC, '--force']);
   assert.equal(r.code, 0, r.stderr);

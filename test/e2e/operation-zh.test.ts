@@ -161,9 +161,10 @@ test('disable: a dry run refused in Chinese (exit 3), the same -o json as Englis
 });
 
 test('enable in Chinese: what is missing, the dry run, progress and the result with its note about nodes', async () => {
+  sim.setCluster(CLUSTER, { Enable: false, NfsReady: false, AgentReady: false, Status: 'Ready', Images: [] });
   const missing = await cli(['enable', '--subnet-id', 'subnet-zh'], { ...ZH, NFS_ADDR: '', UHUB_USERNAME: '' });
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /^错误：开启需要 --nfs-addr（或 NFS_ADDR）、--uhub-username（或 UHUB_USERNAME）、UHUB_PASSWORD（环境变量，或用 `kubectl uimgacc configure` 保存）\n/);
+  assert.match(missing.stderr, /^错误：开启镜像加速需要 --nfs-addr（或 NFS_ADDR）、--uhub-username（或 UHUB_USERNAME）、UHUB_PASSWORD（环境变量，或用 `kubectl uimgacc configure` 保存）\n/);
   const flags = ['enable', '--nfs-addr', '10.9.0.10', '--subnet-id', 'subnet-zh', '--uhub-username', 'u'];
   const dry = await cli([...flags, '--dry-run'], { ...ZH, UHUB_PASSWORD: 'pw' });
   assert.equal(dry.code, 0, dry.stderr);
@@ -208,6 +209,28 @@ test('an in-use check that cannot read the cluster: could not verify (exit 5), t
   const report = JSON.parse(zh.stdout) as { refused: string; unseen: { reason: string }[] };
   assert.match(report.refused, /^the in-use check could not read the cluster: .*127\.0\.0\.1:1/);
   assert.ok(report.unseen.length > 0 && report.unseen.every((u) => report.refused.endsWith(u.reason)), zh.stdout);
+});
+
+test('create --no-wait, a wait cut short by --timeout, and a queued dry run, in Chinese', async () => {
+  const slow = img('slow');
+  const queued = img('queued');
+  sim.setCluster(CLUSTER, { Enable: true, NfsReady: true, AgentReady: true, Status: 'Ready', Images: [USED, FREE] });
+  // Creating until the test ends it: the timeout is the only way out, however slow the machine.
+  sim.addFault({ kind: 'hold-operation', operation: 'create', image: slow.OriginalImage });
+  const r = await cli(['create', slow.OriginalImage, '--timeout=5s'], ZH);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stderr, new RegExp(`错误：等待为 ${slow.OriginalImage} 创建目标镜像超时（已等待 [^）]+）（状态 Creating）\\n提示：该操作仍可能完成；请运行 \`kubectl uimgacc status\` 查看\\n$`));
+  // While it is Creating: a dry run says it would wait, and for what; --no-wait is refused as another operation runs.
+  const dry = await cli(['create', queued.OriginalImage, '--dry-run'], ZH);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(dry.stdout, `将在等待集群 ${CLUSTER} 上正在进行的创建操作结束（UCloud 一次只运行一个操作）后，为 ${queued.OriginalImage} 创建目标镜像 ${queued.TargetImage}（试运行）\n`);
+  const busy = await cli(['create', queued.OriginalImage, '--no-wait'], ZH);
+  assert.equal(busy.code, 1);
+  assert.equal(busy.stderr, `错误：集群 ${CLUSTER} 上有另一个操作正在进行（状态 Creating）；UCloud 一次只运行一个操作\n提示：运行 \`kubectl uimgacc status --watch\` 等待其结束，然后重试\n`);
+  sim.setCluster(CLUSTER, { Status: 'Ready', Images: [USED, FREE, slow] });
+  const started = await cli(['create', queued.OriginalImage, '--no-wait'], ZH);
+  assert.equal(started.code, 0, started.stderr);
+  assert.equal(started.stdout, `已开始为 ${queued.OriginalImage} 创建目标镜像 ${queued.TargetImage}（状态 Creating）；运行 \`kubectl uimgacc status --watch\` 跟踪进度\n`);
 });
 
 test('--help of create, delete, enable and disable is Chinese', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { kubectlAdmin, sharedControlPlane, uniqueNamespace } from '../controlplane/shared.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
-import { runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
+import { kubeconfigRecording, runCli, type CliResult, ucloudEnv } from '../helpers/cli.ts';
 import { KubeAccess } from '../../lib/kube/access.ts';
 import { ACCELERATION_LABEL, LEGACY_ACCELERATION_LABEL } from '../../lib/affinity.ts';
 import { KINDS, objectPath } from '../../lib/workload/kinds.ts';
@@ -381,6 +381,14 @@ test('zh_CN: patch and unpatch speak Chinese with their hints; -o output, the di
   const skipped = await cli(['unpatch', 'deployments', '-l', 'tier=front-zh'], ZH);
   assert.equal(skipped.code, 0, skipped.stderr);
   assert.equal(skipped.stderr, 'deployment.apps/web-zh 已跳过：它没有被 uimgacc 修改过\n');
+
+  // Another cluster's context: refused before anything is read, in Chinese, saying what was refused.
+  const other = kubeconfigRecording(kubeconfig, 'uk8s-other0001');
+  for (const [verb, what] of [['patch', '修改工作负载'], ['unpatch', '恢复工作负载的原始镜像']]) {
+    const wrong = await cli([verb ?? '', 'deploy/web-zh'], { ...ZH, KUBECONFIG: other });
+    assert.equal(wrong.code, 1, wrong.stderr);
+    assert.match(wrong.stderr, new RegExp(`^错误：拒绝${what}：`));
+  }
 
   const help = await cli(['patch', '--help'], ZH);
   assert.equal(help.code, 0, help.stderr);

@@ -23,6 +23,8 @@ const SAMPLES: readonly ((m: Message) => string)[] = [
   (m) => m('common.warning').trimEnd(),
   (m) => `${m('common.warning')}${m('ucloud.retrying', { error: '…', attempt: 2, attempts: 4 })}`,
   (m) => `${m('common.error')}…`,
+  (m) => m('cli.kube.fromServer', { reason: 'Forbidden', message: '…' }),
+  // The reason is the scan's, the same English as in `-o json` (lib/inuse/scan.ts); the line around it is translated.
   (m) => m('view.unseen.allNamespaces', { kind: 'Pod', reason: 'Error from server (Forbidden): …' }).trim(),
   (m) => m('cli.unknownFlag', { flag: '--foo' }),
   (m) => m('cli.flagNeedsArgument', { flag: 'region' }),

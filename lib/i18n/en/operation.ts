@@ -193,4 +193,10 @@ export default {
   'operation.uses.uncertain': '; for {n} of them it is not certain (tag vs digest: only the registry could tell)',
   // The unseen reason of a kind whose namespaces cannot be listed either (a field of -o json|yaml: English there).
   'operation.scan.namespacesUnlistable': '{error}; and namespaces cannot be listed to check them one by one: {reason}',
+  // -v: where enable's settings came from.
+  'operation.debug.scan': 'in-use scan: {scanned}; {uses} use(s), {unseen} unseen',
+  'operation.debug.nfsAddr': 'NFS address',
+  'operation.debug.subnet': 'subnet',
+  'operation.debug.uhubUser': 'UHub user',
+  'operation.debug.uhubPassword': 'UHub password',
 } as const;

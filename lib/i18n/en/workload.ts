@@ -153,4 +153,12 @@ export default {
   'workload.whoUses.unseen': 'the scan could not see:',
   'workload.hint.unseen':
     'hint: check that this context may list these kinds there (e.g. `kubectl auth can-i list cronjobs.batch -n NAMESPACE`), then run who-uses again; until then the answer is incomplete (exit code 5)',
+  // -v: how patch chose the node labels, and what who-uses looked for.
+  'workload.debug.nodesForbidden': 'cannot list Nodes (forbidden): requiring {labels} without checking the nodes',
+  'workload.debug.labelCount': '{label}: {ready}/{nodes} Ready',
+  'workload.debug.labelsFromFlag': 'node labels: {labels} (from --node-label; {counts})',
+  'workload.debug.labelsDetected': 'node labels: {labels} (both spellings; {counts})',
+  'workload.debug.attempts': '{name}: written after {n} attempts (it changed concurrently)',
+  'workload.debug.notAccelerated': '{image} is not an accelerated image: looking for it as given',
+  'workload.debug.notAcceleratedNoList': '{image} is not an accelerated image (the list is not available): looking for it as given',
 } as const;

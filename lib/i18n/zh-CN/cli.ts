@@ -107,7 +107,7 @@ export default {
   'cli.stopped': '{reason}（{error}）',
   'cli.stoppedHint': '提示：可能还没有发送任何请求，也可能操作仍会完成：请运行 `kubectl uimgacc status` 查看',
   'cli.identityGoingAhead': '{warning}；已指定 --force，继续执行',
-  'cli.identityActingOn': '{mismatch}：将操作 {clusterId}',
+  'cli.identityActingOn': '{mismatch}：本命令将操作 UK8S 集群 {clusterId}',
   'cli.noStdin': '-f -：没有可读取的标准输入',
   'cli.cannotRead': '无法读取 {file}：{reason}',
   'cli.noSuchFile': '文件或目录不存在',

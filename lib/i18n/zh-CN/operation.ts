@@ -66,7 +66,7 @@ export default {
   'operation.enable.agentNotReady': '注意：其 agent 尚未就绪：正在启动，或正在被关闭操作拆除（`kubectl uimgacc status --watch`）',
   'operation.enable.missingFlag': '{flag}（或 {env}）',
   'operation.enable.missingPassword': 'UHUB_PASSWORD（环境变量，或用 `kubectl uimgacc configure` 保存）',
-  'operation.enable.missing': '开启需要 {missing}',
+  'operation.enable.missing': '开启镜像加速需要 {missing}',
   'operation.enable.note': '注意：{note}',
   'operation.enable.clusterSubnet': '注意：NFS 挂载使用集群的子网 {subnet}（来自 {source}）；可用 --subnet-id 指定其他子网',
   'operation.enable.dryRun': '将在集群 {cluster} 上开启镜像加速，NFS 为 {nfs}，位于 {subnet}（试运行）',
@@ -99,7 +99,7 @@ export default {
   'operation.disable.unknownHint': '提示：请在 `kubectl uimgacc status` 列出镜像后重试，或使用 --force',
 
   'operation.rule.notEnabled': '集群 {cluster} 未开启镜像加速',
-  'operation.rule.notEnabledHint': '提示：请先运行 `kubectl uimgacc enable` 开启',
+  'operation.rule.notEnabledHint': '提示：请先运行 `kubectl uimgacc enable` 开启镜像加速',
   'operation.rule.busy': '集群 {cluster} 上有另一个操作正在进行（状态 {status}）；UCloud 一次只运行一个操作',
   'operation.rule.busyHint': '提示：运行 `kubectl uimgacc status --watch` 等待其结束，然后重试',
   'operation.rule.imagesUnknownAgent': '集群 {cluster} 的已加速镜像列表暂时不可用：镜像加速 agent（kube-system/uimgacc-agent）尚未就绪',
@@ -173,4 +173,9 @@ export default {
   'operation.uses.separator': '，',
   'operation.uses.uncertain': '；其中 {n} 个无法确定（tag 与 digest：只有镜像仓库能判断）',
   'operation.scan.namespacesUnlistable': '{error}；且无法列出命名空间来逐个检查：{reason}',
+  'operation.debug.scan': '在用检查：{scanned}；{uses} 处使用，{unseen} 处无法查看',
+  'operation.debug.nfsAddr': 'NFS 地址',
+  'operation.debug.subnet': '子网',
+  'operation.debug.uhubUser': 'UHub 用户名',
+  'operation.debug.uhubPassword': 'UHub 密码',
 } satisfies Translation<typeof en>;

@@ -135,9 +135,16 @@ export default {
   'workload.whoUses.nothingPartialMany': '在能列出的范围内没有找到使用已加速镜像的目标镜像的对象，但这不是全部：无法确定是否有对象在使用它们。',
   'workload.whoUses.namespaceOnly': '（仅限命名空间 {namespace}；不加 -n 时，who-uses 会在所有命名空间中查找）',
   'workload.whoUses.incomplete': '扫描有 {n} 个“类型/命名空间”组合无法查看：列表可能不完整',
-  'workload.whoUses.incompleteMachine': '扫描有 {n} 个“类型/命名空间”组合无法查看（见 "unseen"）：列表可能不完整',
+  'workload.whoUses.incompleteMachine': '扫描有 {n} 个“类型/命名空间”组合无法查看（见 unseen 字段）：列表可能不完整',
   'workload.whoUses.unreadable': '无法读取集群：{reason}',
   'workload.whoUses.unseen': '扫描无法查看：',
   'workload.hint.unseen':
     '提示：请确认当前上下文有权在这些位置列出这些类型（例如 `kubectl auth can-i list cronjobs.batch -n NAMESPACE`），然后重新运行 who-uses；在此之前结果不完整（退出码 5）',
+  'workload.debug.nodesForbidden': '无权列出 Node（forbidden）：不检查节点，直接要求 {labels}',
+  'workload.debug.labelCount': '{label}：{ready}/{nodes} 个 Ready',
+  'workload.debug.labelsFromFlag': '节点标签：{labels}（来自 --node-label；{counts}）',
+  'workload.debug.labelsDetected': '节点标签：{labels}（两种写法；{counts}）',
+  'workload.debug.attempts': '{name}：尝试 {n} 次后写入（期间被并发修改）',
+  'workload.debug.notAccelerated': '{image} 不是已加速的镜像：按原样查找',
+  'workload.debug.notAcceleratedNoList': '{image} 不是已加速的镜像（镜像列表不可用）：按原样查找',
 } satisfies Translation<typeof en>;
