@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from './commands/index.ts';
+import { writeFd } from './write-fd.ts';
 import { safeField } from './safe-text.ts';
 import type { KubeFlags } from '../lib/kube/kubeconfig.ts';
 import { languageFromEnv, t, useLanguage, type MessageKey } from '../lib/i18n/index.ts';
@@ -397,5 +398,5 @@ export async function runCompletion(words: readonly string[], env: NodeJS.Proces
   // The image cache gives up a little earlier so that a stale list still makes it out before the overall deadline.
   const result = await complete(words.length === 0 ? [''] : words, withDeadline(realSources(env, Math.max(50, timeoutMs - 150)), deadline));
   // Exit once written: a look-up abandoned at the deadline must not keep the shell waiting.
-  process.stdout.write(formatCompletion(result), () => process.exit(0));
+  writeFd(1, formatCompletion(result), () => process.exit(0));
 }

@@ -5,7 +5,7 @@
 //   could be made: a start pays only for the program it runs (completion never deserializes yargs).
 // - prerendered.json: the exact output of the commands that print the same thing at every start (`--help`,
 //   `version --client`), rendered at build time by cli.cjs itself, per language.
-import { getAsset } from 'node:sea';
+import { getAsset, getRawAsset } from 'node:sea';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
@@ -33,9 +33,10 @@ export function runProgram(script: Script, path: string): unknown {
   return module.exports;
 }
 
+/** An asset of this executable, read in place (not copied: nothing writes to it). */
 function optionalAsset(name: string): ArrayBuffer | undefined {
   try {
-    return getAsset(name);
+    return getRawAsset(name);
   } catch {
     // Not in this executable: a cross-built one has no code cache and nothing prerendered.
     return undefined;

@@ -8,6 +8,7 @@
 // A V8 start-up snapshot of the command line was measured and given up: deserializing its heap cost every start
 // (completion included) more than compiling from a code cache costs the commands that need the program.
 import { basename } from 'node:path';
+import { writeFd } from '../cmd/write-fd.ts';
 import { ASSET, loadProgram, prerendered, prerenderedOutput } from './sea-assets.ts';
 import type * as CliProgram from './sea-cli.ts';
 import type * as CompletionProgram from './sea-complete.ts';
@@ -24,8 +25,8 @@ function start(): void {
   }
   const output = prerenderedOutput(prerendered(), args, process.env, (fd) => process.getBuiltinModule('node:tty').isatty(fd));
   if (output) {
-    if (output.stdout !== '') process.stdout.write(output.stdout);
-    if (output.stderr !== '') process.stderr.write(output.stderr);
+    writeFd(1, output.stdout);
+    writeFd(2, output.stderr);
     process.exitCode = output.code;
     return;
   }
