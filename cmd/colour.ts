@@ -2,7 +2,7 @@
 // colours only stderr), never for `-o` output (machine output is written unstyled), and never carrying meaning alone
 // (every coloured word is also a word: ✓/!/✗, "error:", the status itself).
 // chalk is imported only when a stream will be coloured: its colour detection reads the environment and the terminal
-// when evaluated, which neither a pipe nor the single executable's start-up snapshot should pay for.
+// when evaluated, which a start writing to a pipe should not pay for.
 import type { ChalkInstance } from 'chalk';
 
 /** What a piece of text means; the palette picks its colour. */

@@ -36,7 +36,7 @@ export async function startProgress(streams: Streams, rawWhat: string): Promise<
   const what = safeField(rawWhat);
   if (streams.interactive) {
     // Imported here: yocto-spinner decides colour and Unicode support from the environment when it is evaluated, which
-    // must happen at run time, not when the single executable's start-up snapshot is built (scripts/sea-entry.ts).
+    // only an interactive start should pay for.
     const { default: yoctoSpinner } = await import('yocto-spinner');
     // Signals are ours (cmd/interrupt.ts): the spinner is stopped there, and the user told what goes on.
     const spinner: Spinner = yoctoSpinner({ text: what, stream: streams.terminal ?? streams.err, handleSignals: false }).start();

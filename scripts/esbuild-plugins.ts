@@ -123,8 +123,8 @@ function patched(source: string, file: string, edits: readonly (readonly [string
  * - it looks for a package.json from the working directory up to / (readdir of each directory) for its version and
  *   a "yargs" section; our version is built in, and the package.json of whatever directory the user is in must not
  *   change how the plugin parses its arguments;
- * - it reads the terminal width when its module is evaluated: we pass the width (`.wrap()`), and in the single
- *   executable the module is evaluated when its start-up snapshot is built, where no terminal is.
+ * - it reads the terminal width when its module is evaluated: we pass the width (`.wrap()`), and the single
+ *   executable's help, rendered at build time, must not depend on the terminal of the build.
  */
 export const yargsPatches: Plugin = {
   name: 'yargs-patches',

@@ -25,7 +25,7 @@ export async function recordProcessReads(evaluate: () => Promise<void>, allowedE
   const streams = STREAMS.map((name) => [name, Object.getOwnPropertyDescriptor(process, name)] as const);
   for (const [name, d] of streams) {
     const get = d?.get;
-    // Node prints its own warnings (e.g. that a built-in module is not verified in snapshots) on stderr: not ours.
+    // Node prints its own warnings (e.g. experimental features) on stderr: not ours.
     const ours = (): boolean => !new Error().stack?.includes('node:internal/process/warning');
     if (get) Object.defineProperty(process, name, { ...d, get: () => (ours() && note(`process.${name}`), get.call(process) as unknown) });
   }

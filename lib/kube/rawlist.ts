@@ -46,8 +46,7 @@ export async function rawRequest(kube: KubeAccess, path: string, init: RawReques
   }
   const opts: RequestOptions & { headers: Record<string, string | string[]> } = { method: init.method ?? 'GET', headers };
   await kc.applyToHTTPSOptions(opts);
-  // Imported on use: node:http cannot be part of a V8 start-up snapshot, and the single executable's snapshot holds
-  // every command module (scripts/sea-entry.ts).
+  // Imported on use: commands that never reach the cluster do not load it.
   const { request } = url.protocol === 'http:' ? await import('node:http') : await import('node:https');
   const timeoutMs = kube.requestTimeoutMs;
   return new Promise((resolve, reject) => {
