@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from './commands/index.ts';
 import { writeFd } from './write-fd.ts';
-import { safeField } from './safe-text.ts';
+import { safeField } from './escape.ts';
 import type { KubeFlags } from '../lib/kube/kubeconfig.ts';
 import { languageFromEnv, t, useLanguage, type MessageKey } from '../lib/i18n/index.ts';
 

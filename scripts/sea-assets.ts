@@ -5,7 +5,7 @@
 //   could be made: a start pays only for the program it runs (completion never deserializes yargs).
 // - prerendered.json: the exact output of the commands that print the same thing at every start (`--help`,
 //   `version --client`), rendered at build time by cli.cjs itself, per language.
-import { getAsset, getRawAsset } from 'node:sea';
+import { getRawAsset } from 'node:sea';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
@@ -49,7 +49,8 @@ const loaded = new Map<string, unknown>();
 export function loadProgram(name: string): unknown {
   if (loaded.has(name)) return loaded.get(name);
   const cache = optionalAsset(cacheAsset(name));
-  const script = new Script(wrapProgram(getAsset(name, 'utf8')), { filename: name, cachedData: cache && Buffer.from(cache) });
+  // Decoded by Buffer (simdutf) straight from the executable, not copied first as getAsset() does.
+  const script = new Script(wrapProgram(Buffer.from(getRawAsset(name)).toString('utf8')), { filename: name, cachedData: cache && Buffer.from(cache) });
   const exports = runProgram(script, process.execPath);
   loaded.set(name, exports);
   return exports;
