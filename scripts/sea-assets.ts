@@ -61,6 +61,8 @@ export interface Rendered {
   readonly stdout: string;
   readonly stderr: string;
   readonly code: number;
+  /** The same at a terminal: rendered again for a narrow terminal with colours, it printed exactly this. */
+  readonly anyTerminal?: boolean;
 }
 
 /**
@@ -86,8 +88,9 @@ export function prerendered(): PrerenderedTable | undefined {
 }
 
 /**
- * The prerendered output of a start with these arguments and environment, if there is one: not when stderr is a
- * terminal (the help is laid out for its width), a stream is coloured, or yargs is told not to wrap the help.
+ * The prerendered output of a start with these arguments and environment, if there is one: not when yargs is told not
+ * to wrap the help, and, unless the output is the same at any terminal, not when stderr is a terminal (the help is
+ * laid out for its width) or a stream is coloured.
  * `isTerminal` is asked last: node:tty, which answers, is not loaded for starts that have no prerendered output.
  */
 export function prerenderedOutput(
@@ -97,7 +100,8 @@ export function prerenderedOutput(
   isTerminal: (fd: 1 | 2) => boolean,
 ): Rendered | undefined {
   const output = table?.[languageFromEnv(env)]?.[prerenderKey(args)];
-  if (output === undefined || env['YARGS_DISABLE_WRAP'] !== undefined || colourLevel({ isTTY: false }, env) !== 0) return undefined;
-  if (isTerminal(2) || colourLevel({ isTTY: isTerminal(1) }, env) !== 0) return undefined;
+  if (output === undefined || env['YARGS_DISABLE_WRAP'] !== undefined) return undefined;
+  if (output.anyTerminal === true) return output;
+  if (colourLevel({ isTTY: false }, env) !== 0 || isTerminal(2) || colourLevel({ isTTY: isTerminal(1) }, env) !== 0) return undefined;
   return output;
 }

@@ -25,9 +25,11 @@ const IRRELEVANT = new Set(['LANGUAGE', '_', 'SHELL', 'ZSH_NAME', 'YARGS_MIN_NOD
  * Runs `argv` as a start with no terminal and the given environment would, and returns what it printed. Fails when
  * the run read any setting a prerendered start does not check (then the output may depend on it).
  */
-async function render(argv: readonly string[], env: Readonly<Record<string, string>>): Promise<Rendered> {
+async function render(argv: readonly string[], env: Readonly<Record<string, string>>, columns?: number): Promise<Rendered> {
   const out = sink();
   const err = sink();
+  // A terminal's width, as cmd/main.ts reads it from stderr.
+  if (columns !== undefined) Object.assign(err.stream, { columns });
   const envReads = new Set<string>();
   const recording = new Proxy({ ...env }, {
     get: (t, k) => (typeof k === 'string' && envReads.add(k), Reflect.get(t, k)),
@@ -41,7 +43,7 @@ async function render(argv: readonly string[], env: Readonly<Record<string, stri
   let code = 0;
   let reads;
   try {
-    reads = await recordProcessReads(async () => void (code = await main(argv, { out: out.stream, err: err.stream, interactive: false }, recording)), IRRELEVANT);
+    reads = await recordProcessReads(async () => void (code = await main(argv, { out: out.stream, err: err.stream, interactive: columns !== undefined }, recording)), IRRELEVANT);
   } finally {
     Object.assign(console, { log, error });
   }
@@ -54,7 +56,16 @@ async function render(argv: readonly string[], env: Readonly<Record<string, stri
 export async function prerender(language: Language): Promise<Record<string, Rendered>> {
   const env: Record<string, string> = language === 'zh-CN' ? { LANG: 'zh_CN.UTF-8' } : {};
   const table: Record<string, Rendered> = {};
-  for (const argv of PRERENDERED) table[prerenderKey(argv)] = await render(argv, env);
+  // chalk's module reads the environment when evaluated, for its default instance; cmd/colour.ts makes its own
+  // instance with the level it decided. Evaluated here, before anything is recorded.
+  await import('chalk');
+  for (const argv of PRERENDERED) {
+    const plain = await render(argv, env);
+    // At a narrow terminal, coloured: an output that does not change is printed as is at any terminal.
+    const terminal = await render(argv, { ...env, FORCE_COLOR: '1' }, 40);
+    const anyTerminal = terminal.stdout === plain.stdout && terminal.stderr === plain.stderr && terminal.code === plain.code;
+    table[prerenderKey(argv)] = anyTerminal ? { ...plain, anyTerminal } : plain;
+  }
   return table;
 }
 

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const skip = process.platform === 'linux' && process.arch === 'x64' ? false : 'packages the linux/amd64 executable only';
+const hasScript = ['/usr/bin/script', '/bin/script'].some((p) => existsSync(p));
 
 function exec(cmd: string, args: readonly string[], env: Readonly<Record<string, string>>): Promise<ProcessOutput> {
   return collectOutput(spawn(cmd, args, { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent-uimgacc-home', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
@@ -72,6 +73,17 @@ describe('the single executable prepared at build time', { skip }, () => {
     assert.match((await same(['version', '--client'])).stdout, /^Plugin Version: /);
     assert.equal(JSON.parse((await same(['version', '--client', '-o', 'json'])).stdout).clientVersion.node, process.version);
     await same(['version', '--client', '-o', 'yaml']);
+  });
+
+  it('prints the same at a terminal (a pseudo-terminal from script(1)), where only version is prerendered', { skip: hasScript ? false : 'no script(1)' }, async () => {
+    const atTerminal = (cmd: readonly string[], env: Readonly<Record<string, string>>): Promise<ProcessOutput> => exec('script', ['-qec', cmd.join(' '), '/dev/null'], env);
+    for (const args of [['--help'], ['version', '--client'], ['version', '--client', '-o', 'json']]) {
+      for (const env of [{}, { LANG: 'zh_CN.UTF-8' }, { FORCE_COLOR: '3', COLUMNS: '50' }] as Record<string, string>[]) {
+        const snapshot = await atTerminal([sea, ...args], env);
+        assert.deepEqual(snapshot, await atTerminal([process.execPath, CLI, ...args], env), `${args.join(' ')} with ${JSON.stringify(env)}`);
+        assert.equal(snapshot.code, 0);
+      }
+    }
   });
 
   it('fails the same way, with the same exit code', async () => {

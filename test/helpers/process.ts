@@ -14,8 +14,9 @@ export function collectOutput(child: ChildProcess, signalCode = 1): Promise<Proc
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    // Decoded across chunks: a character whose bytes arrive in two chunks (Chinese through a pseudo-terminal) stays whole.
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? signalCode : 1), stdout, stderr }));
   });

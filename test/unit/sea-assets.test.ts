@@ -33,6 +33,13 @@ test('no prerendered output where the real one could differ: stderr a terminal, 
   assert.equal(prerenderedOutput(table, ['--help'], { YARGS_DISABLE_WRAP: '1' }, pipes), undefined);
 });
 
+test('an output the same at any terminal is printed at a terminal and in colour too, but not unwrapped', () => {
+  const version: PrerenderedTable = { en: { [prerenderKey(['version', '--client'])]: { stdout: 'Plugin Version: 1\n', stderr: '', code: 0, anyTerminal: true } } };
+  const terminals = (): boolean => true;
+  assert.equal(prerenderedOutput(version, ['version', '--client'], { FORCE_COLOR: '3' }, terminals)?.stdout, 'Plugin Version: 1\n');
+  assert.equal(prerenderedOutput(version, ['version', '--client'], { YARGS_DISABLE_WRAP: '1' }, terminals), undefined);
+});
+
 test('a code cache holds the strings of the functions that ran before it was made, not of the others', () => {
   const source = "(function () { return { ran: () => '镜像加速已启用', lazy: () => '目标镜像正在使用' }; })";
   const script = new Script(source);
