@@ -94,7 +94,7 @@ test('in Simplified Chinese the refusal still names both clusters with their sou
   // status acts on the UCloud cluster and warns once, in Chinese.
   const status = await cli(['status'], ZH);
   assert.equal(status.code, 0, status.stderr);
-  assert.match(status.stderr, new RegExp(`^警告：${mismatch.replace(/[.()]/g, '\\$&')}：将操作 ${B}$`, 'm'));
+  assert.match(status.stderr, new RegExp(`^警告：${mismatch.replace(/[.()]/g, '\\$&')}：本命令将操作 UK8S 集群 ${B}$`, 'm'));
   const doctor = await cli(['doctor'], ZH);
   assert.match(doctor.stdout, new RegExp(`^✗ 集群身份：${mismatch.replace(/[.()]/g, '\\$&')}\n {4}修复：要操作 ${B}，请切换到它的上下文`, 'm'));
   const [en, zh] = await Promise.all([cli(['doctor', '-o', 'json'], { UCLOUD_UK8S_CLUSTER_ID: B }), cli(['doctor', '-o', 'json'], ZH)]);
