@@ -3,7 +3,8 @@
 // - invoked as `kubectl_complete-uimgacc` (a copy or link) or with the hidden first argument `__complete` (what the
 //   wrapper in the release archives runs): the completion program;
 // - `--help`, `version --client` and the like, when nothing but the arguments and the language decides what they print
-//   (no colour, stderr no terminal): the output rendered at build time, written as is — no program evaluated at all;
+//   (no colour and stderr no terminal, or an output the same at any terminal): the output rendered at build time,
+//   written as is — no program evaluated at all;
 // - anything else: the command line program.
 // A V8 start-up snapshot of the command line was measured and given up: deserializing its heap cost every start
 // (completion included) more than compiling from a code cache costs the commands that need the program.
