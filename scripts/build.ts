@@ -3,8 +3,12 @@
 // the cluster, which keeps `--help`, `version --client` and completion fast.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { builtinsByRequire, lazyStringWidth, yargsAssert, yargsPatches } from './esbuild-plugins.ts';
+import { LANGUAGES } from '../lib/i18n/index.ts';
+import { HELP, type PrerenderedTable, type Rendered } from '../cmd/prerendered.ts';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 let commit = process.env['UIMGACC_COMMIT'] ?? 'unknown';
@@ -18,7 +22,8 @@ if (commit === 'unknown') {
 
 rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: { 'kubectl-uimgacc': 'cmd/entry.ts', 'kubectl_complete-uimgacc': 'cmd/complete-entry.ts' },
+  // prerender: the command line's build-time rendering of its help (below), removed once it has run.
+  entryPoints: { 'kubectl-uimgacc': 'cmd/entry.ts', 'kubectl_complete-uimgacc': 'cmd/complete-entry.ts', prerender: 'scripts/sea-cli.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -53,6 +58,18 @@ await build({
   define: { UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commit) },
 });
 writeFileSync('dist/package.json', JSON.stringify({ type: 'module' }) + '\n');
+// `--help` as the command line renders it, per language, in a process with an empty environment (the rendering fails
+// if it reads any setting cmd/entry.ts does not check): cmd/entry.ts prints it without evaluating yargs when nothing
+// else can change it. Not `version`: it names the Node that runs the package, which the build cannot know.
+const prerendered: PrerenderedTable = {};
+for (const language of LANGUAGES) {
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(resolve('dist/prerender.mjs')).href)}); process.stdout.write(JSON.stringify(await m.prerender(${JSON.stringify(language)}, ${JSON.stringify(HELP)})));`;
+  const rendered = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { HOME: '/nonexistent-uimgacc-home' }, encoding: 'utf8' })) as Record<string, Rendered>;
+  prerendered[language] = rendered;
+}
+writeFileSync('dist/prerendered.json', JSON.stringify(prerendered));
+rmSync('dist/prerender.mjs');
+rmSync('dist/prerender.mjs.map', { force: true });
 chmodSync('dist/kubectl-uimgacc.mjs', 0o755);
 chmodSync('dist/kubectl_complete-uimgacc.mjs', 0o755);
 console.log(`built dist/ (version ${pkg.version}, commit ${commit})`);

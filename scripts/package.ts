@@ -24,7 +24,8 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { build, type Plugin } from 'esbuild';
 import { lazyStringWidth, yargsAssert, yargsPatches } from './esbuild-plugins.ts';
-import { ASSET, cacheAsset, type PrerenderedTable } from './sea-assets.ts';
+import { ASSET, cacheAsset } from './sea-assets.ts';
+import type { PrerenderedTable } from '../cmd/prerendered.ts';
 import { LANGUAGES } from '../lib/i18n/index.ts';
 import { en } from '../lib/i18n/en/index.ts';
 import { zhCN } from '../lib/i18n/zh-CN/index.ts';
@@ -199,7 +200,7 @@ async function bundle(work: string): Promise<Bundled> {
   const entries = { [ASSET.cli]: 'scripts/sea-cli.ts', [ASSET.completion]: 'scripts/sea-complete.ts' };
   const metafile = await build({ ...COMMON, entryPoints: [join(ROOT, 'scripts/sea-entry.ts')], outfile: main, define, metafile: true });
   // The main script is compiled at every start: only the few small modules that choose what to run belong in it.
-  const inputs = Object.entries(metafile.metafile.outputs[relative(process.cwd(), main)]?.inputs ?? {}).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f).filter((f) => !/^(scripts\/sea-(entry|assets)|cmd\/(colour|write-fd)|lib\/i18n\/(index|en\/.*))\.ts$/.test(f));
+  const inputs = Object.entries(metafile.metafile.outputs[relative(process.cwd(), main)]?.inputs ?? {}).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f).filter((f) => !/^(scripts\/sea-(entry|assets)|cmd\/(colour|write-fd|prerendered)|lib\/i18n\/(index|en\/.*))\.ts$/.test(f));
   if (inputs.length > 0) throw new Error(`the main script of the single executable must stay small, but it includes ${inputs.join(', ')}`);
   for (const [asset, entry] of Object.entries(entries)) {
     await build({ ...COMMON, entryPoints: [join(ROOT, entry)], outfile: programs[asset] ?? '', define, banner: importMetaUrl.banner, plugins });

@@ -15,7 +15,10 @@ export async function recordProcessReads(evaluate: () => Promise<void>, allowedE
   const note = (what: string): void => void reads.push(trace ? `${what} ${new Error().stack ?? ''}` : what);
   const env = process.env;
   const argv = process.argv;
-  const envKey = (k: string | symbol): void => (typeof k === 'string' && allowedEnv.has(k) ? undefined : note(`process.env.${String(k)}`));
+  // Node's module loader looks at its own settings (--watch reporting, source maps for coverage) when it loads a module: not what the
+  // code being run reads. The frame that read is the third: the Error, this function, the proxy trap, then the reader.
+  const byNode = (): boolean => /^\s*at (?:.* \()?node:internal\/(?:modules|source_map)\//.test((new Error().stack ?? '').split('\n')[4] ?? '');
+  const envKey = (k: string | symbol): void => (typeof k === 'string' && allowedEnv.has(k)) || byNode() ? undefined : note(`process.env.${String(k)}`);
   process.env = new Proxy(env, {
     get: (t, k) => (envKey(k), Reflect.get(t, k)),
     has: (t, k) => (envKey(k), Reflect.has(t, k)),

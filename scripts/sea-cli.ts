@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { format } from 'node:util';
 import { main } from '../cmd/main.ts';
 import type { Language } from '../lib/i18n/index.ts';
-import { PRERENDER_INPUTS, PRERENDERED, prerenderKey, type Rendered } from './sea-assets.ts';
+import { PRERENDER_INPUTS, PRERENDERED, prerenderKey, type Rendered } from '../cmd/prerendered.ts';
 import { recordProcessReads } from './process-reads.ts';
 
 export { cli } from '../cmd/main.ts';
@@ -52,14 +52,14 @@ async function render(argv: readonly string[], env: Readonly<Record<string, stri
   return { stdout: out.text(), stderr: err.text(), code };
 }
 
-/** Build time: the prerendered outputs in one language. */
-export async function prerender(language: Language): Promise<Record<string, Rendered>> {
+/** Build time: the prerendered outputs in one language (`only`: of those arguments, e.g. the help's). */
+export async function prerender(language: Language, only: readonly (readonly string[])[] = PRERENDERED): Promise<Record<string, Rendered>> {
   const env: Record<string, string> = language === 'zh-CN' ? { LANG: 'zh_CN.UTF-8' } : {};
   const table: Record<string, Rendered> = {};
   // chalk's module reads the environment when evaluated, for its default instance; cmd/colour.ts makes its own
   // instance with the level it decided. Evaluated here, before anything is recorded.
   await import('chalk');
-  for (const argv of PRERENDERED) {
+  for (const argv of only) {
     const plain = await render(argv, env);
     // At a narrow terminal, coloured: an output that does not change is printed as is at any terminal.
     const terminal = await render(argv, { ...env, FORCE_COLOR: '1' }, 40);

@@ -10,7 +10,8 @@
 // (completion included) more than compiling from a code cache costs the commands that need the program.
 import { basename } from 'node:path';
 import { writeFd } from '../cmd/write-fd.ts';
-import { ASSET, loadProgram, prerendered, prerenderedOutput } from './sea-assets.ts';
+import { prerenderedOutput } from '../cmd/prerendered.ts';
+import { ASSET, loadProgram, prerendered } from './sea-assets.ts';
 import type * as CliProgram from './sea-cli.ts';
 import type * as CompletionProgram from './sea-complete.ts';
 

@@ -145,6 +145,20 @@ async function builtinsLoaded(args: readonly string[], env: Readonly<Record<stri
 }
 
 describe('the npm build', () => {
+  it('prints --help as rendered at build time exactly as its command line renders it (run from source)', async () => {
+    const source = join(ROOT, 'cmd', 'entry.ts');
+    for (const args of [[], ['--help'], ['-h']]) {
+      for (const env of [{}, { LANG: 'zh_CN.UTF-8' }, { FORCE_COLOR: '1' }, { YARGS_DISABLE_WRAP: '1' }, { COLUMNS: '40' }] as Record<string, string>[]) {
+        const [built, fromSource] = await Promise.all([exec(process.execPath, [CLI, ...args], env), exec(process.execPath, [source, ...args], env)]);
+        assert.deepEqual(built, fromSource, `${args.join(' ')} with ${JSON.stringify(env)}`);
+      }
+    }
+    // The prerendered help needs no command line: yargs is not loaded.
+    const { loadedFiles } = await import('../../bench/startup.ts');
+    const files = await loadedFiles([CLI, '--help']);
+    assert.ok(files.length > 0 && !files.some((f) => /[\\/]main-[^/\\]*\.mjs$/.test(f)), files.join(', '));
+  });
+
   it('loads no Node module that --help and version --client never use', async () => {
     for (const args of [['--help'], ['version', '--client']]) {
       const loaded = await builtinsLoaded(args);

@@ -1,6 +1,10 @@
 // The check that an output prerendered for the single executable depends on nothing it does not check (scripts/sea-cli.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { recordProcessReads } from '../../scripts/process-reads.ts';
 
 test('records reads of the environment, the arguments and the standard streams, and puts them back', async () => {
@@ -30,4 +34,16 @@ test('records nothing for code that only computes, and restores the process when
 
 test('listing the environment counts as reading it', async () => {
   assert.deepEqual(await recordProcessReads(async () => void Object.keys(process.env)), ['process.env (every name)']);
+});
+
+test("Node's module loader reading its own settings while it loads a module is not the module's read", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'uimgacc-reads-'));
+  try {
+    const file = join(dir, 'probe.mjs');
+    writeFileSync(file, "export const probe = process.env['UIMGACC_MODULE_PROBE'];\n");
+    const reads = await recordProcessReads(async () => void (await import(pathToFileURL(file).href)));
+    assert.deepEqual(reads, ['process.env.UIMGACC_MODULE_PROBE']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Script } from 'node:vm';
-import { prerenderedOutput, prerenderKey, type PrerenderedTable } from '../../scripts/sea-assets.ts';
+import { prerenderedOutput, prerenderKey, type PrerenderedTable } from '../../cmd/prerendered.ts';
 import { stringsInCodeCache } from '../../scripts/package.ts';
 
 const table: PrerenderedTable = {
