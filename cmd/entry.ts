@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
-import { isatty } from 'node:tty';
-import { HELP, prerenderedOutput, prerenderKey, type PrerenderedTable, type Rendered } from './prerendered.ts';
-import { writeFd } from './write-fd.ts';
+import type { PrerenderedTable, Rendered } from './prerendered.ts';
 
 // V8's compiled code is cached on disk between runs: start-up then costs a fraction of parsing the bundle afresh.
 enableCompileCache?.();
@@ -12,8 +10,10 @@ if (process.argv[2] === '__complete') {
   const { runCompletion } = await import('./completion.ts');
   await runCompletion(process.argv.slice(3));
 } else {
-  const help = prerenderedHelp(process.argv.slice(2));
+  // Only a start with at most one argument can be a help (cmd/prerendered.ts): the others do not load that module.
+  const help = process.argv.length <= 3 ? await prerenderedHelp(process.argv.slice(2)) : undefined;
   if (help) {
+    const { writeFd } = await import('./write-fd.ts');
     writeFd(1, help.stdout);
     writeFd(2, help.stderr);
     process.exitCode = help.code;
@@ -24,7 +24,8 @@ if (process.argv[2] === '__complete') {
 }
 
 /** `--help` as rendered when the package was built (scripts/build.ts), if it is what the command line would print now. */
-function prerenderedHelp(args: readonly string[]): Rendered | undefined {
+async function prerenderedHelp(args: readonly string[]): Promise<Rendered | undefined> {
+  const { HELP, prerenderedOutput, prerenderKey } = await import('./prerendered.ts');
   if (!HELP.some((a) => prerenderKey(a) === prerenderKey(args))) return undefined;
   let table: PrerenderedTable;
   try {
@@ -33,5 +34,5 @@ function prerenderedHelp(args: readonly string[]): Rendered | undefined {
     // Run from source, or a build without it: the command line renders the help.
     return undefined;
   }
-  return prerenderedOutput(table, args, process.env, (fd) => isatty(fd));
+  return prerenderedOutput(table, args, process.env, (fd) => process.getBuiltinModule('node:tty').isatty(fd));
 }

@@ -2,8 +2,9 @@
 // ESM with code splitting: heavy modules (@kubernetes/client-node) land in chunks that load only when a command needs
 // the cluster, which keeps `--help`, `version --client` and completion fast.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { builtinsByRequire, lazyStringWidth, yargsAssert, yargsPatches } from './esbuild-plugins.ts';
@@ -22,8 +23,7 @@ if (commit === 'unknown') {
 
 rmSync('dist', { recursive: true, force: true });
 await build({
-  // prerender: the command line's build-time rendering of its help (below), removed once it has run.
-  entryPoints: { 'kubectl-uimgacc': 'cmd/entry.ts', 'kubectl_complete-uimgacc': 'cmd/complete-entry.ts', prerender: 'scripts/sea-cli.ts' },
+  entryPoints: { 'kubectl-uimgacc': 'cmd/entry.ts', 'kubectl_complete-uimgacc': 'cmd/complete-entry.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -60,16 +60,33 @@ await build({
 writeFileSync('dist/package.json', JSON.stringify({ type: 'module' }) + '\n');
 // `--help` as the command line renders it, per language, in a process with an empty environment (the rendering fails
 // if it reads any setting cmd/entry.ts does not check): cmd/entry.ts prints it without evaluating yargs when nothing
-// else can change it. Not `version`: it names the Node that runs the package, which the build cannot know.
-const prerendered: PrerenderedTable = {};
-for (const language of LANGUAGES) {
-  const script = `const m = await import(${JSON.stringify(pathToFileURL(resolve('dist/prerender.mjs')).href)}); process.stdout.write(JSON.stringify(await m.prerender(${JSON.stringify(language)}, ${JSON.stringify(HELP)})));`;
-  const rendered = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { HOME: '/nonexistent-uimgacc-home' }, encoding: 'utf8' })) as Record<string, Rendered>;
-  prerendered[language] = rendered;
+// else can change it. Not `version`: it names the Node that runs the package, which the build cannot know. The
+// renderer is bundled on its own, as one file: an entry point in the build above would change how dist/ is split into
+// chunks (the command line's code would move out of its chunk, into one shared with the renderer).
+const renderer = mkdtempSync(join(tmpdir(), 'uimgacc-prerender-'));
+try {
+  await build({
+    entryPoints: { prerender: 'scripts/sea-cli.ts' },
+    outdir: renderer,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __uimgaccCreateRequire } from 'node:module'; const require = __uimgaccCreateRequire(import.meta.url);" },
+    define: { UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commit) },
+    plugins: [lazyStringWidth, yargsAssert, yargsPatches, builtinsByRequire],
+  });
+  const prerendered: PrerenderedTable = {};
+  for (const language of LANGUAGES) {
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(join(renderer, 'prerender.mjs')).href)}); process.stdout.write(JSON.stringify(await m.prerender(${JSON.stringify(language)}, ${JSON.stringify(HELP)})));`;
+    prerendered[language] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { HOME: '/nonexistent-uimgacc-home' }, encoding: 'utf8' })) as Record<string, Rendered>;
+  }
+  writeFileSync('dist/prerendered.json', JSON.stringify(prerendered));
+} finally {
+  rmSync(renderer, { recursive: true, force: true });
 }
-writeFileSync('dist/prerendered.json', JSON.stringify(prerendered));
-rmSync('dist/prerender.mjs');
-rmSync('dist/prerender.mjs.map', { force: true });
 chmodSync('dist/kubectl-uimgacc.mjs', 0o755);
 chmodSync('dist/kubectl_complete-uimgacc.mjs', 0o755);
 console.log(`built dist/ (version ${pkg.version}, commit ${commit})`);
