@@ -10,8 +10,9 @@ if (process.argv[2] === '__complete') {
   const { runCompletion } = await import('./completion.ts');
   await runCompletion(process.argv.slice(3));
 } else {
-  // Only a start with at most one argument can be a help (cmd/prerendered.ts): the others do not load that module.
-  const help = process.argv.length <= 3 ? await prerenderedHelp(process.argv.slice(2)) : undefined;
+  // Only a start with at most one argument (a help) or `version` can have a prerendered output (cmd/prerendered.ts):
+  // the others do not load that module.
+  const help = process.argv.length <= 3 || process.argv[2] === 'version' ? await prerendered(process.argv.slice(2)) : undefined;
   if (help) {
     const { writeFd } = await import('./write-fd.ts');
     writeFd(1, help.stdout);
@@ -23,15 +24,18 @@ if (process.argv[2] === '__complete') {
   }
 }
 
-/** `--help` as rendered when the package was built (scripts/build.ts), if it is what the command line would print now. */
-async function prerenderedHelp(args: readonly string[]): Promise<Rendered | undefined> {
-  const { HELP, prerenderedOutput, prerenderKey } = await import('./prerendered.ts');
-  if (!HELP.some((a) => prerenderKey(a) === prerenderKey(args))) return undefined;
+/**
+ * `--help` or `version --client` as rendered when the package was built (scripts/build.ts; version's Node filled in
+ * now), if it is what the command line would print now.
+ */
+async function prerendered(args: readonly string[]): Promise<Rendered | undefined> {
+  const { PRERENDERED, prerenderedOutput, prerenderKey } = await import('./prerendered.ts');
+  if (!PRERENDERED.some((a) => prerenderKey(a) === prerenderKey(args))) return undefined;
   let table: PrerenderedTable;
   try {
     table = JSON.parse(readFileSync(new URL('./prerendered.json', import.meta.url), 'utf8')) as PrerenderedTable;
   } catch {
-    // Run from source, or a build without it: the command line renders the help.
+    // Run from source, or a build without it: the command line renders it.
     return undefined;
   }
   return prerenderedOutput(table, args, process.env, (fd) => process.getBuiltinModule('node:tty').isatty(fd));

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { builtinsByRequire, lazyStringWidth, yargsAssert, yargsPatches } from './esbuild-plugins.ts';
 import { LANGUAGES } from '../lib/i18n/index.ts';
-import { HELP, type PrerenderedTable, type Rendered } from '../cmd/prerendered.ts';
+import { PRERENDERED, prerenderKey, runtimeTemplate, VERSION, type PrerenderedTable, type Rendered } from '../cmd/prerendered.ts';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 let commit = process.env['UIMGACC_COMMIT'] ?? 'unknown';
@@ -58,10 +58,10 @@ await build({
   define: { UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commit) },
 });
 writeFileSync('dist/package.json', JSON.stringify({ type: 'module' }) + '\n');
-// `--help` as the command line renders it, per language, in a process with an empty environment (the rendering fails
-// if it reads any setting cmd/entry.ts does not check): cmd/entry.ts prints it without evaluating yargs when nothing
-// else can change it. Not `version`: it names the Node that runs the package, which the build cannot know. The
-// renderer is bundled on its own, as one file: an entry point in the build above would change how dist/ is split into
+// `--help` and `version --client` as the command line renders them, per language, in a process with an empty
+// environment (the rendering fails if it reads any setting cmd/entry.ts does not check): cmd/entry.ts prints them
+// without evaluating yargs when nothing else can change them. `version` names the Node that runs the package, which
+// the build cannot know: it is kept as a template that a start fills in with its own Node's names. The renderer is bundled on its own, as one file: an entry point in the build above would change how dist/ is split into
 // chunks (the command line's code would move out of its chunk, into one shared with the renderer).
 const renderer = mkdtempSync(join(tmpdir(), 'uimgacc-prerender-'));
 try {
@@ -80,8 +80,15 @@ try {
   });
   const prerendered: PrerenderedTable = {};
   for (const language of LANGUAGES) {
-    const script = `const m = await import(${JSON.stringify(pathToFileURL(join(renderer, 'prerender.mjs')).href)}); process.stdout.write(JSON.stringify(await m.prerender(${JSON.stringify(language)}, ${JSON.stringify(HELP)})));`;
-    prerendered[language] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { HOME: '/nonexistent-uimgacc-home' }, encoding: 'utf8' })) as Record<string, Rendered>;
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(join(renderer, 'prerender.mjs')).href)}); process.stdout.write(JSON.stringify(await m.prerender(${JSON.stringify(language)}, ${JSON.stringify(PRERENDERED)})));`;
+    // Rendered by this Node (process.execPath): its names are the ones to take out of version's output.
+    const rendered = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { HOME: '/nonexistent-uimgacc-home' }, encoding: 'utf8' })) as Record<string, Rendered>;
+    for (const args of VERSION) {
+      const key = prerenderKey(args);
+      const output = rendered[key];
+      if (output) rendered[key] = runtimeTemplate(output, process);
+    }
+    prerendered[language] = rendered;
   }
   writeFileSync('dist/prerendered.json', JSON.stringify(prerendered));
 } finally {

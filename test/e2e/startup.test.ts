@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,6 +157,40 @@ describe('the npm build', () => {
     const { loadedFiles } = await import('../../bench/startup.ts');
     const files = await loadedFiles([CLI, '--help']);
     assert.ok(files.length > 0 && !files.some((f) => /[\\/]main-[^/\\]*\.mjs$/.test(f)), files.join(', '));
+  });
+
+  it('prints version --client as rendered at build time, filled in with the Node that runs it, exactly as its command line prints it', async () => {
+    // The real command line of the same build: a copy of dist/ without the prerendered outputs runs it.
+    const tmp = mkdtempSync(join(tmpdir(), 'uimgacc-npm-version-'));
+    try {
+      cpSync(dirname(CLI), tmp, { recursive: true });
+      rmSync(join(tmp, 'prerendered.json'));
+      const real = join(tmp, 'kubectl-uimgacc.mjs');
+      // A Node unlike the one that built the package: a template kept with the build's names, or filled wrongly, shows.
+      const other = `data:text/javascript,${encodeURIComponent("for (const [k, v] of Object.entries({ version: 'v99.1.2-rc.1', platform: 'freebsd', arch: 'riscv64' })) Object.defineProperty(process, k, { value: v });")}`;
+      for (const node of [[], ['--import', other]]) {
+        for (const args of [['version', '--client'], ['version', '--client', '-o', 'json'], ['version', '--client', '-o', 'yaml']]) {
+          for (const env of [{}, { LANG: 'zh_CN.UTF-8' }, { FORCE_COLOR: '1' }, { YARGS_DISABLE_WRAP: '1' }] as Record<string, string>[]) {
+            const [built, fromCommandLine] = await Promise.all([exec(process.execPath, [...node, CLI, ...args], env), exec(process.execPath, [...node, real, ...args], env)]);
+            assert.deepEqual(built, fromCommandLine, `${node.join(' ')} ${args.join(' ')} with ${JSON.stringify(env)}`);
+            assert.equal(built.code, 0);
+          }
+        }
+      }
+      const yaml = await exec(process.execPath, ['--import', other, CLI, 'version', '--client', '-o', 'yaml'], {});
+      assert.match(yaml.stdout, /\n {2}node: v99\.1\.2-rc\.1\n {2}platform: freebsd\/riscv64\n$/);
+      assert.match((await exec(process.execPath, [CLI, 'version', '--client'], { LANG: 'zh_CN.UTF-8' })).stdout, new RegExp(`Node\\.js：${process.version.replaceAll('.', '\\.')}（${process.platform}/${process.arch}）\n$`));
+      // Printed without the command line (yargs is not loaded), in each language.
+      const { loadedFiles } = await import('../../bench/startup.ts');
+      for (const env of [{}, { LANG: 'zh_CN.UTF-8' }] as Record<string, string>[]) {
+        for (const args of [['version', '--client'], ['version', '--client', '-o', 'json']]) {
+          const files = await loadedFiles([CLI, ...args], env);
+          assert.ok(files.length > 0 && !files.some((f) => /[\\/]main-[^/\\]*\.mjs$/.test(f)), files.join(', '));
+        }
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('loads no Node module that --help and version --client never use', async () => {

@@ -1,9 +1,10 @@
 // The single executable's choice of a prerendered output (scripts/sea-assets.ts) and the build's check that English
-// starts do not deserialize the Chinese catalog (scripts/package.ts).
+// starts do not deserialize the Chinese catalog (scripts/package.ts); the npm build's `version` template.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Script } from 'node:vm';
-import { prerenderedOutput, prerenderKey, type PrerenderedTable } from '../../cmd/prerendered.ts';
+import { prerenderedOutput, prerenderKey, runtimeTemplate, type PrerenderedTable, type Runtime } from '../../cmd/prerendered.ts';
+import { renderJson, renderYaml } from '../../cmd/output.ts';
 import { stringsInCodeCache } from '../../scripts/package.ts';
 
 const table: PrerenderedTable = {
@@ -38,6 +39,28 @@ test('an output the same at any terminal is printed at a terminal and in colour 
   const terminals = (): boolean => true;
   assert.equal(prerenderedOutput(version, ['version', '--client'], { FORCE_COLOR: '3' }, terminals)?.stdout, 'Plugin Version: 1\n');
   assert.equal(prerenderedOutput(version, ['version', '--client'], { YARGS_DISABLE_WRAP: '1' }, terminals), undefined);
+});
+
+test('version as a template: filled in with the names of the Node that runs it, as JSON and YAML write them', () => {
+  const built = { version: 'v24.21.0', platform: 'linux', arch: 'x64' };
+  const client = (node: Runtime): object => ({ clientVersion: { version: '1.2.3', commit: 'abc', node: node.version, platform: `${node.platform}/${node.arch}` } });
+  const outputs = [renderJson, renderYaml].map((render) => (node: Runtime): string => render(client(node)));
+  for (const render of [...outputs, (node: Runtime): string => `Node.js: ${node.version} (${node.platform}/${node.arch})\n`]) {
+    const key = prerenderKey(['version', '--client']);
+    const template: PrerenderedTable = { en: { [key]: runtimeTemplate({ stdout: render(built), stderr: '', code: 0 }, built) } };
+    for (const node of [built, { version: 'v25.0.0-nightly20250101abcdef', platform: 'win32', arch: 'ia32' }, { version: 'v22.1.0', platform: 'darwin', arch: 'arm64' }]) {
+      assert.deepEqual(prerenderedOutput(template, ['version', '--client'], {}, pipes, node), { stdout: render(node), stderr: '', code: 0 });
+    }
+    // Names a serializer would quote or escape are not filled in: the command line prints them.
+    for (const node of [{ ...built, version: 'v1.0.0: x' }, { ...built, version: '24' }, { ...built, arch: 'x"64' }, { ...built, platform: 'linux #1' }]) {
+      assert.equal(prerenderedOutput(template, ['version', '--client'], {}, pipes, node), undefined, JSON.stringify(node));
+    }
+    // Like the help, only where nothing is coloured and stderr is no terminal.
+    assert.equal(prerenderedOutput(template, ['version', '--client'], {}, terminal(2), built), undefined);
+    assert.equal(prerenderedOutput(template, ['version', '--client'], { FORCE_COLOR: '1' }, pipes, built), undefined);
+  }
+  // A build whose output holds a name twice (it could not tell which is the Node's) fails.
+  assert.throws(() => runtimeTemplate({ stdout: 'v24.21.0 v24.21.0 linux/x64', stderr: '', code: 0 }, built), /occurs 2 times/);
 });
 
 test('a code cache holds the strings of the functions that ran before it was made, not of the others', () => {
