@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { flattenParams, signParams, type FlatParams, type ParamValue } from './signature.ts';
 import { UCloudApiError, UCloudCancelledError, UCloudTransportError, type Render } from './errors.ts';
@@ -123,9 +122,10 @@ export class UCloudClient {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (this.#signal?.aborted) throw new UCloudCancelledError(action, { mutating, sent: false, reason: this.#signal.reason });
       if (attempt > 1) {
-        // Full jitter keeps many clients from retrying in lockstep.
+        // Full jitter keeps many clients from retrying in lockstep. It needs no cryptographic randomness, and
+        // node:crypto's randomInt would load node:crypto into every `status` against an http:// endpoint.
         const cap = Math.min(this.#backoffMaxMs, this.#backoffBaseMs * 2 ** (attempt - 2));
-        const wait = randomInt(0, Math.max(1, Math.floor(cap)) + 1);
+        const wait = Math.floor(Math.random() * (Math.max(1, Math.floor(cap)) + 1));
         this.#log(`${action}: retrying in ${wait}ms (attempt ${attempt}/${attempts})`);
         this.#onRetry?.(t('ucloud.retrying', { error: last?.error.message ?? action, attempt, attempts }));
         try {

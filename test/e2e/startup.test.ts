@@ -204,13 +204,15 @@ describe('the npm build', () => {
     }
   });
 
-  it('sends the UCloud API request of status without loading fetch (undici)', async () => {
+  it('sends the UCloud API request of status without loading fetch (undici), and over http:// without node:crypto', async () => {
     const sim = await startSimulator({ accounts: [{ publicKey: 'startup-pub', privateKey: 'startup-priv' }], clusters: [{ clusterId: 'uk8s-startup02', region: 'cn-bj2', Enable: true, NfsReady: true, AgentReady: true }] });
     try {
       const loaded = await builtinsLoaded(['status'], { UCLOUD_PUBLIC_KEY: 'startup-pub', UCLOUD_PRIVATE_KEY: 'startup-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_UK8S_CLUSTER_ID: 'uk8s-startup02', UCLOUD_REGION: 'cn-bj2' });
       assert.ok(loaded.includes('NativeModule http'), 'status made no HTTP request');
       // Node's fetch, and node:http imported as an ES module namespace (its WebSocket export), load undici.
       assert.ok(!loaded.includes('NativeModule internal/deps/undici/undici'), 'status loads undici');
+      // The signature (SHA1, @noble/hashes) and the retry jitter need no node:crypto; over https node:tls loads it.
+      assert.ok(!loaded.includes('NativeModule crypto'), 'status over http:// loads node:crypto');
     } finally {
       await sim.close();
     }
