@@ -13,6 +13,11 @@ export type StyledText = readonly (string | { readonly style: Style; readonly te
 
 export type Paint = (style: Style, text: string) => string;
 
+/** Styled text without its styles: what a pipe or a file gets. */
+export function plainText(parts: StyledText): string {
+  return parts.map((p) => (typeof p === 'string' ? p : p.text)).join('');
+}
+
 interface Tty {
   readonly isTTY?: boolean | undefined;
 }

@@ -2,17 +2,18 @@
 // terminal obeys control characters: ESC starts ANSI and OSC sequences (colours, cursor moves, window titles,
 // clipboard writes), BEL rings, CR overwrites the line. They are shown as visible escapes instead (cmd/escape.ts).
 import { Writable } from 'node:stream';
-import type { Paint, StyledText } from './colour.ts';
+import { plainText, type Paint, type StyledText } from './colour.ts';
 
 export { safeField, safeText } from './escape.ts';
 import { safeText } from './escape.ts';
+
+/** Chunks writeStyled has escaped and coloured already. */
+const painted = new WeakSet<Buffer>();
 
 /**
  * A stream that escapes control characters on their way to `target`, as a last line of defence for everything a
  * command writes. JSON and YAML output never holds them raw (both serialisers escape them), so it passes unchanged.
  */
-const painted = new WeakSet<Buffer>();
-
 export class SafeWritable extends Writable {
   readonly #target: NodeJS.WritableStream;
   /** Colours styled text when this stream is a terminal (cmd/colour.ts); unset: styled text is written plain. */
@@ -51,5 +52,5 @@ export class SafeWritable extends Writable {
 /** Writes styled text to any stream: coloured where it is an escaping stream with a painter, plain elsewhere. */
 export function writeStyled(stream: NodeJS.WritableStream, parts: StyledText): void {
   if (stream instanceof SafeWritable) stream.writeStyled(parts);
-  else stream.write(parts.map((p) => (typeof p === 'string' ? p : p.text)).join(''));
+  else stream.write(plainText(parts));
 }

@@ -1,6 +1,6 @@
 // Apart from output.ts so that commands printing no table (version, machine output) do not load string-width.
 import stringWidth from 'string-width';
-import type { Style, StyledText } from './colour.ts';
+import { plainText, type Style, type StyledText } from './colour.ts';
 import { safeField } from './safe-text.ts';
 
 const GAP = 3;
@@ -17,11 +17,6 @@ type Part = StyledText[number];
  */
 export function renderTable(head: readonly string[], rows: readonly (readonly Cell[])[]): string {
   return plainText(renderStyledTable(head, rows));
-}
-
-/** Styled text without its styles: what a pipe or a file gets. */
-export function plainText(parts: StyledText): string {
-  return parts.map((p) => (typeof p === 'string' ? p : p.text)).join('');
 }
 
 /**

@@ -1,8 +1,8 @@
 import { type AccelerationState, type AcceleratedImage } from '../lib/ucloud/acceleration.ts';
 import { t } from '../lib/i18n/index.ts';
-import { statusStyle, type Style, type StyledText } from './colour.ts';
+import { plainText, statusStyle, type Style, type StyledText } from './colour.ts';
 import { humanBytes } from './output.ts';
-import { plainText, renderStyledTable, type Cell } from './table.ts';
+import { renderStyledTable, type Cell } from './table.ts';
 import { ALL_NAMESPACES, type ImageUse, type Unseen } from '../lib/inuse/scan.ts';
 
 export const API_VERSION = 'uimgacc.ucloud.cn/v1alpha1';
