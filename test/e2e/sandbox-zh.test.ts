@@ -35,26 +35,21 @@ async function namesIn(sandbox: Sandbox): Promise<Set<string>> {
   const add = (v: unknown): void => {
     if (typeof v === 'string') for (const w of [v, ...v.split(/[^A-Za-z0-9]+/)]) if (w !== '') names.add(w.toLowerCase());
   };
-  const objects = await sandbox.sh('kubectl get pods,deploy,sts,ds,rs,jobs,cronjobs,nodes,ns -A -o json');
-  assert.equal(objects.code, 0, objects.out);
-  const walk = (o: unknown, key = ''): void => {
-    if (Array.isArray(o)) for (const v of o) walk(v, key);
-    else if (o !== null && typeof o === 'object') for (const [k, v] of Object.entries(o)) walk(v, k);
-    else if (['name', 'namespace', 'image', 'nodeName'].includes(key)) add(o);
+  // Every string value under a key `keep` accepts (its own key, or the nearest one above it for array items).
+  const walk = (o: unknown, keep: (key: string) => boolean, key = ''): void => {
+    if (Array.isArray(o)) for (const v of o) walk(v, keep, key);
+    else if (o !== null && typeof o === 'object') for (const [k, v] of Object.entries(o)) walk(v, keep, k);
+    else if (keep(key)) add(o);
   };
-  walk(JSON.parse(objects.stdout));
-  const status = await sandbox.sh('kubectl uimgacc status -o json', EN);
-  assert.equal(status.code, 0, status.out);
-  const walkAll = (o: unknown): void => {
-    if (Array.isArray(o)) for (const v of o) walkAll(v);
-    else if (o !== null && typeof o === 'object') for (const v of Object.values(o)) walkAll(v);
-    else add(o);
+  const json = async (command: string, env?: Record<string, string>): Promise<unknown> => {
+    const r = await sandbox.sh(command, env);
+    assert.equal(r.code, 0, r.out);
+    return JSON.parse(r.stdout);
   };
-  walkAll(JSON.parse(status.stdout));
+  walk(await json('kubectl get pods,deploy,sts,ds,rs,jobs,cronjobs,nodes,ns -A -o json'), (key) => ['name', 'namespace', 'image', 'nodeName'].includes(key));
+  walk(await json('kubectl uimgacc status -o json', EN), () => true);
   // The UK8S cluster's own record: region, project, cluster ID.
-  const uk8s = await sandbox.sh('kubectl get configmap uk8sconfig -n kube-system -o json');
-  assert.equal(uk8s.code, 0, uk8s.out);
-  walkAll((JSON.parse(uk8s.stdout) as { data: unknown }).data);
+  walk(((await json('kubectl get configmap uk8sconfig -n kube-system -o json')) as { data: unknown }).data, () => true);
   return names;
 }
 
