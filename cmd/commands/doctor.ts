@@ -20,9 +20,8 @@ export function validate(args: Args): DoctorOptions {
   return { output: parseOutputFormat(str(args, 'output'), ['table', 'json', 'yaml']) };
 }
 
-/** The mark carries the meaning; its colour only repeats it. */
+/** The mark carries the meaning; its colour (the style of the same name) only repeats it. */
 const MARK: Record<Check['status'], string> = { ok: '✓', warn: '!', fail: '✗' };
-const STYLE: Record<Check['status'], Style> = { ok: 'ok', warn: 'warn', fail: 'fail' };
 
 export async function run(o: DoctorOptions, ctx: Context): Promise<number> {
   // A DoctorReport is read by scripts: it is the same in every language. Its details quote errors from every part of
@@ -32,7 +31,7 @@ export async function run(o: DoctorOptions, ctx: Context): Promise<number> {
   const failed = checks.some((c) => c.status === 'fail');
   if (!printMachine(ctx.out, o.output, { apiVersion: API_VERSION, kind: 'DoctorReport', healthy: !failed, checks })) {
     for (const c of checks) {
-      writeStyled(ctx.out, [{ style: STYLE[c.status], text: MARK[c.status] }, ` ${t('setup.doctor.line', { name: c.name, detail: c.detail })}\n`]);
+      writeStyled(ctx.out, [{ style: c.status satisfies Style, text: MARK[c.status] }, ` ${t('setup.doctor.line', { name: c.name, detail: c.detail })}\n`]);
       if (c.fix && c.status !== 'ok') ctx.out.write(`${t('setup.doctor.fix', { fix: c.fix })}\n`);
     }
   }
