@@ -29,8 +29,8 @@ if (process.argv[2] === '__complete') {
  * now), if it is what the command line would print now.
  */
 async function prerendered(args: readonly string[]): Promise<Rendered | undefined> {
-  const { PRERENDERED, prerenderedOutput, prerenderKey } = await import('./prerendered.ts');
-  if (!PRERENDERED.some((a) => prerenderKey(a) === prerenderKey(args))) return undefined;
+  const { mayBePrerendered, prerenderedOutput } = await import('./prerendered.ts');
+  if (!mayBePrerendered(args)) return undefined;
   let table: PrerenderedTable;
   try {
     table = JSON.parse(readFileSync(new URL('./prerendered.json', import.meta.url), 'utf8')) as PrerenderedTable;

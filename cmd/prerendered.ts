@@ -3,7 +3,7 @@
 // `version --client`; the npm build (cmd/entry.ts) too, but `version` names the Node that runs the package, which its
 // build cannot know: there it is a template that a start fills in (fillRuntime).
 import { colourLevel } from './colour.ts';
-import { languageFromEnv, type Language } from '../lib/i18n/index.ts';
+import { languageFromEnv, type Language } from '../lib/i18n/language.ts';
 
 /** What a command printed and how it ended. */
 export interface Rendered {
@@ -75,6 +75,12 @@ export function fillRuntime(template: Rendered, node: Runtime): Rendered | undef
 
 export function prerenderKey(argv: readonly string[]): string {
   return JSON.stringify(argv);
+}
+
+/** Whether a start with these arguments may have a prerendered output: the others need not read the table at all. */
+export function mayBePrerendered(args: readonly string[]): boolean {
+  const key = prerenderKey(args);
+  return PRERENDERED.some((a) => prerenderKey(a) === key);
 }
 
 /**

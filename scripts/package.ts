@@ -200,7 +200,7 @@ async function bundle(work: string): Promise<Bundled> {
   const entries = { [ASSET.cli]: 'scripts/sea-cli.ts', [ASSET.completion]: 'scripts/sea-complete.ts' };
   const metafile = await build({ ...COMMON, entryPoints: [join(ROOT, 'scripts/sea-entry.ts')], outfile: main, define, metafile: true });
   // The main script is compiled at every start: only the few small modules that choose what to run belong in it.
-  const inputs = Object.entries(metafile.metafile.outputs[relative(process.cwd(), main)]?.inputs ?? {}).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f).filter((f) => !/^(scripts\/sea-(entry|assets)|cmd\/(colour|write-fd|prerendered)|lib\/i18n\/(index|en\/.*))\.ts$/.test(f));
+  const inputs = Object.entries(metafile.metafile.outputs[relative(process.cwd(), main)]?.inputs ?? {}).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f).filter((f) => !/^(scripts\/sea-(entry|assets)|cmd\/(colour|write-fd|prerendered)|lib\/i18n\/language)\.ts$/.test(f));
   if (inputs.length > 0) throw new Error(`the main script of the single executable must stay small, but it includes ${inputs.join(', ')}`);
   for (const [asset, entry] of Object.entries(entries)) {
     await build({ ...COMMON, entryPoints: [join(ROOT, entry)], outfile: programs[asset] ?? '', define, banner: importMetaUrl.banner, plugins });
@@ -214,11 +214,20 @@ async function bundle(work: string): Promise<Bundled> {
   return { main, programs };
 }
 
+/**
+ * Node's options for every start of the executable (its SEA configuration). A start allocates a few MB; with V8's
+ * default young generation (1 MB to begin with) `status` paid for two or three scavenges, ~3% of its instructions:
+ * a young generation of 16 MB from the start has room for what a command line allocates in a typical run. It is
+ * address space, not memory, until used, and a long command (a watch, a scan of a large cluster) just collects
+ * less often.
+ */
+const EXEC_ARGV = ['--min-semi-space-size=16'] as const;
+
 /** Runs build-time steps in a program (scripts/sea-rehearse.ts) with the given Node, in an empty environment. */
 function rehearse(node: string, program: string, steps: readonly string[]): Record<string, unknown> {
   const result = `${program}.${steps.join('+').replace(/[^\w+-]/g, '_')}.json`;
   try {
-    execFileSync(node, [join(ROOT, 'scripts/sea-rehearse.ts'), program, result, ...steps], { cwd: dirname(program), env: { HOME: join(dirname(program), 'no-home') }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    execFileSync(node, [...EXEC_ARGV, join(ROOT, 'scripts/sea-rehearse.ts'), program, result, ...steps], { cwd: dirname(program), env: { HOME: join(dirname(program), 'no-home') }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   } catch (err) {
     throw new Error(`rehearsing ${program.split(/[\\/]/).at(-1)} (${steps.join(' ')}) failed:\n${String((err as { stderr?: unknown }).stderr ?? err)}`, { cause: err });
   }
@@ -245,14 +254,16 @@ export function stringsInCodeCache(cache: Buffer, strings: readonly string[]): s
 }
 
 /**
- * Code caches and prerendered outputs, made by this Node (valid only in a binary of the same Node): the command line
- * prerenders in English, then rehearses and leaves its cache, and prerenders each other language in a fresh process
- * — a catalog evaluated before the cache was made would be deserialized by every start.
+ * Code caches and prerendered outputs, made by this Node (valid only in a binary of the same Node), each program with
+ * the executable's V8 flags: the command line rehearses `status` and leaves its cache, then prerenders each language
+ * in a fresh process — what was compiled for the help or for a catalog before the cache was made would be
+ * deserialized by every start (scripts/sea-cli.ts).
  */
 function prepare(work: string, bundled: Bundled): Record<string, string> {
   const cli = bundled.programs[ASSET.cli] ?? '';
-  const table: PrerenderedTable = { en: rehearse(process.execPath, cli, ['prerender:en', 'rehearse', 'cache'])['prerender:en'] as PrerenderedTable['en'] };
-  for (const language of LANGUAGES.filter((l) => l !== 'en')) table[language] = rehearse(process.execPath, cli, [`prerender:${language}`])[`prerender:${language}`] as PrerenderedTable['en'];
+  rehearse(process.execPath, cli, ['rehearse', 'cache']);
+  const table: PrerenderedTable = {};
+  for (const language of LANGUAGES) table[language] = rehearse(process.execPath, cli, [`prerender:${language}`])[`prerender:${language}`] as PrerenderedTable['en'];
   rehearse(process.execPath, bundled.programs[ASSET.completion] ?? '', ['rehearse', 'cache']);
   for (const program of [cli, bundled.programs[ASSET.completion] ?? '']) {
     const held = stringsInCodeCache(readFileSync(cacheAsset(program)), CHINESE);
@@ -281,7 +292,7 @@ function makeBlob(work: string, bundled: Bundled, version: string, startup: Star
   if (existsSync(blob)) return blob;
   const config = join(work, `sea-${version}-${startup}.json`);
   const assets: Record<string, string> = { ...bundled.programs, ...(startup === 'prepared' ? prepare(work, bundled) : {}) };
-  writeFileSync(config, JSON.stringify({ main: bundled.main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets }));
+  writeFileSync(config, JSON.stringify({ main: bundled.main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, execArgv: [...EXEC_ARGV], assets }));
   run(blobMaker(version), ['--experimental-sea-config', config], work);
   return blob;
 }

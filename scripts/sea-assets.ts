@@ -50,6 +50,9 @@ export function loadProgram(name: string): unknown {
   const cache = optionalAsset(cacheAsset(name));
   // Decoded by Buffer (simdutf) straight from the executable, not copied first as getAsset() does.
   const script = new Script(wrapProgram(Buffer.from(getRawAsset(name)).toString('utf8')), { filename: name, cachedData: cache && Buffer.from(cache) });
+  // UIMGACC_DEBUG_STARTUP=1 says how each program was compiled (test/e2e/startup.test.ts): a cache V8 rejects (another
+  // Node, other V8 flags) changes no output, only the time this executable exists to save, so it would go unseen.
+  if (process.env['UIMGACC_DEBUG_STARTUP'] === '1') process.stderr.write(`startup: ${name}: ${cache === undefined ? 'no code cache' : script.cachedDataRejected === true ? 'code cache rejected' : 'from its code cache'}\n`);
   const exports = runProgram(script, process.execPath);
   loaded.set(name, exports);
   return exports;

@@ -10,7 +10,7 @@
 // (completion included) more than compiling from a code cache costs the commands that need the program.
 import { basename } from 'node:path';
 import { writeFd } from '../cmd/write-fd.ts';
-import { prerenderedOutput } from '../cmd/prerendered.ts';
+import { mayBePrerendered, prerenderedOutput } from '../cmd/prerendered.ts';
 import { ASSET, loadProgram, prerendered } from './sea-assets.ts';
 import type * as CliProgram from './sea-cli.ts';
 import type * as CompletionProgram from './sea-complete.ts';
@@ -25,7 +25,8 @@ function start(): void {
     void (loadProgram(ASSET.completion) as typeof CompletionProgram).runCompletion(completion);
     return;
   }
-  const output = prerenderedOutput(prerendered(), args, process.env, (fd) => process.getBuiltinModule('node:tty').isatty(fd));
+  // The table is read and parsed only for the arguments it can hold.
+  const output = mayBePrerendered(args) ? prerenderedOutput(prerendered(), args, process.env, (fd) => process.getBuiltinModule('node:tty').isatty(fd)) : undefined;
   if (output) {
     writeFd(1, output.stdout);
     writeFd(2, output.stderr);

@@ -4,6 +4,9 @@
 // forms are written {n|one|other} and print the chosen word (Chinese has no plural and simply writes {n}).
 // lib/ may call t(): the language is process-wide, chosen once by the entry point (cmd/main.ts, cmd/completion.ts).
 import { en } from './en/index.ts';
+import type { Language } from './language.ts';
+
+export { LANGUAGES, languageFromEnv, type Language } from './language.ts';
 
 export type English = typeof en;
 export type MessageKey = keyof English;
@@ -17,23 +20,8 @@ type ParamsArg<K extends MessageKey> = [Placeholders<English[K]>] extends [never
 /** A translation: every English key, a string each (placeholders are checked by test/unit/i18n.test.ts). */
 export type Translation<E> = { readonly [K in keyof E]: string };
 
-export const LANGUAGES = ['en', 'zh-CN'] as const;
-export type Language = (typeof LANGUAGES)[number];
-
 let language: Language = 'en';
 let catalog: Readonly<Record<string, string>> = en;
-
-/**
- * The language of messages from the environment, in POSIX order (as kubectl): the first of LC_ALL, LC_MESSAGES, LANG
- * that is set and not empty decides; zh_CN, zh_SG and plain zh (any encoding or modifier) mean Simplified Chinese;
- * C, POSIX and everything else English. zh_TW/zh_HK are Traditional Chinese, which we do not ship: English.
- */
-export function languageFromEnv(env: Readonly<Record<string, string | undefined>>): Language {
-  const value = [env['LC_ALL'], env['LC_MESSAGES'], env['LANG']].find((v) => v !== undefined && v !== '');
-  if (value === undefined) return 'en';
-  const tag = (value.split(/[.@]/)[0] ?? '').replace('-', '_').toLowerCase();
-  return tag === 'zh' || tag === 'zh_cn' || tag === 'zh_sg' || tag === 'zh_hans' || tag.startsWith('zh_hans_') ? 'zh-CN' : 'en';
-}
 
 /** Loads (the first time) and selects a language for every following t(). */
 export async function useLanguage(lang: Language): Promise<void> {

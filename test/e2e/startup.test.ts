@@ -126,6 +126,18 @@ describe('the single executable prepared at build time', { skip }, () => {
     assert.notEqual((await same(['delete', 'uhub.service.ucloud.cn/startup/app:v1', '--dry-run=client'], env)).code, 0);
   });
 
+  it('starts each program from its code cache, which V8 accepts in this executable with its options', async () => {
+    const env = { UCLOUD_PUBLIC_KEY: 'startup-pub', UCLOUD_PRIVATE_KEY: 'startup-priv', UCLOUD_API_BASE_URL: sim.url, UCLOUD_UK8S_CLUSTER_ID: 'uk8s-startup01', UCLOUD_REGION: 'cn-bj2', UIMGACC_DEBUG_STARTUP: '1' };
+    const status = await exec(sea, ['status'], env);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stderr, /^startup: cli\.cjs: from its code cache$/m);
+    const kube = await exec(sea, ['who-uses', 'uhub.service.ucloud.cn/startup/app:v1-acc', '--server=http://127.0.0.1:1'], env);
+    assert.match(kube.stderr, /^startup: kube\.cjs: from its code cache$/m);
+    assert.match((await exec(sea, ['__complete', 'patch', '--d'], { UIMGACC_DEBUG_STARTUP: '1' })).stderr, /^startup: complete\.cjs: from its code cache$/m);
+    // Nothing is said without the setting.
+    assert.doesNotMatch((await exec(sea, ['status'], { ...env, UIMGACC_DEBUG_STARTUP: '' })).stderr, /startup:/);
+  });
+
   it('completes the same candidates', async () => {
     const r = await exec(sea, ['__complete', 'patch', '--d'], {});
     assert.deepEqual(r, await exec(process.execPath, [CLI, '__complete', 'patch', '--d'], {}));
