@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { median } from './lib.ts';
 import { flattenParams, signParams } from '../lib/ucloud/signature.ts';
 import { zhCN } from '../lib/i18n/zh-CN/index.ts';
+import { allMessages } from '../lib/i18n/index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
@@ -43,7 +44,7 @@ export function chineseChunks(dist = DIST): Set<string> {
   const dir = join(dist, 'chunks');
   // esbuild writes non-ASCII characters as \uXXXX escapes.
   const escape = (m: string): string => m.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
-  const messages = Object.values(zhCN).filter((m) => m.length >= 3 && /[\u0100-\uffff]/.test(m)).map(escape);
+  const messages = Object.values(allMessages(zhCN)).filter((m) => m.length >= 3 && /[\u0100-\uffff]/.test(m)).map(escape);
   return new Set(readdirSync(dir).filter((f) => f.endsWith('.mjs') && messages.some((m) => readFileSync(join(dir, f), 'utf8').includes(m))).map((f) => join(dir, f)));
 }
 

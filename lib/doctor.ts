@@ -150,9 +150,10 @@ export async function runDoctor(deps: { kube: KubeAccess; config: ConfigResolver
         } else add('setup.doctor.check.lastOperation', 'ok', s.imagesKnown ? t('setup.doctor.lastOperation.images', { status: s.status, n: s.images.length }) : s.status);
       }
     } catch (err) {
-      // The error's first line says what failed, the next one (its hint, after the prefix) what to do.
+      // The error's first line says what failed, the next one (its hint, after the prefix and its colon, in Chinese
+      // the fullwidth \uff1a) what to do.
       const [message, hint] = (err instanceof Error ? err.message : String(err)).split('\n');
-      add('setup.doctor.check.api', 'fail', message ?? '', hint?.replace(/^[^\s:：]{1,8}(?:: |：)/, '') ?? t('setup.doctor.api.fix'));
+      add('setup.doctor.check.api', 'fail', message ?? '', hint?.replace(/^[^\s:\uff1a]{1,8}(?:: |\uff1a)/, '') ?? t('setup.doctor.api.fix'));
     }
   }
   if (!kubeOk) return checks;

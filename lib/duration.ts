@@ -3,15 +3,15 @@ import { t } from './i18n/index.ts';
 const UNIT_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,
   us: 1e-3,
-  'µs': 1e-3,
-  'μs': 1e-3,
+  '\u00b5s': 1e-3, // µs (micro sign), as Go accepts
+  '\u03bcs': 1e-3, // μs (Greek mu)
   ms: 1,
   s: 1000,
   m: 60_000,
   h: 3_600_000,
 };
 
-const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/y;
 
 /** Parses a duration the way kubectl's flags do (Go's time.ParseDuration): `90s`, `10m`, `1h30m`, `1.5h`, `0`. */
 export function parseDuration(input: string): number {

@@ -1,6 +1,7 @@
 // esbuild plugins shared by the npm build (scripts/build.ts) and the single executables (scripts/package.ts).
 import { builtinModules, createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
@@ -141,5 +142,24 @@ export const yargsPatches: Plugin = {
         ["stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null", 'stdColumns: null'],
       ]),
     }));
+  },
+};
+
+/**
+ * Fails a build whose JavaScript output holds a character outside ASCII (the single executable's programs, minified:
+ * no comments). esbuild writes strings as escapes, but not a regular expression literal: one `µ` made V8 hold the whole command line program (550 KB) as a two-byte string,
+ * decoded to UTF-16 at every start and scanned as such — write such characters as \u escapes in the source.
+ */
+export const asciiOnly: Plugin = {
+  name: 'ascii-only',
+  setup(b) {
+    b.initialOptions.metafile = true;
+    b.onEnd((result) => {
+      for (const file of Object.keys(result.metafile?.outputs ?? {}).filter((f) => /\.[cm]?js$/.test(f))) {
+        const text = readFileSync(file, 'utf8');
+        const at = text.search(/[^\0-\x7f]/);
+        if (at >= 0) throw new Error(`${file} holds a character outside ASCII (${JSON.stringify(text[at])} in …${text.slice(Math.max(0, at - 60), at + 20)}…): write it as a \\u escape`);
+      }
+    });
   },
 };

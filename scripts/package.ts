@@ -23,10 +23,10 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { build, type Plugin } from 'esbuild';
-import { lazyStringWidth, yargsAssert, yargsPatches } from './esbuild-plugins.ts';
+import { asciiOnly, lazyStringWidth, yargsAssert, yargsPatches } from './esbuild-plugins.ts';
 import { ASSET, cacheAsset } from './sea-assets.ts';
 import type { PrerenderedTable } from '../cmd/prerendered.ts';
-import { LANGUAGES } from '../lib/i18n/index.ts';
+import { allMessages, LANGUAGES } from '../lib/i18n/index.ts';
 import { en } from '../lib/i18n/en/index.ts';
 import { zhCN } from '../lib/i18n/zh-CN/index.ts';
 import { YARGS_ZH_CN } from '../cmd/yargs-zh.ts';
@@ -194,11 +194,11 @@ async function bundle(work: string): Promise<Bundled> {
   // A getter: only yargs reads it, and completion should not pay for building the URL.
   const importMetaUrl = { define: { 'import.meta.url': '__uimgacc_import_meta.url' }, banner: { js: "const __uimgacc_import_meta = { get url() { return require('url').pathToFileURL(__filename).href; } };" } };
   const define = { ...importMetaUrl.define, UIMGACC_VERSION: JSON.stringify(pkg.version), UIMGACC_COMMIT: JSON.stringify(commitId()) };
-  const plugins = [lazyStringWidth, yargsAssert, yargsPatches, kubeClientAsset, builtinDynamicImport, lazyHttp];
+  const plugins = [lazyStringWidth, yargsAssert, yargsPatches, kubeClientAsset, builtinDynamicImport, lazyHttp, asciiOnly];
   const main = join(work, `${NAME}.cjs`);
   const programs: Record<string, string> = { [ASSET.cli]: join(work, ASSET.cli), [ASSET.completion]: join(work, ASSET.completion), [ASSET.kube]: join(work, ASSET.kube) };
   const entries = { [ASSET.cli]: 'scripts/sea-cli.ts', [ASSET.completion]: 'scripts/sea-complete.ts' };
-  const metafile = await build({ ...COMMON, entryPoints: [join(ROOT, 'scripts/sea-entry.ts')], outfile: main, define, metafile: true });
+  const metafile = await build({ ...COMMON, entryPoints: [join(ROOT, 'scripts/sea-entry.ts')], outfile: main, define, metafile: true, plugins: [asciiOnly] });
   // The main script is compiled at every start: only the few small modules that choose what to run belong in it.
   const inputs = Object.entries(metafile.metafile.outputs[relative(process.cwd(), main)]?.inputs ?? {}).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f).filter((f) => !/^(scripts\/sea-(entry|assets)|cmd\/(colour|write-fd|prerendered)|lib\/i18n\/language)\.ts$/.test(f));
   if (inputs.length > 0) throw new Error(`the main script of the single executable must stay small, but it includes ${inputs.join(', ')}`);
@@ -210,6 +210,7 @@ async function bundle(work: string): Promise<Bundled> {
     stdin: { contents: "module.exports = require('@kubernetes/client-node');", resolveDir: ROOT, loader: 'js', sourcefile: ASSET.kube },
     outfile: programs[ASSET.kube],
     ...importMetaUrl,
+    plugins: [asciiOnly],
   });
   return { main, programs };
 }
@@ -241,8 +242,8 @@ const TWO_BYTE = /[\u0100-\uffff]/;
  * Messages only Simplified Chinese has: the catalog and yargs' words, less any text English has too, and less the
  * shortest (two or four bytes, such as the list separator, occur by chance in any binary).
  */
-const ENGLISH = new Set<string>(Object.values(en));
-const CHINESE = [...Object.values(zhCN), ...Object.values(YARGS_ZH_CN)].filter((m) => m.length >= 3 && TWO_BYTE.test(m) && !ENGLISH.has(m));
+const ENGLISH = new Set<string>(Object.values(allMessages(en)));
+const CHINESE = [...Object.values(allMessages(zhCN)), ...Object.values(YARGS_ZH_CN)].filter((m) => m.length >= 3 && TWO_BYTE.test(m) && !ENGLISH.has(m));
 
 /**
  * Which of `strings` a V8 code cache holds. A function's string constants are in the cache only if the function was

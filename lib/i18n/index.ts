@@ -3,12 +3,11 @@
 // only when the locale asks for it. Messages are looked up by key, with named placeholders ({name}); English plural
 // forms are written {n|one|other} and print the chosen word (Chinese has no plural and simply writes {n}).
 // lib/ may call t(): the language is process-wide, chosen once by the entry point (cmd/main.ts, cmd/completion.ts).
-import { en } from './en/index.ts';
+import { en, type English } from './en/index.ts';
 import type { Language } from './language.ts';
 
 export { LANGUAGES, languageFromEnv, type Language } from './language.ts';
-
-export type English = typeof en;
+export type { English };
 export type MessageKey = keyof English;
 
 /** The names of the placeholders in a message: {name} and {name|one|other}. */
@@ -20,8 +19,22 @@ type ParamsArg<K extends MessageKey> = [Placeholders<English[K]>] extends [never
 /** A translation: every English key, a string each (placeholders are checked by test/unit/i18n.test.ts). */
 export type Translation<E> = { readonly [K in keyof E]: string };
 
+/** A language's messages by area, each area a translation of the English one (a key is `area.what`). */
+export type Catalog = { readonly [A in keyof typeof en]: Translation<(typeof en)[A]> };
+
+/** The message of `key` in a catalog: in the object of the area its key begins with. */
+function lookUp(messages: Catalog, key: MessageKey): string | undefined {
+  const area = messages[key.slice(0, key.indexOf('.')) as keyof Catalog] as Readonly<Record<string, string>> | undefined;
+  return area?.[key];
+}
+
+/** Every message of a catalog by its key (tests and build checks; a start looks messages up by area). */
+export function allMessages(messages: Catalog): Readonly<Record<string, string>> {
+  return Object.assign({}, ...Object.values(messages)) as Record<string, string>;
+}
+
 let language: Language = 'en';
-let catalog: Readonly<Record<string, string>> = en;
+let catalog: Catalog = en;
 
 /** Loads (the first time) and selects a language for every following t(). */
 export async function useLanguage(lang: Language): Promise<void> {
@@ -45,10 +58,10 @@ export function format(text: string, params: Readonly<Record<string, string | nu
 
 /** The message `key` in the current language, placeholders filled. */
 export function t<K extends MessageKey>(key: K, ...params: ParamsArg<K>): string {
-  return format(catalog[key] ?? en[key], params[0]);
+  return format(lookUp(catalog, key) ?? lookUp(en, key) ?? key, params[0]);
 }
 
 /** The message `key` in English whatever the language: for logs and anything a script parses. */
 export function tEnglish<K extends MessageKey>(key: K, ...params: ParamsArg<K>): string {
-  return format(en[key], params[0]);
+  return format(lookUp(en, key) ?? key, params[0]);
 }

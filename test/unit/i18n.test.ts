@@ -3,10 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { en } from '../../lib/i18n/en/index.ts';
-import { zhCN } from '../../lib/i18n/zh-CN/index.ts';
+import { en as enCatalog } from '../../lib/i18n/en/index.ts';
+import { zhCN as zhCatalog } from '../../lib/i18n/zh-CN/index.ts';
 import { GLOSSARY } from '../../lib/i18n/glossary.ts';
-import { currentLanguage, format, languageFromEnv, t, tEnglish, useLanguage } from '../../lib/i18n/index.ts';
+import { allMessages, currentLanguage, format, languageFromEnv, t, tEnglish, useLanguage } from '../../lib/i18n/index.ts';
+
+const en = allMessages(enCatalog);
+const zhCN = allMessages(zhCatalog);
 
 const AREAS = readdirSync(new URL('../../lib/i18n/en/', import.meta.url)).filter((f) => f.endsWith('.ts') && f !== 'index.ts').map((f) => f.slice(0, -3));
 
@@ -40,9 +43,14 @@ test('no placeholder is malformed: braces only ever hold {name} or {name|one|oth
   assert.deepEqual(bad, []);
 });
 
-test('each area owns its keys: every key starts with its file name, so no area silently overrides another', async () => {
+test('each area owns its keys: every key starts with its file name, where t() looks it up', async () => {
+  // t() finds `area.what` in the catalog's `area` object: each file is that area, in both languages.
+  assert.deepEqual(Object.keys(enCatalog).sort(), [...AREAS].sort());
+  assert.deepEqual(Object.keys(zhCatalog).sort(), [...AREAS].sort());
   let total = 0;
   for (const area of AREAS) {
+    assert.equal(enCatalog[area as keyof typeof enCatalog], (await import(`../../lib/i18n/en/${area}.ts`) as { default: unknown }).default, `en/index.ts: ${area}`);
+    assert.equal(zhCatalog[area as keyof typeof zhCatalog], (await import(`../../lib/i18n/zh-CN/${area}.ts`) as { default: unknown }).default, `zh-CN/index.ts: ${area}`);
     const [enArea, zhArea] = await Promise.all([import(`../../lib/i18n/en/${area}.ts`), import(`../../lib/i18n/zh-CN/${area}.ts`)]) as [{ default: Record<string, string> }, { default: Record<string, string> }];
     for (const key of Object.keys(enArea.default)) assert.ok(key.startsWith(`${area}.`), `${key} is in en/${area}.ts`);
     for (const key of Object.keys(zhArea.default)) assert.ok(key.startsWith(`${area}.`), `${key} is in zh-CN/${area}.ts`);

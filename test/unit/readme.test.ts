@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { format, type MessageKey } from '../../lib/i18n/index.ts';
+import { allMessages, format, type MessageKey } from '../../lib/i18n/index.ts';
 import { en as english } from '../../lib/i18n/en/index.ts';
 import { zhCN } from '../../lib/i18n/zh-CN/index.ts';
 
@@ -35,7 +35,7 @@ function catalog(messages: Readonly<Record<string, string>>): Message {
   return (key, params) => format(messages[key] ?? '', params);
 }
 
-const samples = SAMPLES.map((sample) => ({ en: sample(catalog(english)), zh: sample(catalog(zhCN)) }));
+const samples = SAMPLES.map((sample) => ({ en: sample(catalog(allMessages(english))), zh: sample(catalog(allMessages(zhCN))) }));
 
 interface Section {
   readonly heading: string;

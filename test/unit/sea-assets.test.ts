@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Script } from 'node:vm';
-import { prerenderedOutput, prerenderKey, runtimeTemplate, type PrerenderedTable, type Runtime } from '../../cmd/prerendered.ts';
+import { mayBePrerendered, PRERENDERED, prerenderedOutput, prerenderKey, runtimeTemplate, type PrerenderedTable, type Runtime } from '../../cmd/prerendered.ts';
 import { renderJson, renderYaml } from '../../cmd/output.ts';
 import { stringsInCodeCache } from '../../scripts/package.ts';
 
@@ -23,6 +23,11 @@ test('a prerendered output is chosen by the exact arguments and the language', (
   assert.equal(prerenderedOutput(undefined, ['--help'], {}, pipes), undefined);
   // node:tty is not loaded for a start that has nothing prerendered.
   assert.equal(prerenderedOutput(table, ['status'], {}, () => assert.fail('asked whether a stream is a terminal')), undefined);
+});
+
+test('only the arguments the build renders may have a prerendered output: no other start reads the table', () => {
+  for (const args of PRERENDERED) assert.ok(mayBePrerendered(args), args.join(' '));
+  for (const args of [['status'], ['--help', 'status'], ['version'], ['version', '--client', '-o', 'wide'], ['-h', '-h'], ['']]) assert.equal(mayBePrerendered(args), false, args.join(' '));
 });
 
 test('no prerendered output where the real one could differ: stderr a terminal, colour, no wrapping', () => {
