@@ -36,7 +36,7 @@ export interface UCloudClientOptions {
   readonly userAgent?: string | undefined;
   /** Receives one line per attempt for `-v`; secrets are already redacted. */
   readonly debug?: ((line: string) => void) | undefined;
-  /** Sends one request (default: node:http/https; fetch fits too). */
+  /** Sends one request (default: httpTransport, HTTP/1.1 over node:net/node:tls; fetch fits too). */
   readonly fetch?: Transport | undefined;
 }
 
