@@ -216,11 +216,11 @@ async function bundle(work: string): Promise<Bundled> {
 }
 
 /**
- * Node's options for every start of the executable (its SEA configuration). A start allocates a few MB; with V8's
- * default young generation (1 MB to begin with) `status` paid for two or three scavenges, ~3% of its instructions:
- * a young generation of 16 MB from the start has room for what a command line allocates in a typical run. It is
- * address space, not memory, until used, and a long command (a watch, a scan of a large cluster) just collects
- * less often.
+ * Node's options for every start of the executable (its SEA configuration), and of the build's rehearsals, so that
+ * V8 accepts the code caches they make. A start allocates a few MB; in V8's small initial young generation `status`
+ * paid for two or three scavenges, ~3% of its instructions: one of 16 MB from the start has room for what a command
+ * line allocates in a run. It is address space, not memory, until used, and a long command (a scan of a large
+ * cluster) just collects less often.
  */
 const EXEC_ARGV = ['--min-semi-space-size=16'] as const;
 

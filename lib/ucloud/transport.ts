@@ -1,8 +1,8 @@
 // One UCloud API request: HTTP/1.1 over node:net or node:tls, the response read by http-parser-js, answering like
 // fetch does for what UCloudClient reads. A command line sends one request at a time, a few per run, and needs none
 // of the machinery of Node's own clients: node:http compiles its agent, client, server and message modules at the
-// first request of every process — measured, a sixth of the single executable's `status` (bench/results/startup.md)
-// — and fetch (undici, with its WebAssembly parser and web streams) costs more still.
+// first request of every process — measured, up to a sixth of the single executable's `status`
+// (bench/results/startup.md) — and fetch (undici, with its WebAssembly parser and web streams) costs more still.
 import { HTTPParser } from 'http-parser-js';
 
 export interface TransportInit {

@@ -1,7 +1,7 @@
 // English messages, one module per area of the plugin (the same areas as ../zh-CN/). Keys are `area.what`, and a
 // message is looked up in its area's object (lib/i18n/index.ts): the areas are not merged into one object, which a
-// start paid for in full — ~700 properties copied one by one into an object literal, each a new hidden class: ~3% of
-// the single executable's `status` before it printed anything (bench/results/startup.md).
+// start paid for in full — ~700 properties copied one by one into an object literal, each a new hidden class: ~5% of
+// the instructions of the single executable's `status` (bench/results/startup.md).
 import common from './common.ts';
 import cli from './cli.ts';
 import view from './view.ts';
