@@ -38,6 +38,10 @@ export const httpTransport: Transport = async (url, init) => {
   const target = new URL(url);
   if (target.protocol !== 'http:' && target.protocol !== 'https:') throw fetchFailed(new Error(`unsupported protocol ${target.protocol}`));
   const secure = target.protocol === 'https:';
+  const headers = Object.entries({ ...init.headers, Host: target.host, 'Content-Length': String(Buffer.byteLength(init.body)), Connection: 'close' });
+  // As node:http does: a line break in a header would end it and start another.
+  const broken = headers.find(([name, value]) => /[\r\n]/.test(name) || /[\r\n]/.test(value));
+  if (broken) throw new TypeError(`invalid character in the value of the ${JSON.stringify(broken[0])} header`);
   const { signal } = init;
   if (signal.aborted) throw signal.reason;
   // Loaded here, as node:http was: commands that never call UCloud do not pay for them.
@@ -48,7 +52,7 @@ export const httpTransport: Transport = async (url, init) => {
   const port = Number(target.port || (secure ? 443 : 80));
   return new Promise<TransportResponse>((resolve, reject) => {
     // Certificates are checked against Node's CA store (and NODE_EXTRA_CA_CERTS), the name by SNI, as node:https does.
-    const socket = tls ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined, ALPNProtocols: ['http/1.1'] }) : net.connect({ host, port });
+    const socket = tls ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined }) : net.connect({ host, port });
     const parser = new HTTPParser(HTTPParser.RESPONSE);
     let response: { status: number; statusText: string; headers: readonly string[] } | undefined;
     let chunks: Buffer[] = [];
@@ -97,10 +101,8 @@ export const httpTransport: Transport = async (url, init) => {
     socket.on('error', fail);
     socket.on('close', cutShort);
     signal.addEventListener('abort', onAbort, { once: true });
-    const headers = Object.entries({ ...init.headers, Host: target.host, 'Content-Length': String(Buffer.byteLength(init.body)), Connection: 'close' })
-      .map(([name, value]) => `${name}: ${value}\r\n`)
-      .join('');
-    socket.write(`${init.method} ${target.pathname}${target.search} HTTP/1.1\r\n${headers}\r\n${init.body}`);
+    const head = headers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    socket.write(`${init.method} ${target.pathname}${target.search} HTTP/1.1\r\n${head}\r\n${init.body}`);
   });
 };
 

@@ -353,7 +353,9 @@ test('a wait cut short by --timeout still prints, with -o json|yaml|name, the ob
   interface Obj { kind: string; originalImage: string; status: string }
   const creating = `${REPO}/slow-create:v1`;
   sim.addFault({ kind: 'hold-operation', operation: 'create', image: creating });
-  const c = await cli(['create', creating, '--timeout', '1s', '-o', 'json']);
+  // The operation is held for as long as the test likes: the timeout only has to leave room for the start and the
+  // create call on a busy machine (with 1s, a loaded CI run once timed out before the create was answered).
+  const c = await cli(['create', creating, '--timeout', '3s', '-o', 'json']);
   assert.equal(c.code, 4, c.stderr);
   assert.deepEqual(((o: Obj) => [o.kind, o.originalImage, o.status])(JSON.parse(c.stdout) as Obj), ['AcceleratedImage', creating, 'Creating']);
   assert.match(c.stderr, /error: timed out after .* waiting for the acceleration of .*slow-create:v1 \(status Creating\)/);
@@ -368,7 +370,7 @@ test('a wait cut short by --timeout still prints, with -o json|yaml|name, the ob
   resetCluster();
   const named = `${REPO}/slow-name:v1`;
   sim.addFault({ kind: 'hold-operation', operation: 'create', image: named });
-  const n = await cli(['create', named, '--timeout', '1s', '-o', 'name']);
+  const n = await cli(['create', named, '--timeout', '3s', '-o', 'name']);
   assert.equal(n.code, 4, n.stderr);
   assert.equal(n.stdout, `${named}\n`);
 });

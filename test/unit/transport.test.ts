@@ -122,12 +122,14 @@ test('a connection reset by the server, and an answer that is not HTTP, are netw
   }
 });
 
-test('a refused connection carries its code (certainly not sent); a bad URL is refused before connecting', async () => {
+test('a refused connection carries its code (certainly not sent); a bad URL or header is refused before connecting', async () => {
   const s = await serve(() => undefined);
   const url = s.url();
   await s.close();
   await assert.rejects(httpTransport(url, init()), (err: Error) => err.message === 'fetch failed' && (err.cause as { code?: string }).code === 'ECONNREFUSED');
   await assert.rejects(httpTransport('ftp://127.0.0.1/', init()), /fetch failed/);
+  // A header value cannot smuggle in another header or a second request.
+  await assert.rejects(httpTransport(url, { ...init(), headers: { 'X-Evil': 'a\r\nHost: elsewhere' } }), /invalid character in the value of the "X-Evil" header/);
 });
 
 test('gives up when the signal aborts: a timeout rejects with its TimeoutError, an abort before sending sends nothing', async () => {
