@@ -174,7 +174,9 @@ const COMMON = {
   platform: 'node',
   target: 'node24',
   minify: true,
-  keepNames: true,
+  // No keepNames: its wrapper defines `name` on every function and class as the program is evaluated, 4.5% of the
+  // instructions of `status` (bench/results/startup.md). Nothing reads a function's name: errors set theirs, and V8's
+  // stack traces name functions from the source, not from that property.
   legalComments: 'none',
   logLevel: 'warning',
 } as const;
