@@ -147,8 +147,9 @@ export const yargsPatches: Plugin = {
 
 /**
  * Fails a build whose JavaScript output holds a character outside ASCII (the single executable's programs, minified:
- * no comments). esbuild writes strings as escapes, but not a regular expression literal: one `µ` made V8 hold the whole command line program (550 KB) as a two-byte string,
- * decoded to UTF-16 at every start and scanned as such — write such characters as \u escapes in the source.
+ * no comments). esbuild writes strings as escapes, but not a regular expression literal: one `µ` made V8 hold the
+ * whole command line program (550 KB) as a two-byte string, decoded to UTF-16 at every start and scanned as such —
+ * write such characters as \u escapes in the source.
  */
 export const asciiOnly: Plugin = {
   name: 'ascii-only',
@@ -158,7 +159,7 @@ export const asciiOnly: Plugin = {
       for (const file of Object.keys(result.metafile?.outputs ?? {}).filter((f) => /\.[cm]?js$/.test(f))) {
         const text = readFileSync(file, 'utf8');
         const at = text.search(/[^\0-\x7f]/);
-        if (at >= 0) throw new Error(`${file} holds a character outside ASCII (${JSON.stringify(text[at])} in …${text.slice(Math.max(0, at - 60), at + 20)}…): write it as a \\u escape`);
+        if (at >= 0) throw new Error(`${file} holds a character outside ASCII, ${JSON.stringify(text[at])} in ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 20))}: write it as a \\u escape`);
       }
     });
   },

@@ -6,6 +6,11 @@ import { Script } from 'node:vm';
 import { mayBePrerendered, PRERENDERED, prerenderedOutput, prerenderKey, runtimeTemplate, type PrerenderedTable, type Runtime } from '../../cmd/prerendered.ts';
 import { renderJson, renderYaml } from '../../cmd/output.ts';
 import { stringsInCodeCache } from '../../scripts/package.ts';
+import { asciiOnly } from '../../scripts/esbuild-plugins.ts';
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const table: PrerenderedTable = {
   en: { [prerenderKey(['--help'])]: { stdout: 'help\n', stderr: '', code: 0 } },
@@ -75,4 +80,17 @@ test('a code cache holds the strings of the functions that ran before it was mad
   fns.ran();
   const cache = script.createCachedData();
   assert.deepEqual(stringsInCodeCache(cache, ['镜像加速已启用', '目标镜像正在使用']), ['镜像加速已启用']);
+});
+
+test('a program that would hold a character outside ASCII fails the build, naming it; escapes pass', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'uimgacc-ascii-'));
+  try {
+    const bundle = (contents: string) => build({ stdin: { contents, loader: 'ts' }, bundle: true, minify: true, format: 'cjs', outfile: join(dir, 'p.cjs'), logLevel: 'silent', plugins: [asciiOnly] });
+    // esbuild escapes a string, but not a regular expression literal.
+    await bundle("export const unit = 'µs'; export const fullwidth = '：';");
+    await assert.rejects(bundle('export const unit = /^(µs|ms)$/;'), /p\.cjs holds a character outside ASCII, "µ" in ".*\(µs\|ms\).*": write it as a \\u escape/);
+    await bundle('export const unit = /^(\\u00b5s|ms)$/;');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
