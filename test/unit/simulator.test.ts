@@ -164,7 +164,8 @@ test('an unknown cluster, or one in another region, is not found', async (t) => 
 });
 
 test('enable: all parameters required; AgentReady false (Images hidden) for a while; enabling twice is refused', async (t) => {
-  const sim = await start(t, {});
+  // Calls made while the agent starts: long enough for a loaded machine (see the create test).
+  const sim = await start(t, {}, { enableDelayMs: 1500 });
   for (const name of ['ClusterId', 'NfsAddr', 'SubnetId', 'UHubUsername', 'UHubPassword']) {
     assertRet(await call(sim, { ...enableParams, [name]: undefined }), RET.missingParams, `Missing Params [${name}]`);
   }
@@ -182,7 +183,8 @@ test('enable: all parameters required; AgentReady false (Images hidden) for a wh
 });
 
 test('create: Creating hides Images and refuses other operations, then Ready with deterministic Size/Layers', async (t) => {
-  const sim = await start(t, { ...ENABLED, Images: [{ OriginalImage: TOOL, TargetImage: `${TOOL}-acc` }] });
+  // Four calls are made while Creating lasts: with the default 60 ms, a loaded CI run once saw it end before the last.
+  const sim = await start(t, { ...ENABLED, Images: [{ OriginalImage: TOOL, TargetImage: `${TOOL}-acc` }] }, { createDelayMs: 1500 });
   assertRet(await call(sim, { Action: 'CreateUK8SImageAccelerate', ClusterId: CLUSTER, OriginalImage: APP }), RET.missingParams, 'Missing Params [TargetImage]');
   assertRet(await create(sim, APP), 0);
   const creating = await get(sim);
@@ -227,7 +229,8 @@ test('an injected create failure ends in CreateError with the Error text, only f
 });
 
 test('delete: Deleting hides Images, then Ready without it; an unknown image and an injected failure', async (t) => {
-  const sim = await start(t, { ...ENABLED, Images: [{ OriginalImage: APP, TargetImage: `${APP}-acc` }, { OriginalImage: TOOL, TargetImage: `${TOOL}-acc` }] });
+  // Deleting must still be seen by the next read: long enough for a loaded machine (see the create test).
+  const sim = await start(t, { ...ENABLED, Images: [{ OriginalImage: APP, TargetImage: `${APP}-acc` }, { OriginalImage: TOOL, TargetImage: `${TOOL}-acc` }] }, { deleteDelayMs: 1500 });
   assertRet(await remove(sim, `${APP}-acc`), RET.notAccelerated, `image [${APP}-acc] not accelerated`);
   assertRet(await call(sim, { Action: 'DeleteUK8SImageAccelerate', ClusterId: CLUSTER }), RET.missingParams, 'Missing Params [Image]');
   assertRet(await remove(sim, APP), 0);
